@@ -1,0 +1,50 @@
+// Package vipps is the client for the Vipps MobilePay merchant APIs the
+// connector uses: access tokens, merchant-initiated Login (CIBA) and
+// userinfo, personal-QR exchange, loyalty check-in, ePayment, the Webhooks
+// API with signature verification, and the Report API.
+//
+// # Parts
+//
+// A Client serves one sales unit (MSN) with one key set, in the test or
+// production environment (or at a BaseURL such as the simulator in
+// vipps/vippstest). Each API area is a service field: Login, UserInfo, QR,
+// CheckIn, EPayment, Webhooks, Report. Every method takes ctx first and
+// names the endpoint it calls in its comment.
+//
+//   - Access tokens (POST /accesstoken/get) live in a TokenCache keyed by
+//     host, credential set and MSN; a cache may be shared by many clients.
+//     A token is refreshed ahead of expiry, one fetch per key at a time
+//     however many goroutines ask. Callers never see it.
+//   - Headers: Ocp-Apim-Subscription-Key, Merchant-Serial-Number and the
+//     four Vipps-System-* headers are set in one place (setCommonHeaders).
+//   - Errors: non-2xx answers become *Error (problem+json: status, type,
+//     title, detail, traceId, Vipps error codes) or *RateLimitError (429,
+//     with RetryAfter). Login answers become *LoginError, matched with
+//     errors.Is against ErrAccessDenied, ErrExpiredToken, ErrInvalidGrant,
+//     ErrOldApp, ErrInvalidUser, ErrInvalidClient, ErrInvalidScope.
+//   - Retries: RetryPolicy.Decide is the only retry decision. Network
+//     errors, 5xx and 429 are retried with jittered, bounded backoff on the
+//     injected clock; other 4xx never; a POST only with its Idempotency-Key
+//     or where the API defines it as safe (token endpoints, lookups), with
+//     a byte-identical body. resty is the HTTP layer, with its own retries
+//     and logging switched off.
+//   - Secrets, tokens, auth_req_ids and phone numbers never appear in log
+//     lines or error strings; server-provided text is scrubbed of digit
+//     runs; LoginToken and RegisteredWebhook redact themselves when printed.
+//
+// # CIBA login flow
+//
+//	start, err := c.Login.Start(ctx, vipps.LoginRequest{PhoneNumber: "4791234567", Scopes: []string{"name", "email"}})
+//	tok, err := c.Login.Wait(ctx, start)            // or Poll step by step
+//	profile, err := c.Login.UserInfo(ctx, tok)
+//
+// Poll asks the token endpoint once and returns when to ask next
+// (interval, +5 s after slow_down, Retry-After after 429), so a scheduler
+// can drive thousands of logins without a goroutine each; Wait is the
+// blocking helper built on it.
+//
+// # Webhooks
+//
+// VerifyWebhook and SignWebhook are pure functions implementing the
+// documented HMAC-SHA256 scheme over the registered URL's host and path.
+package vipps
