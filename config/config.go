@@ -1,0 +1,260 @@
+package config
+
+import "time"
+
+// Config is the whole configuration of one connector process. The YAML keys
+// are camelCase and match the field names (see the package documentation).
+type Config struct {
+	Server    Server    `mapstructure:"server" yaml:"server"`
+	Store     Store     `mapstructure:"store" yaml:"store"`
+	Log       Log       `mapstructure:"log" yaml:"log"`
+	Worker    Worker    `mapstructure:"worker" yaml:"worker"`
+	Retention Retention `mapstructure:"retention" yaml:"retention"`
+	Login     Login     `mapstructure:"login" yaml:"login"`
+	Tenants   []Tenant  `mapstructure:"tenants" yaml:"tenants"`
+
+	// unresolved holds ${NAME} references whose variable was not set; they
+	// are reported by Validate.
+	unresolved []Problem
+}
+
+// Server holds the listeners.
+type Server struct {
+	// Listen is the address of the public API listener (default ":8080").
+	Listen string `mapstructure:"listen" yaml:"listen"`
+	// AdminListen is the address of the admin listener serving /metrics
+	// (default "127.0.0.1:9090").
+	AdminListen string `mapstructure:"adminListen" yaml:"adminListen"`
+	// PublicBaseURL is the externally reachable base URL (for webhooks).
+	PublicBaseURL string `mapstructure:"publicBaseURL" yaml:"publicBaseURL"`
+	// ShutdownTimeout bounds a graceful shutdown (default 15s).
+	ShutdownTimeout time.Duration `mapstructure:"shutdownTimeout" yaml:"shutdownTimeout"`
+}
+
+// Store selects the persistence backend.
+type Store struct {
+	// Driver is "sqlite" (default) or "postgres".
+	Driver string `mapstructure:"driver" yaml:"driver"`
+	// DSN is the data source name (default "file:data/bcvipps.db"). It may
+	// contain a password, which Redacted masks.
+	DSN string `mapstructure:"dsn" yaml:"dsn"`
+}
+
+// Log configures the structured logger.
+type Log struct {
+	// Level is debug, info (default), warn or error.
+	Level string `mapstructure:"level" yaml:"level"`
+	// Format is json (default) or text.
+	Format string `mapstructure:"format" yaml:"format"`
+}
+
+// Worker tunes the scheduler that polls Vipps and writes to BC.
+type Worker struct {
+	// PollBatch is how many due requests one claim takes (default 100).
+	PollBatch int `mapstructure:"pollBatch" yaml:"pollBatch"`
+	// Concurrency is how many requests are worked on at once (default 8).
+	Concurrency int `mapstructure:"concurrency" yaml:"concurrency"`
+	// LeaseDuration is how long a claimed request stays with this replica
+	// (default 30s).
+	LeaseDuration time.Duration `mapstructure:"leaseDuration" yaml:"leaseDuration"`
+	// ApplyDeadline is how long a consented profile keeps being retried
+	// against BC before the request fails (default 24h).
+	ApplyDeadline time.Duration `mapstructure:"applyDeadline" yaml:"applyDeadline"`
+	// RetryBackoffMax caps the back-off between BC attempts (default 5m).
+	RetryBackoffMax time.Duration `mapstructure:"retryBackoffMax" yaml:"retryBackoffMax"`
+}
+
+// Retention says how long data is kept.
+type Retention struct {
+	// Profile is how long a consented profile is kept after it was
+	// delivered to BC (default 0: purged at delivery).
+	Profile time.Duration `mapstructure:"profile" yaml:"profile"`
+	// Requests is how long finished request rows are kept (default 720h).
+	Requests time.Duration `mapstructure:"requests" yaml:"requests"`
+}
+
+// Login holds defaults for Vipps Login (CIBA) requests.
+type Login struct {
+	// DefaultExpiry is the requested_expiry sent to Vipps when a use case
+	// sets none (default 5m; Vipps accepts 60s–900s).
+	DefaultExpiry time.Duration `mapstructure:"defaultExpiry" yaml:"defaultExpiry"`
+	// BindingMessage makes the connector send a binding message shown on
+	// both the POS and the phone.
+	BindingMessage bool `mapstructure:"bindingMessage" yaml:"bindingMessage"`
+}
+
+// Tenant is one customer of the connector: one BC company with its Vipps
+// sales units.
+type Tenant struct {
+	// ID names the tenant in logs, metrics and the store.
+	ID string `mapstructure:"id" yaml:"id"`
+	// APIKeys are the keys BC extensions authenticate with (hashes only).
+	APIKeys []APIKey `mapstructure:"apiKeys" yaml:"apiKeys"`
+	// BusinessCentral is the BC environment and company.
+	BusinessCentral BusinessCentral `mapstructure:"businessCentral" yaml:"businessCentral"`
+	// NPRetail is the optional NP Retail member API.
+	NPRetail NPRetail `mapstructure:"npRetail" yaml:"npRetail"`
+	// Vipps holds the Vipps MobilePay environment and sales units.
+	Vipps Vipps `mapstructure:"vipps" yaml:"vipps"`
+	// UseCases maps a use-case name (e.g. "customer-card") to its settings.
+	UseCases map[string]UseCase `mapstructure:"useCases" yaml:"useCases"`
+	// Mapping configures how Vipps profiles become BC fields.
+	Mapping Mapping `mapstructure:"mapping" yaml:"mapping"`
+}
+
+// APIKey is one API key of a tenant, stored as the hex SHA-256 of the key.
+type APIKey struct {
+	// ID names the key (e.g. "bc-prod") in logs.
+	ID string `mapstructure:"id" yaml:"id"`
+	// SHA256 is the lower- or upper-case hex SHA-256 of the key (64 chars).
+	SHA256 string `mapstructure:"sha256" yaml:"sha256"`
+}
+
+// BusinessCentral locates a BC company and says how to authenticate.
+type BusinessCentral struct {
+	// BaseURL defaults to https://api.businesscentral.dynamics.com/v2.0.
+	BaseURL string `mapstructure:"baseURL" yaml:"baseURL"`
+	// TenantID is the Entra ID tenant (directory) id.
+	TenantID string `mapstructure:"tenantId" yaml:"tenantId"`
+	// Environment is the BC environment name (e.g. "production").
+	Environment string `mapstructure:"environment" yaml:"environment"`
+	// CompanyID is the BC company id (GUID).
+	CompanyID string `mapstructure:"companyId" yaml:"companyId"`
+	// Auth says how to obtain tokens.
+	Auth BCAuth `mapstructure:"auth" yaml:"auth"`
+	// Limits keep the connector inside BC's API limits.
+	Limits BCLimits `mapstructure:"limits" yaml:"limits"`
+}
+
+// Authentication methods for Business Central.
+const (
+	AuthClientSecret      = "clientSecret"
+	AuthClientCertificate = "clientCertificate"
+	AuthManagedIdentity   = "managedIdentity"
+	AuthWorkloadIdentity  = "workloadIdentity"
+	AuthDefault           = "default"
+	AuthBasic             = "basic"
+)
+
+// BCAuth holds the credentials for BC; which fields are required depends on
+// Method.
+type BCAuth struct {
+	// Method is clientSecret, clientCertificate, managedIdentity,
+	// workloadIdentity, default (azidentity's default chain) or basic
+	// (web-service access key, on-premises only).
+	Method              string `mapstructure:"method" yaml:"method"`
+	ClientID            string `mapstructure:"clientId" yaml:"clientId"`
+	ClientSecret        string `mapstructure:"clientSecret" yaml:"clientSecret"`
+	CertificatePath     string `mapstructure:"certificatePath" yaml:"certificatePath"`
+	CertificatePassword string `mapstructure:"certificatePassword" yaml:"certificatePassword"`
+	TokenFilePath       string `mapstructure:"tokenFilePath" yaml:"tokenFilePath"`
+	Username            string `mapstructure:"username" yaml:"username"`
+	AccessKey           string `mapstructure:"accessKey" yaml:"accessKey"`
+	// AuthorityHost overrides the Entra ID authority (sovereign clouds, tests).
+	AuthorityHost string `mapstructure:"authorityHost" yaml:"authorityHost"`
+}
+
+// BCLimits are BC's per-principal API limits.
+type BCLimits struct {
+	// RequestsPerWindow defaults to 6000.
+	RequestsPerWindow int `mapstructure:"requestsPerWindow" yaml:"requestsPerWindow"`
+	// Window defaults to 5m.
+	Window time.Duration `mapstructure:"window" yaml:"window"`
+	// MaxInFlight defaults to 5.
+	MaxInFlight int `mapstructure:"maxInFlight" yaml:"maxInFlight"`
+}
+
+// NPRetail is the NP Retail member API; leave BaseURL empty when unused.
+type NPRetail struct {
+	BaseURL string `mapstructure:"baseURL" yaml:"baseURL"`
+	APIKey  string `mapstructure:"apiKey" yaml:"apiKey"`
+}
+
+// Vipps environments.
+const (
+	VippsTest       = "test"
+	VippsProduction = "production"
+)
+
+// Vipps configures the Vipps MobilePay side of a tenant.
+type Vipps struct {
+	// Environment is test (default) or production.
+	Environment string `mapstructure:"environment" yaml:"environment"`
+	// BaseURL overrides the environment's base URL (simulators, proxies).
+	BaseURL string `mapstructure:"baseURL" yaml:"baseURL"`
+	// System fills the Vipps-System-* headers (each at most 30 chars).
+	System VippsSystem `mapstructure:"system" yaml:"system"`
+	// SalesUnits are the merchant sales units; the first is the default.
+	SalesUnits []SalesUnit `mapstructure:"salesUnits" yaml:"salesUnits"`
+}
+
+// VippsSystem is sent as Vipps-System-Name, -Version, -Plugin-Name and
+// -Plugin-Version.
+type VippsSystem struct {
+	Name          string `mapstructure:"name" yaml:"name"`
+	Version       string `mapstructure:"version" yaml:"version"`
+	PluginName    string `mapstructure:"pluginName" yaml:"pluginName"`
+	PluginVersion string `mapstructure:"pluginVersion" yaml:"pluginVersion"`
+}
+
+// Login token endpoint authentication methods.
+const (
+	LoginAuthBasic = "client_secret_basic"
+	LoginAuthPost  = "client_secret_post"
+)
+
+// SalesUnit is one Vipps merchant sales unit and its API keys.
+type SalesUnit struct {
+	// MSN is the merchant serial number (4–6 digits).
+	MSN             string `mapstructure:"msn" yaml:"msn"`
+	ClientID        string `mapstructure:"clientId" yaml:"clientId"`
+	ClientSecret    string `mapstructure:"clientSecret" yaml:"clientSecret"`
+	SubscriptionKey string `mapstructure:"subscriptionKey" yaml:"subscriptionKey"`
+	// PartnerKeys says the keys are partner keys (MSN sent per request).
+	PartnerKeys bool `mapstructure:"partnerKeys" yaml:"partnerKeys"`
+	// LoginAuthMethod is client_secret_basic (default) or
+	// client_secret_post for the Login token endpoint.
+	LoginAuthMethod string `mapstructure:"loginAuthMethod" yaml:"loginAuthMethod"`
+}
+
+// Use-case kinds.
+const (
+	KindCustomer = "customer"
+	KindMember   = "member"
+)
+
+// Well-known use-case names.
+const (
+	UseCaseCustomerCard          = "customer-card"
+	UseCasePOSMemberRegistration = "pos-member-registration"
+)
+
+// UseCase configures one named use case.
+type UseCase struct {
+	// Kind is "customer" or "member"; inferred for the well-known names.
+	Kind string `mapstructure:"kind" yaml:"kind"`
+	// Scopes are the Vipps Login scopes; openid is always added.
+	Scopes []string `mapstructure:"scopes" yaml:"scopes"`
+	// SalesUnit is the MSN to use (default: the tenant's first sales unit).
+	SalesUnit string `mapstructure:"salesUnit" yaml:"salesUnit"`
+	// RequestedExpiry overrides login.defaultExpiry.
+	RequestedExpiry time.Duration `mapstructure:"requestedExpiry" yaml:"requestedExpiry"`
+	// UpdateExisting (member) also updates the member in NP Retail when a
+	// memberId is given.
+	UpdateExisting bool `mapstructure:"updateExisting" yaml:"updateExisting"`
+}
+
+// Mapping options, passed on to the mapping package by the connector.
+type Mapping struct {
+	// ImplicitPhonePrefix is added to phone numbers without a country code
+	// (default "+47").
+	ImplicitPhonePrefix string `mapstructure:"implicitPhonePrefix" yaml:"implicitPhonePrefix"`
+	// NameFormat is firstLast (default) or lastFirst.
+	NameFormat string `mapstructure:"nameFormat" yaml:"nameFormat"`
+	// CountryCodes maps ISO 3166-1 alpha-2 codes to BC country codes.
+	CountryCodes map[string]string `mapstructure:"countryCodes" yaml:"countryCodes"`
+	// RequireVerifiedEmail (default true) leaves out unverified e-mails.
+	RequireVerifiedEmail *bool `mapstructure:"requireVerifiedEmail" yaml:"requireVerifiedEmail"`
+	// UpdatePolicy maps a target field to always, ifEmpty or never.
+	UpdatePolicy map[string]string `mapstructure:"updatePolicy" yaml:"updatePolicy"`
+}
