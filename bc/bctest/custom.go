@@ -1,0 +1,45 @@
+package bctest
+
+import (
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// entitySetDef is a custom API page registered by a test.
+type entitySetDef struct {
+	keyField string
+}
+
+// RegisterEntitySet serves a custom API page at
+// {BCURL}/v2.0/{tenant}/{env}/api/{publisher}/{group}/{version}/companies({id})/{entitySet}.
+// Its entities are open JSON objects with an "id" (generated when absent)
+// and an @odata.etag; keyField ("id" when empty) is the OData key used in
+// entitySet(key). Paging, $filter, $select, $orderby, ETag rules and $batch
+// work as for customers.
+func (s *Sim) RegisterEntitySet(publisher, group, version, entitySet, keyField string) {
+	if keyField == "" {
+		keyField = "id"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entitySets[publisher+"/"+group+"/"+version+"/"+entitySet] = entitySetDef{keyField: keyField}
+}
+
+// Entities returns the entities of a custom entity set in a company, as the
+// API returns them (with @odata.etag), in creation order.
+func (s *Sim) Entities(companyID, publisher, group, version, entitySet string) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.st.tables[tableKey{companyID, publisher + "/" + group + "/" + version + "/" + entitySet}]
+	if !ok {
+		return nil
+	}
+	var out []map[string]any
+	for _, r := range t.sorted("") {
+		out = append(out, r.view())
+	}
+	return out
+}
+
+func newGUID() string { return strings.ToLower(uuid.NewString()) }
