@@ -65,7 +65,7 @@ func (s *Sim) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	tok.expiresAt = now.Add(merchantTokenTTL)
-	value := "sim-at." + randomToken(32)
+	value := "sim-at-" + randomToken(32)
 	s.mu.Lock()
 	s.tokens[value] = tok
 	s.mu.Unlock()
@@ -116,7 +116,7 @@ func (s *Sim) handleMiamiToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tok.miami = true
 	tok.expiresAt = s.now().Add(miamiTokenTTL)
-	value := "sim-miami." + randomToken(32)
+	value := "sim-miami-" + randomToken(32)
 	s.mu.Lock()
 	s.tokens[value] = tok
 	s.mu.Unlock()

@@ -322,7 +322,7 @@ func (s *Sim) handleLoginToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.redeemed = true
-	access := "sim-login." + randomToken(32)
+	access := "sim-login-" + randomToken(32)
 	s.loginTokens[access] = &loginGrant{msn: l.msn, phone: l.phone, scopes: l.scopes, expiresAt: now.Add(loginAccessTokenTTL)}
 	s.mu.Unlock()
 	claims := map[string]any{

@@ -28,7 +28,7 @@ type extraDetail struct {
 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	writeJSONType(w, "application/json", status, v)
+	writeJSONType(w, "application/json;charset=UTF-8", status, v)
 }
 
 func writeJSONType(w http.ResponseWriter, contentType string, status int, v any) {
