@@ -37,8 +37,9 @@ func (s *Sim) BCHandler() http.Handler {
 	return mux
 }
 
-// serveBC is the BC API entry point: faults, authentication, throttle and
-// concurrency queue, then the operation under the state lock.
+// serveBC is the BC API entry point: authentication, throttle and
+// concurrency queue, injected faults, then the operation under the state
+// lock.
 func (s *Sim) serveBC(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
 	defer s.countRequest(rec)
@@ -47,10 +48,6 @@ func (s *Sim) serveBC(w http.ResponseWriter, r *http.Request) {
 	tenant, env, api, rest, root, ok := splitBCPath(r)
 	if !ok {
 		writeError(w, errf(http.StatusNotFound, CodeNotFound, "Bad Request - Error in query syntax."))
-		return
-	}
-	if e := s.applyFault(r.Context(), r); e != nil {
-		writeError(w, e)
 		return
 	}
 	p, e := s.authenticate(r, tenant)
@@ -64,6 +61,12 @@ func (s *Sim) serveBC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	// Faults act inside the principal's slot: injected latency keeps the
+	// request in flight like a slow BC would.
+	if e := s.applyFault(r.Context(), r); e != nil {
+		writeError(w, e)
+		return
+	}
 
 	body, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -69,12 +69,13 @@ func (s *Sim) admit(ctx context.Context, p principal) (func(), *apiError) {
 	s.stats.Queued++
 	s.mu.Unlock()
 
-	timeout := s.clock.After(queueTimeoutMinutes * time.Minute)
+	timeout := s.clock.NewTimer(queueTimeoutMinutes * time.Minute)
+	defer timeout.Stop()
 	select {
 	case <-ch:
 		return release, nil
 	case <-ctx.Done():
-	case <-timeout:
+	case <-timeout.Chan():
 	}
 	// Gave up: leave the queue, or give back a slot handed over meanwhile.
 	s.mu.Lock()
