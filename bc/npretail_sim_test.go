@@ -1,0 +1,77 @@
+package bc_test
+
+import (
+	"testing"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/bc/bctest"
+)
+
+func (e *env) npretail(t *testing.T, key string) *bc.NPRetail {
+	t.Helper()
+	base := e.srv.NPRetailURL + "/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/" + bctest.DemoCompanyName
+	np, err := bc.NewNPRetail(bc.NPRetailConfig{BaseURL: base, APIKey: key}, e.options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return np
+}
+
+func TestNPRetailMembers(t *testing.T) {
+	e := startEnv(t)
+	np := e.npretail(t, bctest.DemoNPRetailAPIKey)
+	ctx := t.Context()
+
+	t.Run("search by phone finds the seeded member", func(t *testing.T) {
+		got, err := np.Members.Search(ctx, bc.MemberQuery{Phone: bctest.DemoMemberPhone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != bctest.DemoMemberWithPhoneID {
+			t.Fatalf("found %d members, want %s", len(got), bctest.DemoMemberWithPhoneID)
+		}
+	})
+	t.Run("get and update a member", func(t *testing.T) {
+		m, err := np.Members.Get(ctx, bctest.DemoMemberWithPhoneID)
+		if err != nil || m.FirstName == "" {
+			t.Fatalf("get: %v", err)
+		}
+		up, err := np.Members.Update(ctx, m.ID, map[string]any{"city": "Oslo", "postCode": "0150"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.City != "Oslo" || up.PostCode != "0150" || up.FirstName != m.FirstName {
+			t.Fatalf("updated member city %q post code %q", up.City, up.PostCode)
+		}
+	})
+	t.Run("create a membership and add a member", func(t *testing.T) {
+		ms, err := np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: "GOLD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms.ID == "" {
+			t.Fatal("membership without id")
+		}
+		m, err := np.Members.AddMember(ctx, ms.ID, bc.Member{FirstName: "Siri", LastName: "Dahl", PhoneNo: "+4740000001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID == "" || m.FirstName != "Siri" {
+			t.Fatalf("added member %+v", m)
+		}
+	})
+	t.Run("a too-long field is refused", func(t *testing.T) {
+		_, err := np.Members.Update(ctx, bctest.DemoMemberWithPhoneID, map[string]any{"city": string(make([]byte, bc.MaxMemberCity+1))})
+		be, ok := bc.AsError(err)
+		if !ok || be.Status != 400 {
+			t.Fatalf("err = %v, want a 400 *bc.Error", err)
+		}
+	})
+	t.Run("a wrong API key is unauthorized", func(t *testing.T) {
+		bad := e.npretail(t, "wrong-key")
+		_, err := bad.Members.Get(ctx, bctest.DemoMemberWithPhoneID)
+		if !bc.IsUnauthorized(err) {
+			t.Fatalf("err = %v, want unauthorized", err)
+		}
+	})
+}
