@@ -82,7 +82,8 @@ func (s *Sim) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// POST /miami/v1/token: OAuth2 client credentials with Basic auth, for
+// POST /miami/v1/token: OAuth2 client credentials with Basic auth (or the
+// client_id/client_secret headers of the spec copy), for
 // accounting and management keys. Sales-unit and partner keys are accepted
 // too; the token then has the same reach as one from /accesstoken/get.
 func (s *Sim) handleMiamiToken(w http.ResponseWriter, r *http.Request) {
@@ -90,11 +91,14 @@ func (s *Sim) handleMiamiToken(w http.ResponseWriter, r *http.Request) {
 	s.stats.TokenRequests++
 	s.mu.Unlock()
 	id, secret, ok := r.BasicAuth()
-	if !ok {
+	if !ok { // the older, header-based style of the spec copy
+		id, secret = r.Header.Get("client_id"), r.Header.Get("client_secret")
+	}
+	if id == "" {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "client authentication with Basic auth is required", "")
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
+	if err := r.ParseForm(); err != nil || (ok && r.PostForm.Get("grant_type") != "client_credentials") {
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials", "")
 		return
 	}

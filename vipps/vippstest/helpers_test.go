@@ -39,6 +39,33 @@ func start(t *testing.T, opts ...Option) *env {
 	return &env{t: t, srv: Start(t, all...), clock: clock}
 }
 
+// startRefusals is start for tests that send deliberately invalid
+// requests: request violations are expected, but every response must
+// still match the specs.
+func startRefusals(t *testing.T, opts ...Option) *env {
+	t.Helper()
+	clock := clockwork.NewFakeClockAt(epoch)
+	all := []Option{WithClock(clock)}
+	_, err := os.Stat(specDir)
+	validate := err == nil
+	if validate {
+		all = append(all, WithSpecValidation(specDir))
+	}
+	srv, err := NewServer("127.0.0.1:0", append(all, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = srv.Close()
+		for _, v := range srv.SpecViolations() {
+			if !strings.Contains(v, ": request: ") {
+				t.Errorf("spec violation: %s", v)
+			}
+		}
+	})
+	return &env{t: t, srv: srv, clock: clock}
+}
+
 type answer struct {
 	status int
 	header http.Header

@@ -67,12 +67,12 @@ func (s *Sim) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ok || !known || !s.now().Before(g.expiresAt) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "The access token is missing, invalid or expired.", "")
+		userinfoError(w, r, http.StatusUnauthorized, "Unauthorized", "The access token is missing, invalid or expired.", "")
 		return
 	}
 	u, found := s.user(g.phone)
 	if !found {
-		writeProblem(w, r, http.StatusNotFound, "Not Found", "The user no longer exists.", "")
+		userinfoError(w, r, http.StatusNotFound, "Not Found", "The user no longer exists.", "")
 		return
 	}
 	writeJSON(w, http.StatusOK, claimsFor(u, g.msn, g.scopes))
@@ -90,12 +90,12 @@ func (s *Sim) handleUserInfoBySub(w http.ResponseWriter, r *http.Request) {
 	share, shared := s.profiles[m.msn+"/"+sub]
 	s.mu.Unlock()
 	if !shared {
-		writeProblem(w, r, http.StatusNotFound, "Not Found", "No profile is shared for this sub.", "")
+		userinfoError(w, r, http.StatusNotFound, "Not Found", "No profile is shared for this sub.", "")
 		return
 	}
 	u, found := s.user(share.phone)
 	if !found {
-		writeProblem(w, r, http.StatusNotFound, "Not Found", "The user no longer exists.", "")
+		userinfoError(w, r, http.StatusNotFound, "Not Found", "The user no longer exists.", "")
 		return
 	}
 	info := claimsFor(u, m.msn, share.scopes)
@@ -123,4 +123,13 @@ func expiredClaims(in vipps.UserInfo) vipps.UserInfo {
 	}
 	out.OtherAddresses = nil
 	return out
+}
+
+// userinfoError writes an RFC 7807 error with the content type the
+// userinfo spec declares (application/json;charset=UTF-8).
+func userinfoError(w http.ResponseWriter, r *http.Request, status int, title, detail, _ string) {
+	writeJSON(w, status, problem{
+		Type: "https://developer.vippsmobilepay.com/docs/knowledge-base/errors", Title: title, Status: status,
+		Detail: detail, Instance: r.URL.Path, TraceID: randomToken(16),
+	})
 }

@@ -51,7 +51,8 @@ type delivery struct {
 type WebhookDelivery struct {
 	WebhookID string
 	Body      []byte
-	Status    int // 0 when the request failed without an answer
+	Status    int       // 0 when the request failed without an answer
+	At        time.Time // simulator time of the attempt
 }
 
 // SignWebhook returns the headers of a signed delivery of body to rawURL at
@@ -229,10 +230,11 @@ func (s *Sim) deliverLoop(h *webhook) {
 		}
 		d := h.queue[0]
 		s.mu.Unlock()
+		at := s.now()
 		status := s.deliverOnce(h, d.body)
 		ok := status >= 200 && status < 300
 		s.mu.Lock()
-		s.deliveries = append(s.deliveries, WebhookDelivery{WebhookID: h.id, Body: d.body, Status: status})
+		s.deliveries = append(s.deliveries, WebhookDelivery{WebhookID: h.id, Body: d.body, Status: status, At: at})
 		if ok {
 			s.stats.WebhookDeliveries++
 		} else {
