@@ -88,6 +88,22 @@
 // most 100 operations per request and splits larger sets; one $batch request
 // counts once against the governor. All waiting uses the injected clock.
 //
+// # Performance
+//
+// Measured with
+//
+//	go test -run '^$' -bench 'Governor|BatchUpdate' -benchmem ./bc/
+//
+// on 2 cores (Intel Xeon @ 2.80GHz), Go 1.26:
+//
+//	BenchmarkGovernor/serial-2      435 ns/op    40 B/op      2 allocs/op
+//	BenchmarkGovernor/parallel-2    581 ns/op    40 B/op      2 allocs/op
+//	BenchmarkBatchUpdate-2          11.5 ms/op   2.26 MB/op   20,155 allocs/op
+//
+// The governor costs well under a microsecond per request. BatchUpdate is one
+// $batch of 100 customer PATCHes against the bctest simulator on loopback
+// (client and simulator together), i.e. about 0.12 ms per customer update.
+//
 // # Errors and personal data
 //
 // BC's {"error":{"code","message"}} becomes an *Error with Status, Code and

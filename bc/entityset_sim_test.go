@@ -1,0 +1,86 @@
+package bc_test
+
+import (
+	"testing"
+
+	"github.com/bcvipps/bcvipps/bc"
+)
+
+func TestEntitySet(t *testing.T) {
+	e := startEnv(t)
+	e.srv.Sim.RegisterEntitySet("bcvipps", "payments", "v1.0", "vippsPayments", "id")
+	c := e.client(t, nil)
+	set := c.EntitySet("bcvipps", "payments", "v1.0", "vippsPayments")
+	ctx := t.Context()
+
+	created, err := set.Create(ctx, map[string]any{"reference": "order-1", "amount": 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("create returns id and etag", func(t *testing.T) {
+		if created.ID() == "" || created.ETag() == "" {
+			t.Fatalf("created %v", created)
+		}
+	})
+	t.Run("get and decode", func(t *testing.T) {
+		got, err := set.Get(ctx, created.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct {
+			Reference string `json:"reference"`
+		}
+		if err := got.Decode(&p); err != nil || p.Reference != "order-1" {
+			t.Fatalf("decoded %+v, %v", p, err)
+		}
+	})
+	t.Run("update with a stale etag is a conflict", func(t *testing.T) {
+		if _, err := set.Update(ctx, created.ID(), created.ETag(), map[string]any{"amount": 200}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := set.Update(ctx, created.ID(), created.ETag(), map[string]any{"amount": 300})
+		if !bc.IsConflict(err) {
+			t.Fatalf("err = %v, want conflict", err)
+		}
+	})
+	t.Run("modify re-reads the current etag", func(t *testing.T) {
+		got, err := set.Modify(ctx, created.ID(), func(cur bc.Entity) (map[string]any, error) {
+			return map[string]any{"reference": "order-1b"}, nil
+		})
+		if err != nil || got["reference"] != "order-1b" {
+			t.Fatalf("modify: %v %v", got, err)
+		}
+	})
+	t.Run("list pages through the set", func(t *testing.T) {
+		for range 4 {
+			if _, err := set.Create(ctx, map[string]any{"reference": "more"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := 0
+		for _, err := range set.List(ctx, bc.ListOptions{PageSize: 2}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 5 {
+			t.Fatalf("listed %d, want 5", n)
+		}
+	})
+	t.Run("delete needs the etag and removes the entity", func(t *testing.T) {
+		cur, err := set.Get(ctx, created.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := set.Delete(ctx, cur.ID(), ""); err == nil {
+			t.Fatal("delete without etag was sent")
+		}
+		if err := set.Delete(ctx, cur.ID(), cur.ETag()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := set.Get(ctx, cur.ID()); !bc.IsNotFound(err) {
+			t.Fatalf("after delete: %v, want not found", err)
+		}
+	})
+}
