@@ -106,4 +106,16 @@
 // `go test ./mapping -update` rewrites them; review the diff by hand.
 // FuzzParsePhone, FuzzCustomer and FuzzMember check that arbitrary input
 // never panics and always yields valid UTF-8 within the field lengths.
+//
+// # Performance
+//
+// Measured with `go test -run '^$' -bench . -benchmem ./mapping` on a
+// 2-core Intel Xeon @ 2.80GHz (linux/amd64, Go 1.26):
+//
+//	BenchmarkCustomer         ~48 µs/op   4.0 kB/op   92 allocs/op
+//	BenchmarkMember          ~106 µs/op   5.3 kB/op   86 allocs/op
+//	BenchmarkParsePhone       ~23 µs/op   2.1 kB/op   51 allocs/op
+//	BenchmarkMatchCustomer   ~250 µs/op   5.3 kB/op  254 allocs/op (100 candidates, no match)
+//
+// Mapping runs once per consent, so this is far below any network call.
 package mapping

@@ -143,12 +143,12 @@ func FuzzParsePhone(f *testing.F) {
 	f.Fuzz(func(t *testing.T, input, prefix string) {
 		ph, err := ParsePhone(input, prefix)
 		if err != nil {
-			if digits := strings.Map(keepDigit, input); len(digits) >= 4 && strings.Contains(err.Error(), digits) {
+			if digits := strings.Map(keepDigits, input); len(digits) >= 4 && strings.Contains(err.Error(), digits) {
 				t.Errorf("error contains the number")
 			}
 			return
 		}
-		if ph.MSISDN == "" || strings.Map(keepDigit, ph.MSISDN) != ph.MSISDN {
+		if ph.MSISDN == "" || strings.Map(keepDigits, ph.MSISDN) != ph.MSISDN {
 			t.Errorf("MSISDN %q is not all digits", ph.MSISDN)
 		}
 		if ph.E164 != "+"+ph.MSISDN {

@@ -71,10 +71,16 @@ func MatchCustomer(p *vipps.UserInfo, candidates []Candidate) Match {
 	}
 	free := func(c Candidate) bool { return strings.TrimSpace(c.VippsSub) == "" }
 	if ph, err := parseMSISDN(p.PhoneNumber); err == nil {
-		prefix := "+" + strconv.Itoa(ph.CountryCode)
+		cc := strconv.Itoa(ph.CountryCode)
+		nsn := strings.TrimPrefix(ph.MSISDN, cc)
 		if m := collect(MatchPhone, candidates, func(c Candidate) bool {
-			cp, err := ParsePhone(c.Phone, prefix)
-			return free(c) && err == nil && cp.E164 == ph.E164
+			// Every spelling of the number ends with its national digits;
+			// checking that first avoids parsing most candidates.
+			if !free(c) || !strings.HasSuffix(strings.Map(keepDigits, c.Phone), nsn) {
+				return false
+			}
+			cp, err := ParsePhone(c.Phone, "+"+cc)
+			return err == nil && cp.E164 == ph.E164
 		}); m.By != MatchNone {
 			return m
 		}
@@ -102,4 +108,12 @@ func collect(by MatchBy, cs []Candidate, ok func(Candidate) bool) Match {
 		m.By = by
 	}
 	return m
+}
+
+// keepDigits is a strings.Map function that keeps ASCII digits only.
+func keepDigits(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	return -1
 }

@@ -45,7 +45,7 @@ func TestParsePhone(t *testing.T) {
 				if pe.Reason != tc.reason {
 					t.Errorf("reason = %q, want %q", pe.Reason, tc.reason)
 				}
-				if digits := strings.Map(keepDigit, tc.input); len(digits) >= 3 && strings.Contains(err.Error(), digits) {
+				if digits := strings.Map(keepDigits, tc.input); len(digits) >= 3 && strings.Contains(err.Error(), digits) {
 					t.Errorf("error %q contains the number", err)
 				}
 				return
@@ -64,11 +64,4 @@ func TestParsePhone(t *testing.T) {
 			}
 		})
 	}
-}
-
-func keepDigit(r rune) rune {
-	if r >= '0' && r <= '9' {
-		return r
-	}
-	return -1
 }
