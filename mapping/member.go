@@ -95,7 +95,7 @@ func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChange
 	cs.set("email", current.Email, m.Email, o.policy("email"), sameEmail)
 	cs.set("phoneNo", current.PhoneNo, m.PhoneNo, o.policy("phoneNo"), samePhone(o.ImplicitPhonePrefix))
 	cs.set("birthday", current.Birthday, m.Birthday, o.policy("birthday"), sameText)
-	cs.set("gender", unspecified(current.Gender), m.Gender, o.policy("gender"), sameUpper)
+	cs.setIf("gender", current.Gender, unspecified(current.Gender), m.Gender, o.policy("gender"), sameUpper)
 	if m.hasAddress {
 		if pol := o.policy(FieldAddress); pol == PolicyAlways ||
 			(pol == PolicyIfEmpty && clean(current.Address) == "" && clean(current.City) == "" && clean(current.PostCode) == "") {
@@ -105,20 +105,20 @@ func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChange
 			cs.set("country", current.Country, m.Country, PolicyAlways, sameUpper)
 		}
 	}
-	cs.set("newsletter", unspecified(current.Newsletter), m.Newsletter, o.policy("newsletter"), sameUpper)
-	cs.set("gdprConsent", unspecified(current.GDPRConsent), m.GDPRConsent, o.policy("gdprConsent"), sameUpper)
+	cs.setIf("newsletter", current.Newsletter, unspecified(current.Newsletter), m.Newsletter, o.policy("newsletter"), sameUpper)
+	cs.setIf("gdprConsent", current.GDPRConsent, unspecified(current.GDPRConsent), m.GDPRConsent, o.policy("gdprConsent"), sameUpper)
 	r.Patch, r.Changes = cs.patch, cs.changes
 	return r
 }
 
-// unspecified treats NP Retail's "not decided" values (NOT_SPECIFIED, NA,
-// PENDING) like an empty field for the ifEmpty policy.
-func unspecified(s string) string {
+// unspecified reports whether an NP Retail option holds no decision (empty,
+// NOT_SPECIFIED, NA, PENDING), which the ifEmpty policy treats as empty.
+func unspecified(s string) bool {
 	switch strings.ToUpper(clean(s)) {
-	case "NOT_SPECIFIED", "NA", "PENDING":
-		return ""
+	case "", "NOT_SPECIFIED", "NA", "PENDING":
+		return true
 	}
-	return s
+	return false
 }
 
 // gender maps the Vipps gender claim to NP Retail's option.

@@ -38,10 +38,16 @@ type changeSet struct {
 // set applies the policy for one field: an empty new value never clears
 // stored data, and equal values (as judged by same) are not a change.
 func (c *changeSet) set(field, current, next string, p Policy, same func(a, b string) bool) {
+	c.setIf(field, current, clean(current) == "", next, p, same)
+}
+
+// setIf is set with the caller deciding whether the stored value counts as
+// empty (NP Retail's NOT_SPECIFIED does).
+func (c *changeSet) setIf(field, current string, empty bool, next string, p Policy, same func(a, b string) bool) {
 	if next == "" || p == PolicyNever {
 		return
 	}
-	if p == PolicyIfEmpty && clean(current) != "" {
+	if p == PolicyIfEmpty && !empty {
 		return
 	}
 	if same(current, next) {

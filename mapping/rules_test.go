@@ -397,6 +397,9 @@ func TestMemberChanges(t *testing.T) {
 		{"ifEmpty keeps stored values and NOT_SPECIFIED counts as empty",
 			bc.Member{FirstName: "K", LastName: "Nordmann", Email: "x@example.no", PhoneNo: "91234567", Address: "Vei 1", Newsletter: "NOT_SPECIFIED"},
 			nil, map[string]any{"firstName": nil, "email": nil, "phoneNo": nil, "address": nil, "city": nil, "newsletter": "YES"}},
+		{"PENDING GDPR approval counts as empty and the change shows the stored value",
+			bc.Member{GDPRConsent: "PENDING"}, func(o *Options) { o.GDPRConsent = "email" },
+			map[string]any{"gdprConsent": "ACCEPTED"}},
 		{"always overwrites, never does not",
 			bc.Member{FirstName: "K", Newsletter: "NO"},
 			func(o *Options) {
@@ -419,6 +422,11 @@ func TestMemberChanges(t *testing.T) {
 				}
 			}
 			checkChangesMatchPatch(t, r.Patch, r.Changes)
+			for _, c := range r.Changes {
+				if c.Field == "gdprConsent" && c.From != tc.current.GDPRConsent {
+					t.Errorf("change from %q, stored %q", c.From, tc.current.GDPRConsent)
+				}
+			}
 		})
 	}
 }
