@@ -151,6 +151,15 @@ func adjustForDrift(name string, doc *openapi3.T) {
 		if p := doc.Components.Parameters["Payment-Reference-ID"]; p != nil && p.Value.Schema != nil {
 			p.Value.Schema.Value.Pattern, p.Value.Schema.Value.MaxLength = refPattern, &maxLen
 		}
+		// Spec bug: the three Customer alternatives of the oneOf require
+		// nothing, so every customer object matches all three and fails
+		// oneOf. The spec text says exactly one identification is given;
+		// make each alternative require its own field.
+		for name, field := range map[string]string{"CustomerPhoneNumber": "phoneNumber", "PersonalQrCode": "personalQr", "CustomerToken": "customerToken"} {
+			if s := schema(name); s != nil && len(s.Required) == 0 {
+				s.Required = []string{field}
+			}
+		}
 		// Spec bug: PaymentEvent requires "paymentAction", a property it
 		// does not define; the API (and the spec's own properties) call it
 		// "name".
