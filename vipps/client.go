@@ -153,7 +153,9 @@ type Client struct {
 	log    *slog.Logger
 	policy RetryPolicy
 	tokens *TokenCache
-	http   *transport
+	// tokenKey is the cache key of this client's credential set and MSN.
+	tokenKey string
+	http     *transport
 
 	Login    *LoginService
 	UserInfo *UserInfoService
@@ -196,6 +198,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		cfg.LoginAuthMethod = AuthClientSecretBasic
 	}
 	c := &Client{cfg: cfg, base: cfg.baseURL(), clock: o.clock, log: o.logger, policy: *o.policy, tokens: o.cache}
+	c.tokenKey = c.cacheKey()
 	c.http = newTransport(o.httpClient)
 	c.Login = &LoginService{c: c}
 	c.UserInfo = &UserInfoService{c: c}

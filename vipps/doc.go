@@ -47,4 +47,20 @@
 //
 // VerifyWebhook and SignWebhook are pure functions implementing the
 // documented HMAC-SHA256 scheme over the registered URL's host and path.
+//
+// # Tests
+//
+// Flow tests run against the simulator (vipps/vippstest) with OpenAPI
+// validation of every request and response whenever ../../shared/specs/vipps
+// exists (the conformance test); edge cases the simulator cannot produce
+// (echoed personal data, gated token fetches, scripted 5xx sequences) run
+// against small httptest servers speaking the same wire format.
+//
+// # Performance
+//
+// go test -run XXX -bench . -benchmem ./vipps/ on 2 cores
+// (Intel Xeon @ 2.80GHz):
+//
+//	BenchmarkTokenCacheHit-2    147 ns/op      0 B/op    0 allocs/op
+//	BenchmarkVerifyWebhook-2   4582 ns/op   1176 B/op   16 allocs/op
 package vipps

@@ -49,7 +49,7 @@ func (c *Client) cacheKey() string {
 
 // accessToken returns a valid merchant/partner access token.
 func (c *Client) accessToken(ctx context.Context) (string, error) {
-	key := c.cacheKey()
+	key := c.tokenKey
 	now := c.clock.Now()
 	tc := c.tokens
 	tc.mu.Lock()
