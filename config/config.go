@@ -11,6 +11,7 @@ type Config struct {
 	Worker    Worker    `mapstructure:"worker" yaml:"worker"`
 	Retention Retention `mapstructure:"retention" yaml:"retention"`
 	Login     Login     `mapstructure:"login" yaml:"login"`
+	Upstream  Upstream  `mapstructure:"upstream" yaml:"upstream"`
 	Tenants   []Tenant  `mapstructure:"tenants" yaml:"tenants"`
 
 	// unresolved holds ${NAME} references whose variable was not set; they
@@ -81,6 +82,17 @@ type Login struct {
 	// BindingMessage makes the connector send a binding message shown on
 	// both the POS and the phone.
 	BindingMessage bool `mapstructure:"bindingMessage" yaml:"bindingMessage"`
+}
+
+// Upstream tunes the outbound HTTP calls to Vipps, Entra ID, BC and NP
+// Retail.
+type Upstream struct {
+	// CAFile is a PEM file of extra root certificates trusted for outbound
+	// HTTPS, besides the system roots (a TLS-inspecting proxy, or the
+	// sandbox's simulated Entra ID authority).
+	CAFile string `mapstructure:"caFile" yaml:"caFile"`
+	// Timeout bounds one outbound HTTP attempt (default 30s).
+	Timeout time.Duration `mapstructure:"timeout" yaml:"timeout"`
 }
 
 // Tenant is one customer of the connector: one BC company with its Vipps

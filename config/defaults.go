@@ -27,6 +27,8 @@ func sectionDefaults() map[string]any {
 		"retention.requests":     30 * 24 * time.Hour,
 		"login.defaultExpiry":    5 * time.Minute,
 		"login.bindingMessage":   false,
+		"upstream.caFile":        "",
+		"upstream.timeout":       30 * time.Second,
 	}
 }
 

@@ -100,9 +100,11 @@ func applyEnv(cfg *Config, data []byte) error {
 		Worker    *Worker    `mapstructure:"worker"`
 		Retention *Retention `mapstructure:"retention"`
 		Login     *Login     `mapstructure:"login"`
+		Upstream  *Upstream  `mapstructure:"upstream"`
 	}
 	sec.Server, sec.Store, sec.Log = &cfg.Server, &cfg.Store, &cfg.Log
 	sec.Worker, sec.Retention, sec.Login = &cfg.Worker, &cfg.Retention, &cfg.Login
+	sec.Upstream = &cfg.Upstream
 	if err := v.Unmarshal(&sec); err != nil {
 		return &SyntaxError{Err: err}
 	}

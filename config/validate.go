@@ -125,6 +125,7 @@ func (c *Config) Validate() error {
 		v.add("retention.profile", "must not be negative")
 	}
 	v.positive("retention.requests", int64(c.Retention.Requests))
+	v.positive("upstream.timeout", int64(c.Upstream.Timeout))
 	v.expiry("login.defaultExpiry", c.Login.DefaultExpiry)
 
 	if len(c.Tenants) == 0 {
