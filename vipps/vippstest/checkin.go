@@ -36,7 +36,7 @@ func (s *Sim) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 		IsMember    *bool   `json:"isMember"`
 	}
 	bad := func(name, reason string) {
-		writeJSONType(w, "application/problem+json", http.StatusBadRequest, map[string]any{
+		writeJSON(w, http.StatusBadRequest, map[string]any{ // the spec declares application/json
 			"type":          "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1",
 			"title":         "One or more validation errors occurred.",
 			"detail":        "BadRequest",
