@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -31,6 +32,9 @@ type Servers struct {
 	AuthorityURL string
 	// AuthorityCACertPool trusts the authority's certificate.
 	AuthorityCACertPool *x509.CertPool
+	// AuthorityCAPEM is the authority's self-signed certificate as PEM, for
+	// a CA file (config upstream.caFile) read by another process.
+	AuthorityCAPEM []byte
 	// NPRetailURL is BCURL + "/npretail"; the NP Retail base of a company is
 	// NPRetailURL + "/{tenant}/{environment}/{company}".
 	NPRetailURL string
@@ -64,6 +68,7 @@ func NewServers(bcAddr, authorityAddr string, opts ...Option) (*Servers, error) 
 		BCURL:               "http://" + bcLn.Addr().String(),
 		AuthorityURL:        "https://" + authLn.Addr().String() + "/",
 		AuthorityCACertPool: pool,
+		AuthorityCAPEM:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
 		bc:                  &http.Server{Handler: sim.BCHandler(), ReadHeaderTimeout: 10 * time.Second},
 		authority: &http.Server{Handler: sim.AuthorityHandler(), ReadHeaderTimeout: 10 * time.Second,
 			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}},
