@@ -263,7 +263,7 @@ func (p *parser) parsePrimary() (node, error) {
 			return nil, err
 		}
 		if c := p.next(); c.kind != tokRParen {
-			return nil, p.syntaxErr(c)
+			return nil, fmt.Errorf("')' or operator expected at position %d in '%s'", c.pos, p.src)
 		}
 		return n, nil
 	case tokString:
