@@ -130,7 +130,11 @@ func New(opts ...Option) *Sim {
 // Close stops background work (webhook deliveries in progress or waiting
 // for their retry). The Sim still answers requests afterwards.
 func (s *Sim) Close() {
+	// Cancel under s.mu: enqueueWebhookLocked checks the context and adds
+	// to the wait group under the same lock, so no worker starts after this.
+	s.mu.Lock()
 	s.close()
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
