@@ -51,16 +51,17 @@ const (
 )
 
 func (l *login) status(now time.Time) loginStatus {
+	// An answered request must still be redeemed before it expires.
 	switch {
 	case l.redeemed:
 		return loginRedeemed
-	case !l.answerAt.IsZero() && !now.Before(l.answerAt) && l.answerAt.Before(l.expiresAt):
+	case !now.Before(l.expiresAt):
+		return loginExpired
+	case !l.answerAt.IsZero() && !now.Before(l.answerAt):
 		if l.behaviour == BehaviourReject {
 			return loginRejected
 		}
 		return loginApproved
-	case !now.Before(l.expiresAt):
-		return loginExpired
 	}
 	return loginPending
 }

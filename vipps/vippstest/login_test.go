@@ -160,6 +160,11 @@ func TestCIBAErrors(t *testing.T) {
 			e.clock.Advance(3 * time.Minute)
 			return e.poll(id)
 		}, "expired_token"},
+		{"expired_token when an approved request is redeemed too late", func(e *env) answer {
+			id := e.startLogin(PersonaApprove, "openid", "requested_expiry", "60")
+			e.clock.Advance(60 * time.Second)
+			return e.poll(id)
+		}, "expired_token"},
 		{"invalid_grant for an unknown auth_req_id", func(e *env) answer {
 			return e.poll("00000000-0000-0000-0000-000000000000")
 		}, "invalid_grant"},
@@ -198,7 +203,7 @@ func TestCIBAEarlyPollsCounted(t *testing.T) {
 	e.poll(id)
 	e.poll(id)
 	st := e.srv.Stats()
-	if st.EarlyPolls != 1 || st.TokenPolls != 2 || st.BackchannelRequests != 1 {
+	if st.EarlyPolls != 1 || st.TokenPolls != 2 || st.BackchannelRequests != 1 || st.Requests["POST "+tokenPath] != 2 {
 		t.Fatalf("stats %+v", st)
 	}
 }
