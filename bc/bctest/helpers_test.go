@@ -141,3 +141,20 @@ func query(kv ...string) string {
 	}
 	return "?" + strings.ReplaceAll(v.Encode(), "+", "%20")
 }
+
+// status sends a request without a body and returns the status, or -1 when
+// the request fails; safe to use from goroutines.
+func status(method, u, token string) int {
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		return -1
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}

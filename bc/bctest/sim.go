@@ -87,16 +87,16 @@ type app struct {
 
 // Stats counts what the simulator saw. Stats returns a copy.
 type Stats struct {
-	Requests          int            // requests to the BC and NP Retail APIs (control API excluded; a $batch is one)
-	ByStatus          map[int]int    // responses by HTTP status
-	Throttled         int            // 429 responses sent (throttle, full queue or injected)
-	Queued            int            // requests that had to wait for a free slot of their principal
-	MaxInFlight       int            // most requests of one principal processed at the same time
-	Batches           int            // $batch requests
-	BatchOperations   int            // operations inside $batch requests
-	PatchesByCustomer map[string]int // customer id → PATCH operations that reached it (direct or in a $batch)
-	TokensIssued      int            // tokens issued by the authority
-	FaultsInjected    int            // responses or delays caused by InjectFault
+	Requests          int            `json:"requests"`          // requests to the BC and NP Retail APIs (control API excluded; a $batch is one)
+	ByStatus          map[int]int    `json:"byStatus"`          // responses by HTTP status
+	Throttled         int            `json:"throttled"`         // 429 responses sent (throttle, full queue or injected)
+	Queued            int            `json:"queued"`            // requests that had to wait for a free slot of their principal
+	MaxInFlight       int            `json:"maxInFlight"`       // most requests of one principal processed at the same time
+	Batches           int            `json:"batches"`           // $batch requests
+	BatchOperations   int            `json:"batchOperations"`   // operations inside $batch requests
+	PatchesByCustomer map[string]int `json:"patchesByCustomer"` // customer id → PATCH operations that reached it (direct or in a $batch)
+	TokensIssued      int            `json:"tokensIssued"`      // tokens issued by the authority
+	FaultsInjected    int            `json:"faultsInjected"`    // responses or delays caused by InjectFault
 }
 
 // New builds a simulator. It does not listen; see NewServers and Start.
