@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/store/storetest"
+)
+
+// BenchmarkSQLiteCreateGet measures one Create followed by one Get.
+func BenchmarkSQLiteCreateGet(b *testing.B) {
+	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		id := fmt.Sprintf("r%d", i)
+		i++
+		if _, err := s.Create(ctx, storetest.NewRequest("t1", id)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Get(ctx, "t1", id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSQLiteClaimDue measures claiming a batch of 100 due rows out of
+// 10,000 pending ones (each iteration claims with a later "now", so the
+// previous leases have expired and the batch is always full).
+func BenchmarkSQLiteClaimDue(b *testing.B) {
+	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 10000 {
+		if _, err := s.Create(ctx, storetest.NewRequest("t1", fmt.Sprintf("r%05d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := storetest.T0
+	for b.Loop() {
+		now = now.Add(time.Minute)
+		got, err := s.ClaimDue(ctx, "bench", now, time.Second, 100)
+		if err != nil || len(got) != 100 {
+			b.Fatalf("claimed %d: %v", len(got), err)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ClaimDue leases due rows in one transaction. On PostgreSQL the inner
+// SELECT locks the rows it picks with FOR UPDATE SKIP LOCKED, so concurrent
+// claimers in other processes skip them instead of waiting or double
+// claiming; on SQLite the transaction is IMMEDIATE (the write lock is taken
+// before the read), which serialises claimers.
+func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Request, error) {
+	if owner == "" || leaseFor <= 0 || limit <= 0 {
+		return nil, fmt.Errorf("claim due: %w: owner, a positive lease and limit are required", ErrInvalid)
+	}
+	nowUS := now.UnixMicro()
+	q := s.d.rebind(`UPDATE requests SET lease_owner = ?, lease_until = ?, version = version + 1
+WHERE (tenant_id, id) IN (
+  SELECT tenant_id, id FROM requests
+  WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)
+  ORDER BY due_at LIMIT ? ` + s.d.lockRows + `)
+RETURNING ` + columns)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	rows, err := tx.QueryContext(ctx, q, owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim due: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	// RETURNING does not keep the inner ORDER BY.
+	slices.SortStableFunc(out, func(a, b Request) int { return a.DueAt.Compare(b.DueAt) })
+	return out, nil
+}

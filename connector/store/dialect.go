@@ -1,0 +1,121 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+
+	// Database drivers: pure-Go SQLite and pgx's database/sql adapter.
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+)
+
+// Drivers accepted by Open and Migrate.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// dialect is what differs between the two databases. The SQL itself is
+// shared: both speak ON CONFLICT, RETURNING and partial indexes.
+type dialect struct {
+	name  string
+	goose goose.Dialect
+	// lockRows is appended to the claim's inner SELECT.
+	lockRows string
+	// greatest is the two-argument maximum function.
+	greatest string
+	// numbered placeholders ($1) instead of ?.
+	numbered bool
+	open     func(dsn string) (*sql.DB, error)
+}
+
+func dialectFor(driver string) (dialect, error) {
+	switch driver {
+	case DriverSQLite:
+		return dialect{name: DriverSQLite, goose: goose.DialectSQLite3, greatest: "max", open: openSQLite}, nil
+	case DriverPostgres:
+		return dialect{
+			name: DriverPostgres, goose: goose.DialectPostgres, greatest: "GREATEST", numbered: true,
+			lockRows: "FOR UPDATE SKIP LOCKED", open: openPostgres,
+		}, nil
+	}
+	return dialect{}, fmt.Errorf("open store: %w %q (want sqlite or postgres)", ErrUnknownDriver, driver)
+}
+
+// rebind turns ? placeholders into $1, $2, … for PostgreSQL.
+func (d dialect) rebind(q string) string {
+	if !d.numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// sqliteParams are added to every SQLite DSN: WAL so readers never block
+// the writer, a busy timeout instead of immediate SQLITE_BUSY, and
+// IMMEDIATE transactions so a claim takes the write lock before it reads.
+var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_txlock=immediate"}
+
+func openSQLite(dsn string) (*sql.DB, error) {
+	if err := makeDataDir(dsn); err != nil {
+		return nil, err
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", dsn+sep+strings.Join(sqliteParams, "&"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One connection: SQLite has a single writer anyway, and serialising
+	// here avoids SQLITE_BUSY under load and keeps :memory: databases whole.
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// makeDataDir creates the directory of a file DSN such as
+// "file:data/bcvipps.db", so the default works on a fresh install.
+func makeDataDir(dsn string) error {
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || strings.Contains(path, ":memory:") || strings.HasPrefix(dsn, "file::") {
+		return nil
+	}
+	if u, err := url.PathUnescape(path); err == nil {
+		path = u
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("open sqlite: create data directory: %w", err)
+		}
+	}
+	return nil
+}
+
+func openPostgres(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		// pgx errors may quote the DSN; never pass it on.
+		return nil, fmt.Errorf("open postgres: invalid DSN")
+	}
+	return db, nil
+}

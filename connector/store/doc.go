@@ -1,0 +1,73 @@
+// Package store persists the connector's requests: SQLite (pure Go,
+// modernc.org/sqlite, WAL; the embedded default) and PostgreSQL (pgx
+// through database/sql). [Open] picks the driver, runs the embedded goose
+// migrations (migrations/sqlite, migrations/postgres; also [Migrate] for
+// `bcvipps migrate`) and returns a [Store]. Both databases share one
+// implementation whose few differences (placeholders, row locking,
+// GREATEST) live in dialect.go; the suite in storetest runs against both.
+//
+// # Rows and the state machine
+//
+// A [Request] is one login-based request (kind "customer" or "member";
+// later kinds reuse the table). Its Status follows the connector's state
+// machine, and every transition is written with [Store.Update] before it
+// is acted on:
+//
+//	             ┌───────────── cancelled (DELETE by BC)
+//	pending ─────┼──► applying ──► completed
+//	  │ poll     │       │ BC down: retried until Deadline ──► failed
+//	  │ Vipps    ├──► rejected (customer declined)
+//	  └──────────┴──► expired  (no answer before ExpiresAt)
+//
+// DueAt says when the scheduler must next act: the next token poll for a
+// pending request, the next BC attempt for an applying one; it is always
+// empty for final states (the store clears it and sets FinishedAt).
+//
+// # Concurrency
+//
+// Writers are ordered by Version (optimistic concurrency): Update writes
+// only if the stored Version equals the one read, and bumps it. Work is
+// shared by leases: [Store.ClaimDue] leases due rows to an owner (a
+// replica's worker) for a while, in one transaction — with SELECT … FOR
+// UPDATE SKIP LOCKED on PostgreSQL, so two connector processes on one
+// database never claim the same row in one lease period, and in an
+// IMMEDIATE transaction on SQLite. The holder writes its transition with
+// Update, which releases the lease (or keeps and extends it with
+// [KeepLease]); a holder whose lease expired gets [ErrLeaseLost], and a
+// writer without a lease (the API cancelling) gets [ErrLeased] while
+// someone holds one. A crashed replica's leases simply expire, and
+// [Store.NextDueAt] tells the scheduler exactly when to wake next.
+//
+// [Store.Subscribe] is a change feed for long-polls: PostgreSQL
+// LISTEN/NOTIFY (channel "bcvipps_requests_<schema>", payload
+// "tenant/id", so every replica hears every write) and an in-process
+// broadcast on SQLite. Changes are wake-up hints only.
+//
+// # Personal data
+//
+// Input, Profile and Result hold personal data (phone number, consented
+// profile, what BC receives). [Store.PurgePersonal] clears them once the
+// result was delivered (MarkDelivered) longer ago than the profile
+// retention, or the request finished longer ago than a second bound,
+// delivered or not. Meta and Error stay until [Store.DeleteFinished]
+// removes the row; callers must keep personal data out of them.
+//
+// # Storage details
+//
+// Times are stored as Unix microseconds (UTC) and durations as
+// milliseconds in both databases, so ordering and arithmetic are identical.
+// SQLite DSNs get WAL, busy_timeout(10000), synchronous(NORMAL) and
+// _txlock=immediate, and the pool is one connection (SQLite has one
+// writer). PostgreSQL tests isolate themselves with search_path=<schema>.
+//
+// # Performance
+//
+// go test -run '^$' -bench . -benchtime 2s ./connector/store
+// (2 cores, Intel Xeon @ 2.80GHz, file database in a temp dir):
+//
+//	BenchmarkSQLiteCreateGet-2   10000    256813 ns/op  (Create + Get)
+//	BenchmarkSQLiteClaimDue-2     1364   1880270 ns/op  (100 of 10,000 rows)
+//
+// i.e. about 4,000 creates/s and 50,000 claimed rows/s on SQLite; the WAL
+// fsync on commit dominates Create.
+package store

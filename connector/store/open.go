@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// Open opens the database of driver ("sqlite" or "postgres") at dsn, runs
+// the migrations and returns the Store.
+//
+// SQLite DSNs look like "file:data/bcvipps.db" (the directory is created);
+// WAL mode, a busy timeout and IMMEDIATE transactions are added. PostgreSQL
+// DSNs are anything pgx accepts, e.g.
+// "postgres://user:pw@host:5432/db?sslmode=require&search_path=bcvipps".
+func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error) {
+	o := options{clock: clockwork.NewRealClock()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	d, err := dialectFor(driver)
+	if err != nil {
+		return nil, err
+	}
+	db, err := d.open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", d.name, err)
+	}
+	if err := migrate(ctx, d, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &sqlStore{d: d, db: db, clock: o.clock}
+	if d.name == DriverPostgres {
+		ch, err := notifyChannel(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.feed = &pgFeed{db: db, channel: ch}
+	} else {
+		s.feed = newLocalFeed()
+	}
+	return s, nil
+}
+
+// sqlStore implements Store on database/sql for both dialects.
+type sqlStore struct {
+	d     dialect
+	db    *sql.DB
+	clock clockwork.Clock
+	feed  feed
+}
+
+func (s *sqlStore) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.d.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Close() error {
+	s.feed.close()
+	return s.db.Close()
+}
+
+func (s *sqlStore) Subscribe(ctx context.Context) (<-chan Change, error) {
+	return s.feed.subscribe(ctx)
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// Store persists requests. Both implementations (SQLite and PostgreSQL)
+// pass the same suite, storetest.Run. All methods are safe for concurrent
+// use, also from several processes sharing one PostgreSQL database.
+type Store interface {
+	// Create inserts r with Version 1 and CreatedAt/UpdatedAt from the
+	// store's clock, and returns the stored row. If a row with the same
+	// tenant and id, or the same tenant, kind and idempotency key exists,
+	// it returns that row and an error matching ErrDuplicate.
+	Create(ctx context.Context, r Request) (Request, error)
+	// Get returns the tenant's request id, or ErrNotFound. It never returns
+	// another tenant's row.
+	Get(ctx context.Context, tenantID, id string) (Request, error)
+	// ClaimDue leases up to limit requests whose DueAt <= now and whose
+	// lease is free or expired to owner until now+leaseFor, ordered by
+	// DueAt. Each claim bumps Version. A row is claimed by at most one
+	// owner per lease period, also across processes.
+	ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Request, error)
+	// Update writes r's state (everything except ids, kind, idempotency key,
+	// timestamps managed by the store and the lease) if the stored Version
+	// equals r.Version, and returns the row with Version+1. A final status
+	// clears DueAt and sets FinishedAt.
+	//
+	// If r.LeaseOwner is set, the caller must still hold an unexpired lease
+	// (else ErrLeaseLost); by default Update then releases the lease, or
+	// extends it with KeepLease. If r.LeaseOwner is empty, the row must not
+	// be leased by anyone (else ErrLeased). A version mismatch is
+	// ErrConflict, a missing row ErrNotFound.
+	Update(ctx context.Context, r Request, opts ...UpdateOption) (Request, error)
+	// Release gives up owner's lease without changing the state, so the row
+	// can be claimed again at its DueAt. ErrLeaseLost if owner does not
+	// hold it.
+	Release(ctx context.Context, tenantID, id, owner string) error
+	// NextDueAt returns the earliest time at which ClaimDue can return a
+	// row (DueAt, or the end of a lease that outlives it); ok is false when
+	// nothing is due ever.
+	NextDueAt(ctx context.Context) (at time.Time, ok bool, err error)
+	// MarkDelivered records that the final result was delivered to the
+	// caller at at. It keeps the first delivery time and ignores requests
+	// that are not final yet; ErrNotFound if the row does not exist.
+	MarkDelivered(ctx context.Context, tenantID, id string, at time.Time) error
+	// PurgePersonal clears Input, Profile and Result of final requests
+	// delivered at or before deliveredBefore, or finished at or before
+	// finishedBefore (delivered or not), sets PurgedAt, and returns how
+	// many rows it purged.
+	PurgePersonal(ctx context.Context, deliveredBefore, finishedBefore time.Time) (int, error)
+	// DeleteFinished deletes final requests finished before before and
+	// returns how many.
+	DeleteFinished(ctx context.Context, before time.Time) (int, error)
+	// Counts returns the number of requests per tenant, kind and status.
+	Counts(ctx context.Context) ([]Count, error)
+	// Subscribe returns a feed of Changes (creates and updates) until ctx
+	// ends, when the channel is closed. On PostgreSQL the feed carries
+	// changes made by every process (LISTEN/NOTIFY); on SQLite those of this
+	// process. Changes are hints: a slow reader loses some, so readers
+	// re-read the store after waking up and also wake up on their own.
+	Subscribe(ctx context.Context) (<-chan Change, error)
+	// Ping checks the database (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	clock clockwork.Clock
+}
+
+// WithClock sets the clock for CreatedAt, UpdatedAt and lease checks in
+// Update and Release (default: the real clock).
+func WithClock(c clockwork.Clock) Option { return func(o *options) { o.clock = c } }
+
+// UpdateOption configures one Update.
+type UpdateOption func(*updateOptions)
+
+type updateOptions struct {
+	keepUntil time.Time
+}
+
+// KeepLease keeps the caller's lease after the update and extends it until
+// until, for a transition written before the work it announces (e.g.
+// pending → applying, then the BC write).
+func KeepLease(until time.Time) UpdateOption {
+	return func(o *updateOptions) { o.keepUntil = until }
+}

@@ -1,0 +1,591 @@
+// Package storetest is the behaviour suite every store.Store implementation
+// must pass. The SQLite and PostgreSQL tests of package store run it:
+//
+//	storetest.Run(t, func(t *testing.T, opts ...store.Option) store.Store { … })
+//
+// open must return a fresh, empty, migrated store that is closed when the
+// test ends, and must pass opts (the suite injects a fake clock) to
+// store.Open.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// Opener opens a fresh store for one test.
+type Opener func(t *testing.T, opts ...store.Option) store.Store
+
+// T0 is the fake clock's start time in every suite test.
+var T0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store, clk *clockwork.FakeClock)
+	}{
+		{"create then get returns every field", testCreateGet},
+		{"create rejects incomplete rows", testCreateInvalid},
+		{"a tenant never sees another tenant's row", testTenantIsolation},
+		{"an idempotency key is unique per tenant and kind", testIdempotency},
+		{"update needs the version that was read", testVersionConflict},
+		{"a final status clears due and sets finished", testFinal},
+		{"only the lease holder writes a leased row", testLeases},
+		{"claim takes due rows in due order up to the limit", testClaimOrder},
+		{"a claimed row is not claimed again until its lease expires", testClaimLease},
+		{"next due is the earliest claimable time", testNextDueAt},
+		{"purge clears personal data of delivered or old rows only", testPurge},
+		{"delete removes old finished rows only", testDeleteFinished},
+		{"counts group by tenant kind and status", testCounts},
+		{"subscribers hear creates and updates", testSubscribe},
+		{"concurrent claimers never share a row", func(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+			ClaimRace(t, 8, s)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clockwork.NewFakeClockAt(T0)
+			tc.fn(t, open(t, store.WithClock(clk)), clk)
+		})
+	}
+}
+
+// NewRequest returns a valid pending request due at T0.
+func NewRequest(tenant, id string) store.Request {
+	return store.Request{
+		ID: id, TenantID: tenant, Kind: store.KindCustomer, UseCase: "customer-card",
+		Status: store.StatusPending, Input: json.RawMessage(`{"phoneNumber":"+4791234567"}`),
+		MSN: "123456", AuthReqID: "auth-" + id, PollInterval: 5 * time.Second,
+		DueAt: T0, ExpiresAt: T0.Add(5 * time.Minute),
+	}
+}
+
+func mustCreate(t *testing.T, s store.Store, r store.Request) store.Request {
+	t.Helper()
+	got, err := s.Create(context.Background(), r)
+	if err != nil {
+		t.Fatalf("Create %s/%s: %v", r.TenantID, r.ID, err)
+	}
+	return got
+}
+
+func mustGet(t *testing.T, s store.Store, tenant, id string) store.Request {
+	t.Helper()
+	got, err := s.Get(context.Background(), tenant, id)
+	if err != nil {
+		t.Fatalf("Get %s/%s: %v", tenant, id, err)
+	}
+	return got
+}
+
+func wantErr(t *testing.T, op string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want %v", op, err, want)
+	}
+}
+
+func testCreateGet(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	in := NewRequest("t1", "r1")
+	in.IdempotencyKey = "idem-1"
+	in.Meta = json.RawMessage(`{"customerNo":"C1"}`)
+	in.Deadline = T0.Add(24 * time.Hour)
+	in.Attempts = 2
+	in.Profile = []byte(`{"sub":"x"}`)
+	in.Result = json.RawMessage(`{"customer":{}}`)
+	in.Error = json.RawMessage(`{"title":"t"}`)
+	created := mustCreate(t, s, in)
+	got := mustGet(t, s, "t1", "r1")
+	want := in
+	want.Version, want.CreatedAt, want.UpdatedAt = 1, T0, T0
+	if diff := compare(got, want); diff != "" {
+		t.Fatalf("Get: %s", diff)
+	}
+	if diff := compare(created, want); diff != "" {
+		t.Fatalf("Create result: %s", diff)
+	}
+}
+
+func testCreateInvalid(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	for name, edit := range map[string]func(*store.Request){
+		"no id":          func(r *store.Request) { r.ID = "" },
+		"no tenant":      func(r *store.Request) { r.TenantID = "" },
+		"no kind":        func(r *store.Request) { r.Kind = "" },
+		"unknown status": func(r *store.Request) { r.Status = "waiting" },
+	} {
+		r := NewRequest("t1", "r1")
+		edit(&r)
+		_, err := s.Create(context.Background(), r)
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+func testTenantIsolation(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	a := mustCreate(t, s, NewRequest("tenant-a", "same-id"))
+	b := NewRequest("tenant-b", "same-id")
+	b.Input = json.RawMessage(`{"phoneNumber":"+4799999999"}`)
+	mustCreate(t, s, b)
+	if got := mustGet(t, s, "tenant-b", "same-id"); string(got.Input) != string(b.Input) {
+		t.Fatal("tenant-b got tenant-a's row")
+	}
+	_, err := s.Get(ctx, "tenant-c", "same-id")
+	wantErr(t, "Get other tenant", err, store.ErrNotFound)
+	other := a
+	other.TenantID = "tenant-c"
+	other.Status = store.StatusCancelled
+	_, err = s.Update(ctx, other)
+	wantErr(t, "Update other tenant", err, store.ErrNotFound)
+	wantErr(t, "MarkDelivered other tenant", s.MarkDelivered(ctx, "tenant-c", "same-id", T0), store.ErrNotFound)
+	if got := mustGet(t, s, "tenant-a", "same-id"); got.Status != store.StatusPending {
+		t.Fatalf("tenant-a row changed to %s", got.Status)
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	first := NewRequest("t1", "r1")
+	first.IdempotencyKey = "k"
+	mustCreate(t, s, first)
+
+	retry := NewRequest("t1", "r2")
+	retry.IdempotencyKey = "k"
+	got, err := s.Create(ctx, retry)
+	wantErr(t, "same key", err, store.ErrDuplicate)
+	if got.ID != "r1" {
+		t.Fatalf("duplicate returned %q, want the existing r1", got.ID)
+	}
+	sameID := NewRequest("t1", "r1")
+	got, err = s.Create(ctx, sameID)
+	wantErr(t, "same id", err, store.ErrDuplicate)
+	if got.ID != "r1" {
+		t.Fatalf("duplicate id returned %q", got.ID)
+	}
+
+	member := NewRequest("t1", "r3")
+	member.Kind, member.IdempotencyKey = store.KindMember, "k"
+	mustCreate(t, s, member)
+	otherTenant := NewRequest("t2", "r4")
+	otherTenant.IdempotencyKey = "k"
+	mustCreate(t, s, otherTenant)
+	mustCreate(t, s, NewRequest("t1", "no-key-1"))
+	mustCreate(t, s, NewRequest("t1", "no-key-2"))
+}
+
+func testVersionConflict(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	mustCreate(t, s, NewRequest("t1", "r1"))
+	a := mustGet(t, s, "t1", "r1")
+	b := mustGet(t, s, "t1", "r1")
+	clk.Advance(time.Second)
+	a.Status, a.Attempts = store.StatusApplying, 1
+	updated, err := s.Update(ctx, a)
+	if err != nil {
+		t.Fatalf("first update: %v", err)
+	}
+	if updated.Version != 2 || !updated.UpdatedAt.Equal(T0.Add(time.Second)) || updated.Status != store.StatusApplying {
+		t.Fatalf("after update: version %d updated %v status %s", updated.Version, updated.UpdatedAt, updated.Status)
+	}
+	b.Status = store.StatusCancelled
+	_, err = s.Update(ctx, b)
+	wantErr(t, "stale update", err, store.ErrConflict)
+	if got := mustGet(t, s, "t1", "r1"); got.Status != store.StatusApplying {
+		t.Fatalf("stale update was written: %s", got.Status)
+	}
+	_, err = s.Update(ctx, store.Request{TenantID: "t1", ID: "missing", Status: store.StatusFailed, Version: 1})
+	wantErr(t, "missing row", err, store.ErrNotFound)
+}
+
+func testFinal(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	r := mustCreate(t, s, NewRequest("t1", "r1"))
+	clk.Advance(time.Minute)
+	r.Status = store.StatusCompleted
+	r.DueAt = T0.Add(time.Hour)
+	got, err := s.Update(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.DueAt.IsZero() || !got.FinishedAt.Equal(T0.Add(time.Minute)) {
+		t.Fatalf("final row: due %v finished %v", got.DueAt, got.FinishedAt)
+	}
+	if _, ok, _ := s.NextDueAt(ctx); ok {
+		t.Fatal("a final row is still due")
+	}
+}
+
+func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	mustCreate(t, s, NewRequest("t1", "r1"))
+	claimed := claim(t, s, "w1", T0, 30*time.Second, 10)
+	if len(claimed) != 1 || claimed[0].LeaseOwner != "w1" || !claimed[0].LeaseUntil.Equal(T0.Add(30*time.Second)) {
+		t.Fatalf("claim: %+v", claimed)
+	}
+	r := claimed[0]
+
+	t.Run("a writer without the lease is refused", func(t *testing.T) {
+		other := mustGet(t, s, "t1", "r1")
+		other.LeaseOwner = ""
+		other.Status = store.StatusCancelled
+		_, err := s.Update(ctx, other)
+		wantErr(t, "update without lease", err, store.ErrLeased)
+	})
+	t.Run("another owner is refused", func(t *testing.T) {
+		other := r
+		other.LeaseOwner = "w2"
+		_, err := s.Update(ctx, other)
+		wantErr(t, "update by w2", err, store.ErrLeaseLost)
+		wantErr(t, "release by w2", s.Release(ctx, "t1", "r1", "w2"), store.ErrLeaseLost)
+	})
+	t.Run("the holder may keep and extend its lease", func(t *testing.T) {
+		r.Status = store.StatusApplying
+		got, err := s.Update(ctx, r, store.KeepLease(T0.Add(time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.LeaseOwner != "w1" || !got.LeaseUntil.Equal(T0.Add(time.Minute)) {
+			t.Fatalf("lease after KeepLease: %s until %v", got.LeaseOwner, got.LeaseUntil)
+		}
+		r = got
+	})
+	t.Run("an expired lease is lost even if nobody took it", func(t *testing.T) {
+		clk.Advance(2 * time.Minute)
+		_, err := s.Update(ctx, r)
+		wantErr(t, "update after expiry", err, store.ErrLeaseLost)
+		wantErr(t, "release after expiry", s.Release(ctx, "t1", "r1", "w1"), store.ErrLeaseLost)
+	})
+	t.Run("a lease taken over by another claimer is lost", func(t *testing.T) {
+		now := clk.Now()
+		again := claim(t, s, "w2", now, 30*time.Second, 10)
+		if len(again) != 1 || again[0].LeaseOwner != "w2" {
+			t.Fatalf("re-claim after expiry: %+v", again)
+		}
+		_, err := s.Update(ctx, r)
+		wantErr(t, "update by w1", err, store.ErrLeaseLost)
+		r = again[0]
+	})
+	t.Run("update by the holder releases the lease", func(t *testing.T) {
+		r.DueAt = clk.Now().Add(5 * time.Second)
+		got, err := s.Update(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.LeaseOwner != "" || !got.LeaseUntil.IsZero() {
+			t.Fatalf("lease kept: %s until %v", got.LeaseOwner, got.LeaseUntil)
+		}
+	})
+	t.Run("release frees the row for the next claim", func(t *testing.T) {
+		now := clk.Now().Add(5 * time.Second)
+		c := claim(t, s, "w3", now, time.Hour, 1)
+		if len(c) != 1 {
+			t.Fatal("row not claimable")
+		}
+		if err := s.Release(ctx, "t1", "r1", "w3"); err != nil {
+			t.Fatal(err)
+		}
+		if c := claim(t, s, "w4", now, time.Hour, 1); len(c) != 1 {
+			t.Fatal("released row not claimable")
+		}
+	})
+}
+
+func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int) []store.Request {
+	t.Helper()
+	got, err := s.ClaimDue(context.Background(), owner, now, lease, limit)
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	return got
+}
+
+func ids(rs []store.Request) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func testClaimOrder(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	// Created out of order; r-late is not due, r-final is final.
+	for _, c := range []struct {
+		id  string
+		due time.Duration
+	}{{"r3", 3 * time.Second}, {"r1", time.Second}, {"r5", 5 * time.Second}, {"r2", 2 * time.Second}, {"r4", 4 * time.Second}, {"r-late", time.Hour}} {
+		r := NewRequest("t1", c.id)
+		r.DueAt = T0.Add(c.due)
+		mustCreate(t, s, r)
+	}
+	final := NewRequest("t2", "r-final")
+	final.Status = store.StatusCompleted
+	mustCreate(t, s, final)
+
+	now := T0.Add(10 * time.Second)
+	if got := ids(claim(t, s, "w1", now, time.Minute, 3)); !slices.Equal(got, []string{"r1", "r2", "r3"}) {
+		t.Fatalf("first claim = %v", got)
+	}
+	if got := ids(claim(t, s, "w2", now, time.Minute, 3)); !slices.Equal(got, []string{"r4", "r5"}) {
+		t.Fatalf("second claim = %v", got)
+	}
+	if got := claim(t, s, "w3", now, time.Minute, 3); len(got) != 0 {
+		t.Fatalf("third claim = %v", ids(got))
+	}
+	for _, bad := range []struct {
+		owner string
+		lease time.Duration
+		limit int
+	}{{"", time.Minute, 1}, {"w", 0, 1}, {"w", time.Minute, 0}} {
+		_, err := s.ClaimDue(ctx, bad.owner, now, bad.lease, bad.limit)
+		wantErr(t, "ClaimDue bad args", err, store.ErrInvalid)
+	}
+}
+
+func testClaimLease(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	mustCreate(t, s, NewRequest("t1", "r1"))
+	first := claim(t, s, "w1", T0, 30*time.Second, 10)
+	if len(first) != 1 || first[0].Version != 2 {
+		t.Fatalf("claim: %+v", first)
+	}
+	if got := claim(t, s, "w2", T0.Add(29*time.Second), 30*time.Second, 10); len(got) != 0 {
+		t.Fatal("claimed inside another's lease")
+	}
+	got := claim(t, s, "w2", T0.Add(30*time.Second), 30*time.Second, 10)
+	if len(got) != 1 || got[0].LeaseOwner != "w2" || got[0].Version != 3 {
+		t.Fatalf("claim at lease expiry: %+v", got)
+	}
+}
+
+func testNextDueAt(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	if _, ok, err := s.NextDueAt(ctx); err != nil || ok {
+		t.Fatalf("empty store: ok=%v err=%v", ok, err)
+	}
+	for i, d := range []time.Duration{7 * time.Second, 3 * time.Second, 9 * time.Second} {
+		r := NewRequest("t1", fmt.Sprintf("r%d", i))
+		r.DueAt = T0.Add(d)
+		mustCreate(t, s, r)
+	}
+	at, ok, err := s.NextDueAt(ctx)
+	if err != nil || !ok || !at.Equal(T0.Add(3*time.Second)) {
+		t.Fatalf("NextDueAt = %v %v %v, want T0+3s", at, ok, err)
+	}
+	// Leasing the earliest moves it to its lease end.
+	claim(t, s, "w1", T0.Add(3*time.Second), time.Minute, 1)
+	at, _, _ = s.NextDueAt(ctx)
+	if !at.Equal(T0.Add(7 * time.Second)) {
+		t.Fatalf("NextDueAt with lease = %v, want T0+7s", at)
+	}
+}
+
+func testPurge(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	finish := func(id string, at time.Duration, delivered bool) {
+		r := mustCreate(t, s, NewRequest("t1", id))
+		r.Status, r.Profile = store.StatusCompleted, []byte(`{"name":"Kari"}`)
+		r.Result = json.RawMessage(`{"customer":{"displayName":"Kari"}}`)
+		r.Meta = json.RawMessage(`{"customerNo":"C1"}`)
+		r.Error = json.RawMessage(`{"title":"none"}`)
+		clk.Advance(at)
+		if _, err := s.Update(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if delivered {
+			if err := s.MarkDelivered(ctx, "t1", id, clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	finish("delivered-old", 0, true)         // finished and delivered at T0
+	finish("undelivered-old", 0, false)      // finished at T0
+	finish("delivered-new", time.Hour, true) // at T0+1h
+	finish("undelivered-new", 0, false)      // at T0+1h
+	pending := NewRequest("t1", "pending")
+	pending.Profile = []byte(`{"name":"Ola"}`)
+	mustCreate(t, s, pending)
+	if err := s.MarkDelivered(ctx, "t1", "pending", clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.PurgePersonal(ctx, T0.Add(time.Minute), T0.Add(time.Minute))
+	if err != nil || n != 2 {
+		t.Fatalf("purge = %d, %v; want 2", n, err)
+	}
+	for id, purged := range map[string]bool{"delivered-old": true, "undelivered-old": true, "delivered-new": false, "undelivered-new": false} {
+		r := mustGet(t, s, "t1", id)
+		gone := r.Input == nil && r.Profile == nil && r.Result == nil && !r.PurgedAt.IsZero()
+		if gone != purged {
+			t.Errorf("%s: purged=%v, want %v (input %q profile %q result %q)", id, gone, purged, r.Input, r.Profile, r.Result)
+		}
+		if string(r.Meta) != `{"customerNo":"C1"}` || string(r.Error) != `{"title":"none"}` {
+			t.Errorf("%s: meta or error lost", id)
+		}
+	}
+	if r := mustGet(t, s, "t1", "pending"); r.Profile == nil || !r.DeliveredAt.IsZero() {
+		t.Error("a pending request was purged or marked delivered")
+	}
+	// Delivered-only purge: retention of delivered profiles is 0.
+	n, err = s.PurgePersonal(ctx, clk.Now(), T0)
+	if err != nil || n != 1 {
+		t.Fatalf("second purge = %d, %v; want 1 (delivered-new)", n, err)
+	}
+	if n, _ := s.PurgePersonal(ctx, clk.Now(), clk.Now()); n != 1 {
+		t.Fatalf("third purge = %d, want 1 (undelivered-new)", n)
+	}
+}
+
+func testDeleteFinished(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	old := mustCreate(t, s, NewRequest("t1", "old"))
+	old.Status = store.StatusExpired
+	if _, err := s.Update(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	newer := mustCreate(t, s, NewRequest("t1", "new"))
+	newer.Status = store.StatusRejected
+	if _, err := s.Update(ctx, newer); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, NewRequest("t1", "open"))
+	n, err := s.DeleteFinished(ctx, T0.Add(time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteFinished = %d, %v", n, err)
+	}
+	_, err = s.Get(ctx, "t1", "old")
+	wantErr(t, "get deleted", err, store.ErrNotFound)
+	mustGet(t, s, "t1", "new")
+	mustGet(t, s, "t1", "open")
+}
+
+func testCounts(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	mustCreate(t, s, NewRequest("a", "1"))
+	mustCreate(t, s, NewRequest("a", "2"))
+	m := NewRequest("a", "3")
+	m.Kind = store.KindMember
+	mustCreate(t, s, m)
+	done := mustCreate(t, s, NewRequest("b", "1"))
+	done.Status = store.StatusFailed
+	if _, err := s.Update(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Count{
+		{TenantID: "a", Kind: "customer", Status: store.StatusPending, N: 2},
+		{TenantID: "a", Kind: "member", Status: store.StatusPending, N: 1},
+		{TenantID: "b", Kind: "customer", Status: store.StatusFailed, N: 1},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Counts = %+v, want %+v", got, want)
+	}
+}
+
+func testSubscribe(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx, cancel := context.WithCancel(context.Background())
+	feed, err := s.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustCreate(t, s, NewRequest("t1", "r1"))
+	waitChange(t, feed, store.Change{TenantID: "t1", ID: "r1"})
+	r.Status = store.StatusCancelled
+	if _, err := s.Update(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	waitChange(t, feed, store.Change{TenantID: "t1", ID: "r1"})
+	cancel()
+	for range feed { //nolint:revive // drain until closed
+	}
+}
+
+// waitChange reads the feed until want arrives. It relies on the test's
+// own deadline rather than a timer: a missing change fails as a timeout.
+func waitChange(t *testing.T, feed <-chan store.Change, want store.Change) {
+	t.Helper()
+	for c := range feed {
+		if c == want {
+			return
+		}
+	}
+	t.Fatalf("feed closed before %v", want)
+}
+
+// ClaimRace creates rows and lets workers goroutines per store claim them in
+// a loop with one fixed "now" and a lease longer than the test, so within
+// that lease period every row must be claimed exactly once over all stores
+// (several stores opened on one database stand for several processes).
+func ClaimRace(t *testing.T, workers int, stores ...store.Store) {
+	t.Helper()
+	const rows = 200
+	for i := range rows {
+		r := NewRequest("race", fmt.Sprintf("r%03d", i))
+		r.DueAt = T0.Add(time.Duration(i) * time.Millisecond)
+		mustCreate(t, stores[0], r)
+	}
+	now := T0.Add(time.Hour)
+	var (
+		mu      sync.Mutex
+		claimed = map[string]string{}
+		dups    []string
+		wg      sync.WaitGroup
+		errs    = make(chan error, workers*len(stores))
+	)
+	for si, s := range stores {
+		for w := range workers {
+			owner := fmt.Sprintf("store%d-worker%d", si, w)
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimDue(context.Background(), owner, now, time.Hour, 7)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, r := range got {
+						if prev, ok := claimed[r.ID]; ok {
+							dups = append(dups, fmt.Sprintf("%s by %s and %s", r.ID, prev, owner))
+						}
+						claimed[r.ID] = owner
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("ClaimDue: %v", err)
+	}
+	if len(dups) > 0 {
+		t.Fatalf("rows claimed twice: %v", dups)
+	}
+	if len(claimed) != rows {
+		t.Fatalf("claimed %d rows, want %d", len(claimed), rows)
+	}
+	owners := map[string]bool{}
+	for _, o := range claimed {
+		owners[o] = true
+	}
+	t.Logf("%d rows claimed by %d owners", rows, len(owners))
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) (Request, error) {
+	var o updateOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !r.Status.Valid() {
+		return Request{}, fmt.Errorf("update request: %w: unknown status", ErrInvalid)
+	}
+	now := s.clock.Now()
+	normalise(&r, now)
+	nowUS := now.UnixMicro()
+
+	// The lease columns after the write and the lease condition before it.
+	var newOwner, newUntil any
+	var leaseCond string
+	var leaseArgs []any
+	if r.LeaseOwner != "" {
+		leaseCond = `lease_owner = ? AND lease_until > ?`
+		leaseArgs = []any{r.LeaseOwner, nowUS}
+		if !o.keepUntil.IsZero() {
+			newOwner, newUntil = r.LeaseOwner, o.keepUntil.UnixMicro()
+		}
+	} else {
+		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
+		leaseArgs = []any{nowUS}
+	}
+	args := []any{r.UseCase, string(r.Status), nullBytes(r.Input), nullBytes(r.Meta), r.MSN, r.AuthReqID,
+		r.PollInterval.Milliseconds(), micros(r.DueAt), micros(r.ExpiresAt), micros(r.Deadline), r.Attempts,
+		nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error), nowUS, micros(r.FinishedAt), newOwner, newUntil,
+		r.TenantID, r.ID, r.Version}
+	args = append(args, leaseArgs...)
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE requests SET
+use_case = ?, status = ?, input = ?, meta = ?, msn = ?, auth_req_id = ?, poll_interval_ms = ?,
+due_at = ?, expires_at = ?, deadline = ?, attempts = ?, profile = ?, result = ?, error = ?,
+updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
+WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond), args...)
+	if err != nil {
+		return Request{}, fmt.Errorf("update request: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return Request{}, fmt.Errorf("update request: %w", err)
+	}
+	if n == 0 {
+		return Request{}, fmt.Errorf("update request: %w", s.whyNot(ctx, r, now.UnixMicro()))
+	}
+	stored, err := s.Get(ctx, r.TenantID, r.ID)
+	if err != nil {
+		return Request{}, fmt.Errorf("update request: %w", err)
+	}
+	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
+	return stored, nil
+}
+
+// whyNot explains a conditional write that matched no row.
+func (s *sqlStore) whyNot(ctx context.Context, r Request, nowUS int64) error {
+	cur, err := s.Get(ctx, r.TenantID, r.ID)
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	leased := cur.LeaseOwner != "" && cur.LeaseUntil.UnixMicro() > nowUS
+	switch {
+	case r.LeaseOwner != "" && (cur.LeaseOwner != r.LeaseOwner || !leased):
+		return ErrLeaseLost
+	case r.LeaseOwner == "" && leased:
+		return ErrLeased
+	default:
+		return ErrConflict
+	}
+}
+
+func (s *sqlStore) Release(ctx context.Context, tenantID, id, owner string) error {
+	if owner == "" {
+		return fmt.Errorf("release lease: %w: owner is required", ErrInvalid)
+	}
+	nowUS := s.clock.Now().UnixMicro()
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE requests SET lease_owner = NULL, lease_until = NULL
+WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`), tenantID, id, owner, nowUS)
+	if err != nil {
+		return fmt.Errorf("release lease: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("release lease: %w", err)
+	} else if n == 0 {
+		if _, err := s.Get(ctx, tenantID, id); err != nil {
+			return fmt.Errorf("release lease: %w", err)
+		}
+		return fmt.Errorf("release lease: %w", ErrLeaseLost)
+	}
+	return nil
+}
