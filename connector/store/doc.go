@@ -32,8 +32,8 @@
 // UPDATE SKIP LOCKED on PostgreSQL, so two connector processes on one
 // database never claim the same row in one lease period, and in an
 // IMMEDIATE transaction on SQLite. The holder writes its transition with
-// Update, which releases the lease (or keeps and extends it with
-// [KeepLease]); a holder whose lease expired gets [ErrLeaseLost], and a
+// Update(ctx, r, [Holding](owner)), which releases the lease (or keeps and
+// extends it with [KeepLease]); a holder whose lease expired gets [ErrLeaseLost], and a
 // writer without a lease (the API cancelling) gets [ErrLeased] while
 // someone holds one. A crashed replica's leases simply expire, and
 // [Store.NextDueAt] tells the scheduler exactly when to wake next.

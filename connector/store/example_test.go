@@ -41,7 +41,7 @@ func ExampleOpen() {
 	for _, r := range due {
 		r.Status = store.StatusApplying
 		r.DueAt = now.Add(5 * time.Second)
-		r, err = s.Update(ctx, r)
+		r, err = s.Update(ctx, r, store.Holding("replica-1"))
 		fmt.Println(r.ID, r.Status, r.Version, r.LeaseOwner == "", err)
 	}
 	// Output: req-1 applying 3 true <nil>

@@ -29,11 +29,11 @@ type Store interface {
 	// equals r.Version, and returns the row with Version+1. A final status
 	// clears DueAt and sets FinishedAt.
 	//
-	// If r.LeaseOwner is set, the caller must still hold an unexpired lease
-	// (else ErrLeaseLost); by default Update then releases the lease, or
-	// extends it with KeepLease. If r.LeaseOwner is empty, the row must not
-	// be leased by anyone (else ErrLeased). A version mismatch is
-	// ErrConflict, a missing row ErrNotFound.
+	// A lease holder passes Holding(owner): it must still hold an
+	// unexpired lease (else ErrLeaseLost), and Update then releases the
+	// lease, or extends it with KeepLease. Without Holding the row must not
+	// be leased by anyone (else ErrLeased), whatever r.LeaseOwner says. A
+	// version mismatch is ErrConflict, a missing row ErrNotFound.
 	Update(ctx context.Context, r Request, opts ...UpdateOption) (Request, error)
 	// Release gives up owner's lease without changing the state, so the row
 	// can be claimed again at its DueAt. ErrLeaseLost if owner does not
@@ -84,11 +84,20 @@ func WithClock(c clockwork.Clock) Option { return func(o *options) { o.clock = c
 type UpdateOption func(*updateOptions)
 
 type updateOptions struct {
+	holder    string
 	keepUntil time.Time
 }
 
-// KeepLease keeps the caller's lease after the update and extends it until
-// until, for a transition written before the work it announces (e.g.
+// Holding says the caller writes as the lease holder owner (the owner it
+// passed to ClaimDue). The caller's identity is explicit rather than taken
+// from Request.LeaseOwner, because a row read with Get carries another
+// owner's lease too.
+func Holding(owner string) UpdateOption {
+	return func(o *updateOptions) { o.holder = owner }
+}
+
+// KeepLease (with Holding) keeps the caller's lease after the update and
+// extends it until until, for a transition written before the work it announces (e.g.
 // pending → applying, then the BC write).
 func KeepLease(until time.Time) UpdateOption {
 	return func(o *updateOptions) { o.keepUntil = until }

@@ -11,6 +11,9 @@ func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) 
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if !o.keepUntil.IsZero() && o.holder == "" {
+		return Request{}, fmt.Errorf("update request: %w: KeepLease needs Holding", ErrInvalid)
+	}
 	if !r.Status.Valid() {
 		return Request{}, fmt.Errorf("update request: %w: unknown status", ErrInvalid)
 	}
@@ -22,11 +25,11 @@ func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) 
 	var newOwner, newUntil any
 	var leaseCond string
 	var leaseArgs []any
-	if r.LeaseOwner != "" {
+	if o.holder != "" {
 		leaseCond = `lease_owner = ? AND lease_until > ?`
-		leaseArgs = []any{r.LeaseOwner, nowUS}
+		leaseArgs = []any{o.holder, nowUS}
 		if !o.keepUntil.IsZero() {
-			newOwner, newUntil = r.LeaseOwner, o.keepUntil.UnixMicro()
+			newOwner, newUntil = o.holder, o.keepUntil.UnixMicro()
 		}
 	} else {
 		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
@@ -50,7 +53,7 @@ WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond), args...)
 		return Request{}, fmt.Errorf("update request: %w", err)
 	}
 	if n == 0 {
-		return Request{}, fmt.Errorf("update request: %w", s.whyNot(ctx, r, now.UnixMicro()))
+		return Request{}, fmt.Errorf("update request: %w", s.whyNot(ctx, r, o.holder, now.UnixMicro()))
 	}
 	stored, err := s.Get(ctx, r.TenantID, r.ID)
 	if err != nil {
@@ -61,7 +64,7 @@ WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond), args...)
 }
 
 // whyNot explains a conditional write that matched no row.
-func (s *sqlStore) whyNot(ctx context.Context, r Request, nowUS int64) error {
+func (s *sqlStore) whyNot(ctx context.Context, r Request, holder string, nowUS int64) error {
 	cur, err := s.Get(ctx, r.TenantID, r.ID)
 	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
@@ -71,9 +74,9 @@ func (s *sqlStore) whyNot(ctx context.Context, r Request, nowUS int64) error {
 	}
 	leased := cur.LeaseOwner != "" && cur.LeaseUntil.UnixMicro() > nowUS
 	switch {
-	case r.LeaseOwner != "" && (cur.LeaseOwner != r.LeaseOwner || !leased):
+	case holder != "" && (cur.LeaseOwner != holder || !leased):
 		return ErrLeaseLost
-	case r.LeaseOwner == "" && leased:
+	case holder == "" && leased:
 		return ErrLeased
 	default:
 		return ErrConflict

@@ -237,22 +237,23 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	r := claimed[0]
 
 	t.Run("a writer without the lease is refused", func(t *testing.T) {
+		// A row read with Get carries w1's lease; that does not make the
+		// reader its holder.
 		other := mustGet(t, s, "t1", "r1")
-		other.LeaseOwner = ""
 		other.Status = store.StatusCancelled
 		_, err := s.Update(ctx, other)
 		wantErr(t, "update without lease", err, store.ErrLeased)
 	})
 	t.Run("another owner is refused", func(t *testing.T) {
-		other := r
-		other.LeaseOwner = "w2"
-		_, err := s.Update(ctx, other)
+		_, err := s.Update(ctx, r, store.Holding("w2"))
 		wantErr(t, "update by w2", err, store.ErrLeaseLost)
 		wantErr(t, "release by w2", s.Release(ctx, "t1", "r1", "w2"), store.ErrLeaseLost)
 	})
 	t.Run("the holder may keep and extend its lease", func(t *testing.T) {
 		r.Status = store.StatusApplying
-		got, err := s.Update(ctx, r, store.KeepLease(T0.Add(time.Minute)))
+		_, err := s.Update(ctx, r, store.KeepLease(T0.Add(time.Minute)))
+		wantErr(t, "KeepLease without Holding", err, store.ErrInvalid)
+		got, err := s.Update(ctx, r, store.Holding("w1"), store.KeepLease(T0.Add(time.Minute)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +264,7 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	})
 	t.Run("an expired lease is lost even if nobody took it", func(t *testing.T) {
 		clk.Advance(2 * time.Minute)
-		_, err := s.Update(ctx, r)
+		_, err := s.Update(ctx, r, store.Holding("w1"))
 		wantErr(t, "update after expiry", err, store.ErrLeaseLost)
 		wantErr(t, "release after expiry", s.Release(ctx, "t1", "r1", "w1"), store.ErrLeaseLost)
 	})
@@ -273,13 +274,13 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 		if len(again) != 1 || again[0].LeaseOwner != "w2" {
 			t.Fatalf("re-claim after expiry: %+v", again)
 		}
-		_, err := s.Update(ctx, r)
+		_, err := s.Update(ctx, r, store.Holding("w1"))
 		wantErr(t, "update by w1", err, store.ErrLeaseLost)
 		r = again[0]
 	})
 	t.Run("update by the holder releases the lease", func(t *testing.T) {
 		r.DueAt = clk.Now().Add(5 * time.Second)
-		got, err := s.Update(ctx, r)
+		got, err := s.Update(ctx, r, store.Holding("w2"))
 		if err != nil {
 			t.Fatal(err)
 		}
