@@ -223,12 +223,12 @@ func (v *validator) businessCentral(p string, bc BusinessCentral) {
 func (v *validator) vipps(p string, vc Vipps) {
 	v.oneOf(p+".environment", vc.Environment, vippsEnvs)
 	v.url(p+".baseURL", vc.BaseURL, false)
-	for key, val := range map[string]string{
-		"name": vc.System.Name, "version": vc.System.Version,
-		"pluginName": vc.System.PluginName, "pluginVersion": vc.System.PluginVersion,
+	for _, f := range []struct{ key, val string }{
+		{"name", vc.System.Name}, {"version", vc.System.Version},
+		{"pluginName", vc.System.PluginName}, {"pluginVersion", vc.System.PluginVersion},
 	} {
-		if len(val) > maxSystemLen {
-			v.add(p+".system."+key, "must be at most %d characters (Vipps-System-* header)", maxSystemLen)
+		if len(f.val) > maxSystemLen {
+			v.add(p+".system."+f.key, "must be at most %d characters (Vipps-System-* header)", maxSystemLen)
 		}
 	}
 	if len(vc.SalesUnits) == 0 {
