@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -65,8 +66,8 @@ func NewServers(bcAddr, authorityAddr string, opts ...Option) (*Servers, error) 
 	}
 	s := &Servers{
 		Sim:                 sim,
-		BCURL:               "http://" + bcLn.Addr().String(),
-		AuthorityURL:        "https://" + authLn.Addr().String() + "/",
+		BCURL:               "http://" + dialable(bcLn.Addr()),
+		AuthorityURL:        "https://" + dialable(authLn.Addr()) + "/",
 		AuthorityCACertPool: pool,
 		AuthorityCAPEM:      pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
 		bc:                  &http.Server{Handler: sim.BCHandler(), ReadHeaderTimeout: 10 * time.Second},
@@ -162,4 +163,15 @@ func selfSignedCert(now time.Time) (tls.Certificate, *x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
+}
+
+// dialable turns a listener address into host:port a client can dial: an
+// unspecified host (":8080", "0.0.0.0:8080") becomes 127.0.0.1, which the
+// authority's certificate covers.
+func dialable(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
