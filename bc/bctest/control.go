@@ -17,6 +17,7 @@ import (
 //	POST   /_sim/apps                      {"tenantId","clientId","clientSecret"} registers an Entra app
 //	GET    /_sim/members                   every NP Retail member
 //	POST   /_sim/members                   create one (bc.Member JSON) in the demo membership
+//	POST   /_sim/entitysets                {"publisher","group","version","entitySet","keyField"} serves a custom API page
 //	POST   /_sim/faults                    {"method","pathPrefix","status","retryAfter":"2s","latency":"100ms","times"}
 //	DELETE /_sim/faults                    clear faults
 //	GET    /_sim/stats                     the Stats counters
@@ -30,6 +31,7 @@ func (s *Sim) controlHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"value": s.Members()})
 	})
 	mux.HandleFunc("POST /_sim/members", s.ctlCreateMember)
+	mux.HandleFunc("POST /_sim/entitysets", s.ctlRegisterEntitySet)
 	mux.HandleFunc("POST /_sim/faults", s.ctlInjectFault)
 	mux.HandleFunc("DELETE /_sim/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.ClearFaults()
@@ -165,5 +167,22 @@ func (s *Sim) ctlInjectFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.InjectFault(f)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Sim) ctlRegisterEntitySet(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Publisher string `json:"publisher"`
+		Group     string `json:"group"`
+		Version   string `json:"version"`
+		EntitySet string `json:"entitySet"`
+		KeyField  string `json:"keyField"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Publisher == "" || body.Group == "" ||
+		body.Version == "" || body.EntitySet == "" {
+		writeError(w, badQuery("publisher, group, version and entitySet are required."))
+		return
+	}
+	s.RegisterEntitySet(body.Publisher, body.Group, body.Version, body.EntitySet, body.KeyField)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -89,6 +89,20 @@ func TestControlAPI(t *testing.T) {
 			t.Fatalf("after clear: %d", r.status)
 		}
 	})
+	t.Run("POST entitysets serves a custom API page", func(t *testing.T) {
+		r := call(t, http.MethodPost, ctl+"/entitysets", "", map[string]any{"publisher": "bcvipps", "group": "vipps", "version": "v1.0", "entitySet": "settlements"})
+		if r.status != 204 {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+		tok := fetchToken(t, srv, bctest.DemoTenantID, bctest.DemoClientID, bctest.DemoClientSecret)
+		u := srv.BCURL + "/v2.0/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/api/bcvipps/vipps/v1.0/companies(" + bctest.DemoCompanyID + ")/settlements"
+		if r := call(t, http.MethodPost, u, tok, map[string]any{"amount": 5.0}); r.status != 201 || r.body["id"] == "" {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+		if r := call(t, http.MethodPost, ctl+"/entitysets", "", map[string]any{"publisher": "x"}); r.status != 400 {
+			t.Fatalf("incomplete: %d", r.status)
+		}
+	})
 	t.Run("companies are listed", func(t *testing.T) {
 		r := call(t, http.MethodGet, ctl+"/companies", "", nil)
 		if vs := r.values(); len(vs) != 1 || vs[0]["tenantId"] != bctest.DemoTenantID || vs[0]["environment"] != bctest.DemoEnvironment {

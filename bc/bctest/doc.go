@@ -78,7 +78,8 @@
 // Collections support $filter (a recursive-descent parser for eq ne gt ge
 // lt le, in (…), and or not, parentheses, contains startswith endswith
 // tolower toupper trim, quoted strings with ” escapes, numbers, booleans,
-// null, GUIDs), $select, $orderby, $top, $skip and server-driven paging:
+// null, GUIDs), $select, $orderby, $top, $skip, $count=true and
+// server-driven paging:
 // Prefer: odata.maxpagesize=N (capped at 20,000; else WithPageSize) answers
 // Preference-Applied and an absolute @odata.nextLink whose $skiptoken holds
 // the last row's sort key, so inserts and deletes between pages neither
@@ -128,7 +129,8 @@
 // (so it also exercises the queue), then answers Status with Retry-After,
 // Times times (0: until cleared). The control API on the BC listener needs
 // no token: GET /_sim/companies, GET and POST /_sim/customers ("companyId"
-// optional), POST /_sim/apps, GET and POST /_sim/members, POST and DELETE
+// optional), POST /_sim/apps, POST /_sim/entitysets, GET and POST
+// /_sim/members, POST and DELETE
 // /_sim/faults (durations as "2s"), GET /_sim/stats.
 //
 // # Performance

@@ -255,6 +255,11 @@ func (s *Sim) insertMemberLocked(membershipID, id string, fields map[string]any)
 			fields[k] = ""
 		}
 	}
+	for _, k := range []string{"gender", "newsletter"} {
+		if fields[k] == "" {
+			fields[k] = "NOT_SPECIFIED"
+		}
+	}
 	fields["memberId"] = id
 	fields["membershipId"] = membershipID
 	if toString(fields["memberNumber"]) == "" {

@@ -107,7 +107,7 @@ func TestNPRetailMembers(t *testing.T) {
 		}
 		m := npCall(t, http.MethodPost, base+"/membership/"+id+"/addMember",
 			map[string]any{"member": map[string]any{"firstName": "Nina", "lastName": "Berg", "phoneNo": "+4740000000"}}, key)
-		if m.status != 201 || m.body["memberId"] == "" || m.body["membershipId"] != id {
+		if m.status != 201 || m.body["memberId"] == "" || m.body["membershipId"] != id || m.body["gender"] != "NOT_SPECIFIED" {
 			t.Fatalf("%d %s", m.status, m.raw)
 		}
 		found := false

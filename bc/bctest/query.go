@@ -217,6 +217,7 @@ func (s *Sim) list(req apiReq, companyID string, es entitySet, ctxBase string) r
 		}
 		rows = append(rows, r)
 	}
+	count := len(rows) // @odata.count ignores paging, $skip and $top
 	sort.Slice(rows, func(i, j int) bool { return compareKeys(sortKey(rows[i], keys), sortKey(rows[j], keys), keys) < 0 })
 	if tok := req.query.Get("$skiptoken"); tok != "" {
 		last, ok := decodeSkipToken(tok)
@@ -259,6 +260,14 @@ func (s *Sim) list(req apiReq, companyID string, es entitySet, ctxBase string) r
 		ctx += "(" + strings.Join(sel, ",") + ")"
 	}
 	body := map[string]any{"@odata.context": ctx, "value": values}
+	switch strings.ToLower(req.query.Get("$count")) {
+	case "":
+	case "true":
+		body["@odata.count"] = count
+	case "false":
+	default:
+		return errorResponse(badQuery("Invalid value '%s' for $count query option found.", req.query.Get("$count")))
+	}
 	if next != "" {
 		body["@odata.nextLink"] = next
 	}

@@ -105,6 +105,12 @@ func TestPagingThroughAThousandCustomers(t *testing.T) {
 			t.Fatalf("%d customers in %d pages", len(all), pages)
 		}
 	})
+	t.Run("$count=true gives the total of all pages", func(t *testing.T) {
+		r := call(t, http.MethodGet, d.customers+query("$count", "true", "$filter", "startswith(number, 'C009')"), d.token, nil, "Prefer: odata.maxpagesize=10")
+		if r.status != 200 || r.body["@odata.count"] != 100.0 || len(r.values()) != 10 {
+			t.Fatalf("count %v, %d values", r.body["@odata.count"], len(r.values()))
+		}
+	})
 	t.Run("$orderby desc reverses the order", func(t *testing.T) {
 		all, _ := pageAll(t, d.customers+query("$orderby", "number desc"), d.token, "Prefer: odata.maxpagesize=400")
 		if len(all) != 1000 || all[0]["number"] != "C01000" || all[999]["number"] != "C00001" {
