@@ -1,0 +1,267 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// Route prefixes of the two login-based request kinds.
+const (
+	customerRoute = "/v1/customer-info-requests"
+	memberRoute   = "/v1/member-info-requests"
+	maxBodyBytes  = 16 << 10
+	maxWait       = 60
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// APIHandler returns the HTTP API for BC extensions: /v1/…, /healthz,
+// /readyz and /openapi.json.
+func (s *Service) APIHandler() http.Handler {
+	r := gin.New()
+	r.Use(gin.Recovery(), requestIDMiddleware(), accessLogMiddleware(s.log, s.metrics))
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) {
+		writeProblem(c, &Problem{Type: ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No such endpoint."})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, &Problem{Type: ProblemNotFound, Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not support the method."})
+	})
+	s.health(r)
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.openapiJSON) })
+
+	v1 := r.Group("/v1", authMiddleware(s.keys))
+	v1.POST("/customer-info-requests", s.createCustomerRequest)
+	v1.GET("/customer-info-requests/:id", s.getRequest(store.KindCustomer))
+	v1.DELETE("/customer-info-requests/:id", s.cancelRequest(store.KindCustomer))
+	v1.POST("/member-info-requests", s.createMemberRequest)
+	v1.GET("/member-info-requests/:id", s.getRequest(store.KindMember))
+	v1.DELETE("/member-info-requests/:id", s.cancelRequest(store.KindMember))
+	return r
+}
+
+// AdminHandler returns the admin listener's handler: /metrics, /healthz and
+// /readyz. Keep it off the public network.
+func (s *Service) AdminHandler() http.Handler {
+	r := gin.New()
+	r.Use(gin.Recovery())
+	s.health(r)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	return r
+}
+
+func (s *Service) health(r *gin.Engine) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		checks := gin.H{"config": "ok", "store": "ok"}
+		status := http.StatusOK
+		if err := s.store.Ping(ctx); err != nil {
+			checks["store"] = "unreachable"
+			status = http.StatusServiceUnavailable
+		}
+		if !s.ready {
+			checks["config"] = "not loaded"
+			status = http.StatusServiceUnavailable
+		}
+		word := "ok"
+		if status != http.StatusOK {
+			word = "unavailable"
+		}
+		c.JSON(status, gin.H{"status": word, "checks": checks})
+	})
+}
+
+// bindJSON decodes the body strictly: unknown fields and wrong types are
+// field problems, and the body is size-limited.
+func bindJSON(c *gin.Context, dst any) *Problem {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxBodyBytes+1))
+	if err != nil {
+		return invalidInput(FieldProblem{Field: "body", Reason: "could not be read"})
+	}
+	if len(body) > maxBodyBytes {
+		return invalidInput(FieldProblem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", maxBodyBytes)})
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalidInput(FieldProblem{Field: "body", Reason: "is empty; send a JSON object"})
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return invalidInput(FieldProblem{Field: te.Field, Reason: "must be a " + te.Type.String()})
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return invalidInput(FieldProblem{Field: f, Reason: "is not a known field"})
+		default:
+			return invalidInput(FieldProblem{Field: "body", Reason: "is not valid JSON"})
+		}
+	}
+	if dec.More() {
+		return invalidInput(FieldProblem{Field: "body", Reason: "must hold exactly one JSON object"})
+	}
+	return nil
+}
+
+// idempotencyKey reads the optional Idempotency-Key header.
+func idempotencyKey(c *gin.Context) (string, *Problem) {
+	k := c.GetHeader("Idempotency-Key")
+	if len(k) > 100 {
+		return "", invalidInput(FieldProblem{Field: "Idempotency-Key", Reason: "must be at most 100 characters"})
+	}
+	return k, nil
+}
+
+func (s *Service) tenantOf(c *gin.Context) *tenant { return s.tenants[c.GetString(ctxTenant)] }
+
+// getRequest answers GET …/{id}[?wait=N].
+func (s *Service) getRequest(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		wait := 0
+		if w := c.Query("wait"); w != "" {
+			n, err := strconv.Atoi(w)
+			if err != nil || n < 0 || n > maxWait {
+				writeProblem(c, invalidInput(FieldProblem{Field: "wait", Reason: fmt.Sprintf("must be a whole number of seconds from 0 to %d", maxWait)}))
+				return
+			}
+			wait = n
+		}
+		t := s.tenantOf(c)
+		id := c.Param("id")
+		r, err := s.store.Get(c.Request.Context(), t.id, id)
+		if err == nil && r.Kind != kind {
+			err = store.ErrNotFound
+		}
+		if err != nil {
+			s.storeProblem(c, err)
+			return
+		}
+		if wait > 0 && !r.Status.Final() {
+			r, err = s.waitForChange(c.Request.Context(), r, time.Duration(wait)*time.Second)
+			if err != nil {
+				s.storeProblem(c, err)
+				return
+			}
+		}
+		if r.Status.Final() && r.DeliveredAt.IsZero() {
+			if err := s.store.MarkDelivered(c.Request.Context(), t.id, r.ID, s.clock.Now()); err != nil {
+				s.log.Warn("mark delivered", "tenant", t.id, "request", r.ID, "err", err)
+			}
+		}
+		c.JSON(http.StatusOK, s.view(r))
+	}
+}
+
+// waitForChange blocks until r changes, d passes, the caller goes away or
+// the service shuts down, and returns the latest row.
+func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Duration) (store.Request, error) {
+	timeout := s.clock.After(d)
+	for {
+		ch, forget := s.notify.wait(r.ID)
+		// Re-read after subscribing, so a change in between is not missed.
+		cur, err := s.store.Get(ctx, r.TenantID, r.ID)
+		if err != nil {
+			forget()
+			return r, err
+		}
+		if cur.Version != r.Version && (cur.Status != r.Status || cur.Status.Final()) {
+			forget()
+			return cur, nil
+		}
+		r = cur
+		select {
+		case <-ch:
+		case <-timeout:
+			forget()
+			return r, nil
+		case <-ctx.Done():
+			forget()
+			return r, nil
+		case <-s.shutdown:
+			forget()
+			return r, nil
+		}
+	}
+}
+
+// cancelRequest answers DELETE …/{id}: a pending request becomes cancelled.
+// The push already shown on the customer's phone cannot be withdrawn at
+// Vipps; the answer is ignored.
+func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		t := s.tenantOf(c)
+		ctx := c.Request.Context()
+		for attempt := 0; ; attempt++ {
+			r, err := s.store.Get(ctx, t.id, c.Param("id"))
+			if err == nil && r.Kind != kind {
+				err = store.ErrNotFound
+			}
+			if err != nil {
+				s.storeProblem(c, err)
+				return
+			}
+			if r.Status == store.StatusCancelled {
+				c.JSON(http.StatusOK, s.view(r))
+				return
+			}
+			if r.Status != store.StatusPending {
+				writeProblem(c, &Problem{Type: ProblemConflict, Title: "Cannot cancel", Status: http.StatusConflict,
+					Detail: fmt.Sprintf("The request is %s; only a pending request can be cancelled.", r.Status)})
+				return
+			}
+			r.Status = store.StatusCancelled
+			r.LeaseOwner = ""
+			r.Profile = nil
+			updated, err := s.store.Update(ctx, r)
+			if err == nil {
+				s.transitioned(updated)
+				c.JSON(http.StatusOK, s.view(updated))
+				return
+			}
+			if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)) && attempt < 20 {
+				// A worker holds the request for a moment (a token poll).
+				select {
+				case <-time.After(50 * time.Millisecond):
+				case <-ctx.Done():
+					return
+				}
+				continue
+			}
+			s.storeProblem(c, err)
+			return
+		}
+	}
+}
+
+// storeProblem answers a store error.
+func (s *Service) storeProblem(c *gin.Context, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, &Problem{Type: ProblemNotFound, Title: "Not found", Status: http.StatusNotFound,
+			Detail: "No request with this id for this API key."})
+		return
+	}
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased) {
+		writeProblem(c, &Problem{Type: ProblemConflict, Title: "Busy", Status: http.StatusConflict,
+			Detail: "The request is being worked on; try again in a second."})
+		return
+	}
+	s.log.Error("store", "err", err, "request_id", c.GetString(ctxRequestID))
+	writeProblem(c, &Problem{Type: ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
+		Detail: "The connector's database did not answer; try again."})
+}

@@ -1,0 +1,311 @@
+package connector
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/mapping"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// startGrace is how long a new request is left to the POST handler that
+// starts its login inline before the scheduler may pick it up (after a
+// crash of that handler, say).
+const startGrace = 45 * time.Second
+
+// lookupTimeout bounds the synchronous BC / NP Retail / QR calls of a POST.
+const lookupTimeout = 20 * time.Second
+
+type customerRequestBody struct {
+	CustomerNo  string `json:"customerNo"`
+	CustomerID  string `json:"customerId"`
+	PhoneNumber string `json:"phoneNumber"`
+	UseCase     string `json:"useCase"`
+}
+
+type memberRequestBody struct {
+	PhoneNumber string `json:"phoneNumber"`
+	QRCode      string `json:"qrCode"`
+	UseCase     string `json:"useCase"`
+	MemberID    string `json:"memberId"`
+}
+
+// newID returns a request id: a kind prefix and 128 random bits.
+func newID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// useCaseFor resolves the use case named in the body (or the default of the
+// kind) and checks it is of the right kind.
+func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, *FieldProblem) {
+	if name == "" {
+		name = dflt
+	}
+	uc, ok := t.useCases[name]
+	if !ok {
+		return useCase{}, &FieldProblem{Field: "useCase", Reason: "is not configured for this tenant"}
+	}
+	if uc.kind != kind {
+		return useCase{}, &FieldProblem{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}
+	}
+	return uc, nil
+}
+
+func phoneProblem(err error) FieldProblem {
+	var pe *mapping.PhoneError
+	if errors.As(err, &pe) {
+		return FieldProblem{Field: "phoneNumber", Reason: pe.Error()}
+	}
+	return FieldProblem{Field: "phoneNumber", Reason: "is not a valid phone number"}
+}
+
+func (s *Service) createCustomerRequest(c *gin.Context) {
+	t := s.tenantOf(c)
+	var body customerRequestBody
+	if p := bindJSON(c, &body); p != nil {
+		writeProblem(c, p)
+		return
+	}
+	key, p := idempotencyKey(c)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	var errs []FieldProblem
+	uc, fp := t.useCaseFor(body.UseCase, config.KindCustomer, config.UseCaseCustomerCard)
+	if fp != nil {
+		errs = append(errs, *fp)
+	}
+	body.CustomerNo = strings.TrimSpace(body.CustomerNo)
+	body.CustomerID = strings.TrimSpace(body.CustomerID)
+	switch {
+	case body.CustomerNo == "" && body.CustomerID == "":
+		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is required (or give customerId)"})
+	case body.CustomerNo != "" && body.CustomerID != "":
+		errs = append(errs, FieldProblem{Field: "customerId", Reason: "give customerNo or customerId, not both"})
+	case len([]rune(body.CustomerNo)) > bc.MaxCustomerNumber:
+		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is longer than 20 characters"})
+	case body.CustomerID != "" && !isGUID(body.CustomerID):
+		errs = append(errs, FieldProblem{Field: "customerId", Reason: "must be a GUID"})
+	}
+	var phone mapping.Phone
+	if strings.TrimSpace(body.PhoneNumber) == "" {
+		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is required"})
+	} else if ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix); err != nil {
+		errs = append(errs, phoneProblem(err))
+	} else {
+		phone = ph
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalidInput(errs...))
+		return
+	}
+
+	// The customer must exist before the customer is bothered with a push.
+	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
+	defer cancel()
+	var cust *bc.Customer
+	var err error
+	if body.CustomerID != "" {
+		cust, err = t.bc.Customers.Get(ctx, body.CustomerID)
+	} else {
+		cust, err = t.bc.Customers.GetByNumber(ctx, body.CustomerNo)
+	}
+	s.observe("bc", "customers.get", err)
+	if err != nil {
+		if bc.IsNotFound(err) {
+			field := "customerNo"
+			if body.CustomerID != "" {
+				field = "customerId"
+			}
+			writeProblem(c, &Problem{Type: ProblemUnknownCustomer, Title: "Unknown customer", Status: http.StatusUnprocessableEntity,
+				Detail: "Business Central has no such customer in the configured company.",
+				Errors: []FieldProblem{{Field: field, Reason: "no such customer in Business Central"}}})
+			return
+		}
+		writeProblem(c, bcProblem("Could not look up the customer in Business Central", err))
+		return
+	}
+	in := input{CustomerNo: cust.Number, CustomerID: cust.ID, MSISDN: phone.MSISDN}
+	m := meta{CustomerNo: cust.Number, CustomerID: cust.ID}
+	s.create(c, t, uc, store.KindCustomer, "cir_", key, in, m)
+}
+
+func (s *Service) createMemberRequest(c *gin.Context) {
+	t := s.tenantOf(c)
+	var body memberRequestBody
+	if p := bindJSON(c, &body); p != nil {
+		writeProblem(c, p)
+		return
+	}
+	key, p := idempotencyKey(c)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	var errs []FieldProblem
+	uc, fp := t.useCaseFor(body.UseCase, config.KindMember, config.UseCasePOSMemberRegistration)
+	if fp != nil {
+		errs = append(errs, *fp)
+	}
+	body.PhoneNumber = strings.TrimSpace(body.PhoneNumber)
+	body.QRCode = strings.TrimSpace(body.QRCode)
+	body.MemberID = strings.TrimSpace(body.MemberID)
+	var phone mapping.Phone
+	switch {
+	case body.PhoneNumber == "" && body.QRCode == "":
+		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
+	case body.PhoneNumber != "" && body.QRCode != "":
+		errs = append(errs, FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
+	case body.QRCode != "":
+		if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
+			errs = append(errs, FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
+		}
+	default:
+		ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix)
+		if err != nil {
+			errs = append(errs, phoneProblem(err))
+		} else {
+			phone = ph
+		}
+	}
+	if body.MemberID != "" {
+		if !isGUID(body.MemberID) {
+			errs = append(errs, FieldProblem{Field: "memberId", Reason: "must be a GUID"})
+		} else if t.np == nil {
+			errs = append(errs, FieldProblem{Field: "memberId", Reason: "NP Retail is not configured for this tenant"})
+		}
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalidInput(errs...))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
+	defer cancel()
+	if body.QRCode != "" {
+		ex, err := t.vipps[uc.msn].QR.Exchange(ctx, body.QRCode)
+		s.observe("vipps", "qr.exchange", err)
+		if err != nil {
+			var ve *vipps.Error
+			if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests {
+				writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code"}))
+				return
+			}
+			if errors.Is(err, vipps.ErrInvalidRequest) {
+				writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "is not a personal QR code"}))
+				return
+			}
+			writeProblem(c, vippsProblem("Could not read the personal QR code at Vipps MobilePay", err))
+			return
+		}
+		ph, err := mapping.ParsePhone("+"+ex.MSISDN, t.mapping.ImplicitPhonePrefix)
+		if err != nil {
+			writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "does not lead to a usable phone number"}))
+			return
+		}
+		phone = ph
+	}
+	if body.MemberID != "" {
+		_, err := t.np.Members.Get(ctx, body.MemberID)
+		s.observe("npretail", "members.get", err)
+		if err != nil {
+			if bc.IsNotFound(err) {
+				writeProblem(c, &Problem{Type: ProblemUnknownMember, Title: "Unknown member", Status: http.StatusUnprocessableEntity,
+					Detail: "NP Retail has no such member.", Errors: []FieldProblem{{Field: "memberId", Reason: "no such member in NP Retail"}}})
+				return
+			}
+			writeProblem(c, npProblem("Could not look up the member in NP Retail", err))
+			return
+		}
+	}
+	in := input{MSISDN: phone.MSISDN, MemberID: body.MemberID, ViaQR: body.QRCode != ""}
+	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
+	s.create(c, t, uc, store.KindMember, "mir_", key, in, m)
+}
+
+// create stores the new request, then starts the Vipps login inline so the
+// customer gets the push at once; the scheduler takes over from there (and
+// would also start the login if this process died right after storing).
+func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key string, in input, m meta) {
+	now := s.clock.Now()
+	if s.cfg.Login.BindingMessage {
+		m.BindingMessage = newBindingMessage()
+	}
+	r := store.Request{
+		ID: newID(prefix), TenantID: t.id, Kind: kind, UseCase: uc.name, Status: store.StatusPending,
+		IdempotencyKey: key, Input: mustJSON(in), Meta: mustJSON(m), MSN: uc.msn,
+		DueAt: now.Add(startGrace), ExpiresAt: now.Add(uc.expiry),
+	}
+	created, err := s.store.Create(c.Request.Context(), r)
+	if errors.Is(err, store.ErrDuplicate) {
+		if created.Kind != kind {
+			writeProblem(c, &Problem{Type: ProblemConflict, Title: "Idempotency-Key reused", Status: http.StatusConflict,
+				Detail: "This Idempotency-Key belongs to another request."})
+			return
+		}
+		c.JSON(http.StatusOK, s.view(created))
+		return
+	}
+	if err != nil {
+		s.storeProblem(c, err)
+		return
+	}
+	s.metrics.transitions.WithLabelValues(kind, string(store.StatusPending)).Inc()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), lookupTimeout)
+	defer cancel()
+	updated, err := s.startLogin(ctx, t, created, "")
+	if err != nil {
+		// The row stays pending and due; the scheduler retries the start.
+		s.log.Warn("start login deferred", "tenant", t.id, "request", created.ID, "err", err)
+		updated = created
+	}
+	c.JSON(http.StatusAccepted, s.view(updated))
+}
+
+// newBindingMessage returns a code like "K4M-Q7Z" (^[A-Z0-9\-]{5,8}$)
+// without easily confused letters.
+func newBindingMessage() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	out := make([]byte, 0, 7)
+	for i, v := range b {
+		if i == 3 {
+			out = append(out, '-')
+		}
+		out = append(out, alphabet[int(v)%len(alphabet)])
+	}
+	return string(out)
+}
+
+func isGUID(s string) bool {
+	s = strings.Trim(s, "{}")
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package connector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the connector's Prometheus series, served on the admin
+// listener's /metrics. Labels never carry personal data or ids.
+type metrics struct {
+	registry       *prometheus.Registry
+	httpRequests   *prometheus.CounterVec
+	httpDuration   *prometheus.HistogramVec
+	upstream       *prometheus.CounterVec
+	upstreamTime   *prometheus.HistogramVec
+	logins         *prometheus.CounterVec
+	transitions    *prometheus.CounterVec
+	bcWriteRetries *prometheus.CounterVec
+	queueAge       *prometheus.HistogramVec
+	requestsByStat *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_http_requests_total", Help: "API requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bcvipps_http_request_duration_seconds", Help: "API request latency by method and route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30, 60},
+		}, []string{"method", "route"}),
+		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_upstream_calls_total", Help: "Calls to Vipps, Business Central and NP Retail by API, operation and outcome.",
+		}, []string{"api", "op", "outcome"}),
+		upstreamTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bcvipps_upstream_call_duration_seconds", Help: "Latency of upstream calls by API and operation.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"api", "op"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_logins_total", Help: "Finished login-based requests by kind and final status.",
+		}, []string{"kind", "status"}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_request_transitions_total", Help: "Stored state transitions by kind and new status.",
+		}, []string{"kind", "status"}),
+		bcWriteRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_write_retries_total", Help: "Writes to BC or NP Retail that were deferred for a retry, by target.",
+		}, []string{"target"}),
+		queueAge: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bcvipps_work_lateness_seconds", Help: "How late due work was picked up by the scheduler, by status.",
+			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
+		}, []string{"status"}),
+		requestsByStat: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bcvipps_requests", Help: "Stored requests by kind and status (pending = logins waiting for the customer).",
+		}, []string{"status"}),
+	}
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.httpRequests, m.httpDuration, m.upstream, m.upstreamTime, m.logins,
+		m.transitions, m.bcWriteRetries, m.queueAge, m.requestsByStat,
+	)
+	return m
+}

@@ -1,0 +1,123 @@
+package connector
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Keys under which middleware stores values in the gin context.
+const (
+	ctxRequestID = "bcvipps.requestID"
+	ctxTenant    = "bcvipps.tenant"
+)
+
+// newRequestID returns a random 16-byte hex id.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// requestIDMiddleware accepts a caller's X-Request-Id (printable, ≤ 64
+// characters) or makes one, and echoes it in the response.
+func requestIDMiddleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Set(ctxRequestID, id)
+		c.Header("X-Request-Id", id)
+		c.Next()
+	}
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x21 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLogMiddleware logs one line per request: method, route (the
+// pattern, never the raw path with ids), status, duration, request id and
+// tenant. Query strings and bodies are never logged.
+func accessLogMiddleware(log *slog.Logger, m *metrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		elapsed := time.Since(start)
+		if m != nil {
+			m.httpRequests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+			m.httpDuration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+		}
+		if route == "/healthz" || route == "/readyz" {
+			return
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		log.LogAttrs(c.Request.Context(), level, "http request",
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Duration("duration", elapsed),
+			slog.String("request_id", c.GetString(ctxRequestID)),
+			slog.String("tenant", c.GetString(ctxTenant)),
+		)
+	}
+}
+
+// keyring maps SHA-256 hashes (hex) of API keys to tenant ids.
+type keyring map[string]string
+
+// HashAPIKey returns the hex SHA-256 of an API key, the form configured in
+// tenants[].apiKeys[].sha256.
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// authMiddleware accepts "Authorization: Bearer <api key>" and sets the
+// tenant. Only hashes are kept in memory; the lookup is by hash, so the
+// comparison never touches the key itself.
+func authMiddleware(keys keyring) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.GetHeader("Authorization")
+		scheme, key, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="bcvipps"`)
+			writeProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
+				Detail: "Send the tenant's API key as 'Authorization: Bearer <key>'."})
+			return
+		}
+		tenant, found := keys[HashAPIKey(strings.TrimSpace(key))]
+		if !found {
+			c.Header("WWW-Authenticate", `Bearer realm="bcvipps", error="invalid_token"`)
+			writeProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
+				Detail: "The API key is not known to this connector."})
+			return
+		}
+		c.Set(ctxTenant, tenant)
+		c.Next()
+	}
+}

@@ -1,0 +1,233 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// process does the next step of a claimed request. Every step ends in a
+// stored state; nothing is done that is not announced in the store first.
+func (s *Service) process(ctx context.Context, r store.Request) {
+	t, ok := s.tenants[r.TenantID]
+	if !ok {
+		// The tenant was removed from the configuration.
+		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Tenant no longer configured", Status: http.StatusInternalServerError})
+		return
+	}
+	now := s.clock.Now()
+	switch r.Status {
+	case store.StatusPending:
+		sec, _ := decodeJSON[secret](r.Profile)
+		switch {
+		case sec.Token != nil:
+			s.fetchProfile(ctx, t, r, sec)
+		case !now.Before(r.ExpiresAt):
+			s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+		case r.AuthReqID == "":
+			_, _ = s.startLogin(ctx, t, r, r.LeaseOwner)
+		default:
+			s.poll(ctx, t, r)
+		}
+	case store.StatusApplying:
+		if !now.Before(r.Deadline) {
+			m, _ := decodeJSON[meta](r.Meta)
+			s.fail(ctx, r, &Problem{Type: ProblemDeadlinePassed, Title: "Could not write to Business Central in time", Status: http.StatusGatewayTimeout,
+				Detail: "Gave up after the configured apply deadline. Last error: " + m.LastError})
+			return
+		}
+		switch r.Kind {
+		case store.KindCustomer:
+			s.applyCustomer(ctx, t, r)
+		case store.KindMember:
+			s.applyMember(ctx, t, r)
+		}
+	default:
+		_ = s.store.Release(ctx, r.TenantID, r.ID, r.LeaseOwner)
+	}
+}
+
+// startLogin sends the backchannel authentication request and records the
+// auth_req_id. owner is the lease holder ("" from the POST handler).
+func (s *Service) startLogin(ctx context.Context, t *tenant, r store.Request, owner string) (store.Request, error) {
+	in, err := decodeJSON[input](r.Input)
+	if err != nil || in.MSISDN == "" {
+		return s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
+	}
+	m, _ := decodeJSON[meta](r.Meta)
+	uc := t.useCases[r.UseCase]
+	start, err := t.vipps[r.MSN].Login.Start(ctx, vipps.LoginRequest{
+		PhoneNumber: in.MSISDN, Scopes: uc.scopes, BindingMessage: m.BindingMessage, RequestedExpiry: uc.expiry,
+	})
+	s.observe("vipps", "login.start", err)
+	now := s.clock.Now()
+	prev := r
+	r.LeaseOwner = owner
+	if err != nil {
+		var rl *vipps.RateLimitError
+		switch {
+		case errors.Is(err, vipps.ErrInvalidUser):
+			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
+				Detail: "The phone number has no active Vipps MobilePay account, or its owner may not log in (for example under 15)."})
+		case errors.Is(err, vipps.ErrOldApp):
+			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
+				Detail: "Ask the customer to update the Vipps MobilePay app and try again."})
+		case errors.As(err, &rl):
+			// The customer already has a login in progress (another till).
+			wait := rl.RetryAfter
+			if wait <= 0 {
+				wait = 5 * time.Second
+			}
+			r.DueAt = now.Add(wait)
+		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
+			r.DueAt = now.Add(backoff(r.Attempts, 30*time.Second))
+			r.Attempts++
+		default:
+			return s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+		}
+		if !r.DueAt.Before(r.ExpiresAt) {
+			return s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
+		}
+		m.LastError = vippsDetail(err)
+		r.Meta = mustJSON(m)
+		if _, serr := s.save(ctx, prev, r); serr != nil {
+			return r, serr
+		}
+		return r, err
+	}
+	r.AuthReqID = start.AuthReqID
+	r.PollInterval = start.Interval
+	r.Attempts = 0
+	r.DueAt = now.Add(start.Interval)
+	if start.ExpiresIn > 0 {
+		r.ExpiresAt = now.Add(start.ExpiresIn)
+	}
+	u, err := s.save(ctx, prev, r)
+	if err == nil {
+		s.wakeScheduler()
+	}
+	return u, err
+}
+
+// poll asks the token endpoint once, at the pace Vipps sets.
+func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
+	res, err := t.vipps[r.MSN].Login.Poll(ctx, r.AuthReqID, r.PollInterval)
+	s.observe("vipps", "login.poll", err)
+	now := s.clock.Now()
+	prev := r
+	if err != nil {
+		switch {
+		case errors.Is(err, vipps.ErrAccessDenied):
+			s.finish(ctx, r, store.StatusRejected, nil, &Problem{Type: problemTypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
+		case errors.Is(err, vipps.ErrExpiredToken):
+			s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
+			r.DueAt = now.Add(max(r.PollInterval, backoff(r.Attempts, 30*time.Second)))
+			r.Attempts++
+			_, _ = s.save(ctx, prev, r)
+		default:
+			s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay ended the login", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+		}
+		return
+	}
+	if res.Token == nil {
+		r.PollInterval = res.Interval
+		r.DueAt = res.NextPollAt
+		r.Attempts = 0
+		_, _ = s.save(ctx, prev, r)
+		return
+	}
+	// Consent given: keep the token before using it, so a crash now does
+	// not lose the consent (the token endpoint answers only once).
+	sec := secret{Token: res.Token}
+	r.Profile = mustJSON(sec)
+	r.DueAt = now
+	u, err := s.save(ctx, prev, r, store.KeepLease(now.Add(s.cfg.Worker.LeaseDuration)))
+	if err != nil {
+		return
+	}
+	s.fetchProfile(ctx, t, u, sec)
+}
+
+// fetchProfile reads userinfo with the user's token and moves to applying.
+func (s *Service) fetchProfile(ctx context.Context, t *tenant, r store.Request, sec secret) {
+	info, err := t.vipps[r.MSN].Login.UserInfo(ctx, sec.Token)
+	s.observe("vipps", "userinfo", err)
+	now := s.clock.Now()
+	prev := r
+	if err != nil {
+		if (vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)) && now.Before(sec.Token.ExpiresAt) {
+			r.DueAt = now.Add(backoff(r.Attempts, 10*time.Second))
+			r.Attempts++
+			_, _ = s.save(ctx, prev, r)
+			return
+		}
+		s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Could not read the consented profile", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+		return
+	}
+	r.Status = store.StatusApplying
+	r.Profile = mustJSON(secret{Profile: info})
+	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)
+	r.DueAt = now
+	r.Attempts = 0
+	u, err := s.save(ctx, prev, r, store.KeepLease(now.Add(s.cfg.Worker.LeaseDuration)))
+	if err != nil {
+		return
+	}
+	switch u.Kind {
+	case store.KindCustomer:
+		s.applyCustomer(ctx, t, u)
+	case store.KindMember:
+		s.applyMember(ctx, t, u)
+	}
+}
+
+// finish ends a request in a final status with an optional result or
+// problem; the consented profile is dropped.
+func (s *Service) finish(ctx context.Context, r store.Request, status store.Status, res *result, p *Problem) (store.Request, error) {
+	prev := r
+	r.Status = status
+	r.Profile = nil
+	r.DueAt = time.Time{}
+	if res != nil {
+		res.Plan = nil
+		r.Result = mustJSON(res)
+	}
+	if p != nil {
+		r.Error = mustJSON(p)
+	}
+	return s.save(ctx, prev, r)
+}
+
+func (s *Service) fail(ctx context.Context, r store.Request, p *Problem) (store.Request, error) {
+	return s.finish(ctx, r, store.StatusFailed, nil, p)
+}
+
+// deferApply records why a write did not happen and when to try again.
+func (s *Service) deferApply(ctx context.Context, r store.Request, target string, err error) {
+	prev := r
+	m, _ := decodeJSON[meta](r.Meta)
+	m.LastError = bcDetail(err)
+	r.Meta = mustJSON(m)
+	r.DueAt = s.clock.Now().Add(backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
+	r.Attempts++
+	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
+	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)
+	_, _ = s.save(ctx, prev, r)
+}
+
+// backoff is 1 s doubling per attempt with ±20 % jitter, capped at limit.
+func backoff(attempt int, limit time.Duration) time.Duration {
+	d := time.Second
+	for i := 0; i < attempt && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
+	return max(d+jitter, 100*time.Millisecond)
+}

@@ -1,0 +1,132 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// observe counts one upstream call by outcome.
+func (s *Service) observe(api, op string, err error) {
+	outcome := "ok"
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		outcome = "timeout"
+	default:
+		outcome = "error"
+		var be *bc.Error
+		var ve *vipps.Error
+		var le *vipps.LoginError
+		switch {
+		case errors.As(err, &be):
+			outcome = fmt.Sprint(be.Status)
+		case errors.As(err, &le):
+			outcome = le.Code
+			if le.ErrorCode != "" {
+				outcome = le.ErrorCode
+			}
+		case errors.As(err, &ve):
+			outcome = fmt.Sprint(ve.Status)
+		}
+	}
+	s.metrics.upstream.WithLabelValues(api, op, outcome).Inc()
+}
+
+// transientBC reports whether a BC or NP Retail failure may pass by itself
+// (outage, throttling, auth trouble an admin can fix) rather than being a
+// refusal of the data.
+func transientBC(err error) bool {
+	var be *bc.Error
+	if !errors.As(err, &be) {
+		return true // network, token authority, timeout
+	}
+	switch be.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout,
+		http.StatusTooManyRequests:
+		return true
+	}
+	return be.Status >= 500
+}
+
+// bcDetail describes a BC failure without any data from the request.
+func bcDetail(err error) string {
+	var be *bc.Error
+	if errors.As(err, &be) {
+		d := fmt.Sprintf("Business Central answered HTTP %d", be.Status)
+		if be.Code != "" {
+			d += " " + be.Code
+		}
+		if be.CorrelationID != "" {
+			d += " (correlation id " + be.CorrelationID + ")"
+		}
+		return d + "."
+	}
+	var ae *bc.AuthError
+	if errors.As(err, &ae) {
+		return "Could not get a token from Microsoft Entra ID for Business Central; check the app registration and its secret."
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "Business Central did not answer in time."
+	}
+	return "Business Central could not be reached."
+}
+
+func bcProblem(title string, err error) *Problem {
+	status, typ := http.StatusBadGateway, ProblemBCRejected
+	if transientBC(err) {
+		status, typ = http.StatusServiceUnavailable, ProblemBCUnavailable
+	}
+	return &Problem{Type: typ, Title: title, Status: status, Detail: bcDetail(err)}
+}
+
+func npProblem(title string, err error) *Problem {
+	status, typ := http.StatusBadGateway, ProblemNPRetailRejected
+	if transientBC(err) {
+		status, typ = http.StatusServiceUnavailable, ProblemNPRetailUnavailble
+	}
+	d := bcDetail(err)
+	return &Problem{Type: typ, Title: title, Status: status, Detail: "NP Retail: " + d}
+}
+
+// vippsDetail describes a Vipps failure without personal data (the client
+// scrubs digit runs from Vipps' texts).
+func vippsDetail(err error) string {
+	var ve *vipps.Error
+	var le *vipps.LoginError
+	var rl *vipps.RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		return "Vipps MobilePay asked to slow down."
+	case errors.As(err, &le):
+		d := fmt.Sprintf("Vipps MobilePay Login answered %s", le.Code)
+		if le.ErrorCode != "" {
+			d += " (" + le.ErrorCode + ")"
+		}
+		return d + "."
+	case errors.As(err, &ve):
+		d := fmt.Sprintf("Vipps MobilePay answered HTTP %d", ve.Status)
+		if ve.Title != "" {
+			d += " " + ve.Title
+		}
+		if ve.TraceID != "" {
+			d += " (trace id " + ve.TraceID + ")"
+		}
+		return d + "."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Vipps MobilePay did not answer in time."
+	}
+	return "Vipps MobilePay could not be reached."
+}
+
+func vippsProblem(title string, err error) *Problem {
+	status, typ := http.StatusServiceUnavailable, ProblemVippsUnavailable
+	if !vipps.IsRetryable(err) && !errors.Is(err, context.DeadlineExceeded) {
+		status, typ = http.StatusBadGateway, ProblemVippsRejected
+	}
+	return &Problem{Type: typ, Title: title, Status: status, Detail: vippsDetail(err)}
+}

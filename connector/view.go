@@ -1,0 +1,51 @@
+package connector
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/mapping"
+)
+
+// requestView is the JSON answer for one request (openapi.yaml InfoRequest).
+type requestView struct {
+	ID               string            `json:"id"`
+	Status           store.Status      `json:"status"`
+	UseCase          string            `json:"useCase"`
+	ExpiresAt        time.Time         `json:"expiresAt"`
+	BindingMessage   string            `json:"bindingMessage,omitempty"`
+	PollAfterSeconds int               `json:"pollAfterSeconds,omitempty"`
+	CreatedAt        time.Time         `json:"createdAt"`
+	UpdatedAt        time.Time         `json:"updatedAt"`
+	Customer         *customerView     `json:"customer,omitempty"`
+	Member           *memberView       `json:"member,omitempty"`
+	Changes          []mapping.Change  `json:"changes,omitempty"`
+	Warnings         []mapping.Warning `json:"warnings,omitempty"`
+	Error            json.RawMessage   `json:"error,omitempty"`
+}
+
+func (s *Service) view(r store.Request) requestView {
+	m, _ := decodeJSON[meta](r.Meta)
+	v := requestView{
+		ID: r.ID, Status: r.Status, UseCase: r.UseCase, ExpiresAt: r.ExpiresAt.UTC(),
+		BindingMessage: m.BindingMessage, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if !r.Status.Final() {
+		v.PollAfterSeconds = 2
+		if r.PollInterval > 0 {
+			v.PollAfterSeconds = int(r.PollInterval / time.Second)
+		}
+	}
+	if r.Status.Final() {
+		res, _ := decodeJSON[result](r.Result)
+		v.Customer, v.Member, v.Changes, v.Warnings = res.Customer, res.Member, res.Changes, res.Warnings
+		if r.Status == store.StatusCompleted && v.Changes == nil {
+			v.Changes = []mapping.Change{}
+		}
+	}
+	if len(r.Error) > 0 {
+		v.Error = r.Error
+	}
+	return v
+}
