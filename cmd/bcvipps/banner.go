@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// bannerInfo is what the sandbox banner shows.
+type bannerInfo struct {
+	APIURL, AdminURL     string // empty with --simulators-only
+	VippsURL, BCURL      string
+	AuthorityURL, CAFile string
+	NPRetailBase         string
+	DataDir, ConfigFile  string
+	APIKey               string
+	VippsBaseURL         string // where the connector sends Vipps calls
+	SimulatorsOnly       bool
+}
+
+// personaPhone is vippstest.PersonaApprove as a cashier would type it.
+const personaPhone = "+47 912 34 567"
+
+// ownUserMSISDN is the test user added by the banner's _sim/users line.
+const ownUserMSISDN = "4799887766"
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// idFromJSON extracts "id" from a compact JSON answer with sed only, so the
+// lines work on a machine without jq.
+const idFromJSON = `sed -E 's/.*"id" *: *"([^"]+)".*/\1/'`
+
+// tryLines returns the ready-to-paste shell lines of the banner, by
+// section. Each line works as printed in a POSIX shell with curl.
+func tryLines(b bannerInfo) (customer, member, bcCustomers, ownUser []string) {
+	auth := "-H " + shellQuote("Authorization: Bearer "+b.APIKey)
+	post := func(path, body string) string {
+		return fmt.Sprintf(`ID=$(curl -s -X POST %s %s -H 'Content-Type: application/json' -d %s | %s); echo "$ID"`,
+			b.APIURL+path, auth, shellQuote(body), idFromJSON)
+	}
+	get := func(path string) string {
+		return fmt.Sprintf(`curl -s "%s/$ID?wait=30" %s`, b.APIURL+path, auth)
+	}
+	customer = []string{
+		post("/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"%s"}`, bctest.DemoCustomerEmptyAddress, personaPhone)),
+		get("/v1/customer-info-requests"),
+	}
+	member = []string{
+		post("/v1/member-info-requests", fmt.Sprintf(`{"phoneNumber":"%s"}`, personaPhone)),
+		get("/v1/member-info-requests"),
+	}
+	bcCustomers = []string{fmt.Sprintf("curl -s %s/_sim/customers", b.BCURL)}
+	user := fmt.Sprintf(`{"phoneNumber":"%s","behaviour":"approve","delaySeconds":3,"profile":{"name":"Test Testesen","given_name":"Test","family_name":"Testesen","email":"test.testesen@example.com","email_verified":true,"phone_number":"%s","phone_number_verified":true,"address":{"street_address":"Testveien 1","postal_code":"0150","region":"Oslo","country":"NO"}}}`,
+		ownUserMSISDN, ownUserMSISDN)
+	ownUser = []string{fmt.Sprintf("curl -s -X POST %s/_sim/users -H 'Content-Type: application/json' -d %s", b.VippsURL, shellQuote(user))}
+	return customer, member, bcCustomers, ownUser
+}
+
+// printBanner writes where everything listens and what to try.
+func printBanner(w io.Writer, b bannerInfo) {
+	var s strings.Builder
+	if b.SimulatorsOnly {
+		s.WriteString("bcvipps sandbox: simulators only, on loopback\n\n")
+	} else {
+		s.WriteString("bcvipps sandbox: connector and simulators, offline on loopback\n\n")
+		fmt.Fprintf(&s, "  Connector API    %s   (API key: %s)\n", b.APIURL, b.APIKey)
+		fmt.Fprintf(&s, "  Admin listener   %s/metrics\n", b.AdminURL)
+	}
+	fmt.Fprintf(&s, "  Vipps simulator  %s   (MSN %s; personas %s approves and %s declines after 2 s, %s never answers)\n",
+		b.VippsURL, vippstest.DefaultMSN, vippstest.PersonaApprove, vippstest.PersonaReject, vippstest.PersonaIgnore)
+	if b.VippsBaseURL != "" && b.VippsBaseURL != b.VippsURL {
+		fmt.Fprintf(&s, "  Vipps calls go   %s   (--vipps-base-url)\n", b.VippsBaseURL)
+	}
+	fmt.Fprintf(&s, "  BC simulator     %s   (company %s, control API under /_sim/)\n", b.BCURL, bctest.DemoCompanyName)
+	fmt.Fprintf(&s, "  NP Retail        %s\n", b.NPRetailBase)
+	fmt.Fprintf(&s, "  Entra ID         %s   (CA certificate %s)\n", b.AuthorityURL, b.CAFile)
+	fmt.Fprintf(&s, "  Data directory   %s\n", b.DataDir)
+	if b.ConfigFile != "" {
+		fmt.Fprintf(&s, "  Configuration    %s\n", b.ConfigFile)
+	}
+	customer, member, bcCustomers, ownUser := tryLines(b)
+	if b.SimulatorsOnly {
+		fmt.Fprintf(&s, "\nRun the connector against them (stop, kill and restart it as you like):\n\n  bcvipps serve --sandbox-key --config %s\n", shellQuote(b.ConfigFile))
+		s.WriteString("\nThen use the lines that 'bcvipps sandbox' prints, with the connector's address and API key.\n")
+	} else {
+		s.WriteString("\nTry it (POSIX shell; the simulated customer answers the push after 2 s;\nrepeat a GET until \"status\" is \"completed\"):\n")
+		section(&s, "Customer card: fill customer "+bctest.DemoCustomerEmptyAddress+" (no address yet) from Vipps", customer)
+		section(&s, "POS member registration: the member fields for the dialog", member)
+	}
+	section(&s, "The customers in the simulated BC", bcCustomers)
+	section(&s, "Add your own test user, then use +47 "+ownUserMSISDN[2:]+" as phoneNumber above", ownUser)
+	s.WriteString("\nStop with Ctrl-C.\n")
+	_, _ = io.WriteString(w, s.String())
+}
+
+func section(s *strings.Builder, title string, lines []string) {
+	fmt.Fprintf(s, "\n  # %s\n", title)
+	for _, l := range lines {
+		fmt.Fprintf(s, "  %s\n", l)
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/pem"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+)
+
+// TestSandboxProcess runs `bcvipps sandbox` as a process, as `make run`
+// does, and drives it only through HTTP: the printed curl lines, the API,
+// and the BC simulator's control API; then stops it with SIGTERM.
+func TestSandboxProcess(t *testing.T) {
+	dataDir := t.TempDir()
+	started := time.Now()
+	p := startProc(t, "sandbox", "--data-dir", dataDir, "--log-format", "json",
+		"--listen", "127.0.0.1:0", "--vipps-listen", "127.0.0.1:0", "--bc-listen", "127.0.0.1:0")
+	ready := p.waitLog("sandbox ready", 30*time.Second)
+	api, bcURL := logString(t, ready, "api"), logString(t, ready, "bc")
+	waitReady(t, api, 30*time.Second)
+	t.Logf("sandbox ready after %s (wall clock, informational)", time.Since(started).Round(time.Millisecond))
+
+	t.Run("the CA certificate is written to the data directory", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(dataDir, "authority-ca.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := pem.Decode(raw); b == nil || b.Type != "CERTIFICATE" {
+			t.Fatalf("authority-ca.pem is not a PEM certificate")
+		}
+	})
+
+	t.Run("the banner names every listener and the API key", func(t *testing.T) {
+		out := p.stdoutText()
+		for _, want := range []string{api, bcURL, logString(t, ready, "vipps"), "API key: sandbox", "/_sim/users", "/_sim/customers"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("banner lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("the printed customer-card curl lines complete a request and BC gets the address", func(t *testing.T) {
+		before := bcCustomer(t, bcURL, bctest.DemoCustomerEmptyAddress)
+		if before["addressLine1"] != "" {
+			t.Fatalf("demo customer already has an address: %v", before["addressLine1"])
+		}
+		id := runBannerPost(t, p.stdoutText(), "/v1/customer-info-requests")
+		got := awaitRequest(t, customerURL(api, id), sandboxAPIKey, 60*time.Second)
+		if got["status"] != "completed" {
+			t.Fatalf("request ended %v: %v", got["status"], got["error"])
+		}
+		after := bcCustomer(t, bcURL, bctest.DemoCustomerEmptyAddress)
+		if after["addressLine1"] == "" || after["city"] != "Oslo" || after["postalCode"] != "0155" {
+			t.Errorf("BC customer not updated from the persona's profile: addressLine1=%q city=%q postalCode=%q",
+				after["addressLine1"], after["city"], after["postalCode"])
+		}
+	})
+
+	t.Run("the printed member curl lines complete a POS member request", func(t *testing.T) {
+		id := runBannerPost(t, p.stdoutText(), "/v1/member-info-requests")
+		got := awaitRequest(t, api+"/v1/member-info-requests/"+id, sandboxAPIKey, 60*time.Second)
+		if got["status"] != "completed" {
+			t.Fatalf("request ended %v: %v", got["status"], got["error"])
+		}
+		if m, _ := got["member"].(map[string]any); m == nil || m["lastName"] == "" {
+			t.Errorf("member fields missing: %v", got["member"])
+		}
+	})
+
+	t.Run("a wrong API key is refused", func(t *testing.T) {
+		code, _ := apiCall(t, http.MethodGet, customerURL(api, "00000000-0000-0000-0000-000000000000"), "not-the-key", nil)
+		if code != http.StatusUnauthorized {
+			t.Errorf("status %d, want 401", code)
+		}
+	})
+
+	if code := p.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	p.waitLog("stopped", time.Second)
+}
+
+// runBannerPost runs, in sh, the banner's POST line for path exactly as
+// printed, and returns the id it echoes.
+func runBannerPost(t *testing.T, banner, path string) string {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed to check the printed lines: %v", err)
+	}
+	var line string
+	for _, l := range strings.Split(banner, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "ID=$(curl") && strings.Contains(l, path+" ") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no POST line for %s in the banner:\n%s", path, banner)
+	}
+	out, err := exec.Command("sh", "-c", line).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v\n%s", line, err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	if id == "" || strings.ContainsAny(id, "{} \"") {
+		t.Fatalf("the printed line did not yield an id: %q", out)
+	}
+	return id
+}
