@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -155,6 +154,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 // start runs a connector instance on its own store handle (as a separate
 // process would).
 func (e *env) start(instance string) *running {
+	return e.startWith(instance, e.bc.HTTPClient())
+}
+
+// startWith starts an instance whose outbound calls go through hc.
+func (e *env) startWith(instance string, hc *http.Client) *running {
 	e.t.Helper()
 	st, err := store.Open(context.Background(), e.cfg.Store.Driver, e.cfg.Store.DSN, store.WithClock(e.clock))
 	if err != nil {
@@ -162,7 +166,7 @@ func (e *env) start(instance string) *running {
 	}
 	log := NewLogger(e.logs, config.Log{Level: "debug", Format: "json"})
 	svc, err := New(e.cfg, WithClock(e.clock), WithLogger(log.With("instance", instance)), WithStore(st),
-		WithInstanceID(instance), WithHTTPClient(e.bc.HTTPClient()), WithoutClientRetries())
+		WithInstanceID(instance), WithHTTPClient(hc), WithoutClientRetries())
 	if err != nil {
 		e.t.Fatalf("new service: %v", err)
 	}
@@ -329,6 +333,27 @@ func (e *env) waitRow(tenant, id string, ok func(store.Request) bool) store.Requ
 	}
 }
 
+// drive advances the fake clock to each due time of the request until it
+// reaches a final status, waiting for the scheduler's step each time.
+func (e *env) drive(tenant, id string) store.Request {
+	e.t.Helper()
+	for range 50 {
+		r := e.row(tenant, id)
+		if r.Status.Final() {
+			return r
+		}
+		if d := r.DueAt.Sub(e.clock.Now()); d > 0 {
+			e.advance(d + time.Millisecond)
+		} else {
+			e.advance(0)
+		}
+		v := r.Version
+		e.waitRow(tenant, id, func(x store.Request) bool { return x.Version > v })
+	}
+	e.t.Fatalf("request %s did not finish", id)
+	return store.Request{}
+}
+
 func (e *env) customer(id string) map[string]any {
 	e.t.Helper()
 	c, ok := e.bc.Sim.Customer(bctest.DemoCompanyID, id)
@@ -340,4 +365,3 @@ func (e *env) customer(id string) map[string]any {
 	return m
 }
 
-var _ = slog.LevelInfo

@@ -1,0 +1,129 @@
+package connector
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestCrashInEachStateThenRestart stops the connector with a request in
+// each durable state, starts a new instance on the same database, and checks
+// that the request completes with exactly one write to BC.
+func TestCrashInEachStateThenRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// crash brings the request into the state and returns when it is there.
+		crash func(e *env, id string) store.Request
+		// between runs after the crash, before the restart.
+		between       func(e *env, r store.Request)
+		wantPatches   int
+		wantBackchans int
+	}{
+		{
+			name: "pending before the login was started",
+			crash: func(e *env, id string) store.Request {
+				return e.row("acme", id)
+			},
+			wantPatches: 1, wantBackchans: 1,
+		},
+		{
+			name: "pending, polling",
+			crash: func(e *env, id string) store.Request {
+				return e.waitRow("acme", id, func(r store.Request) bool { return r.AuthReqID != "" })
+			},
+			wantPatches: 1, wantBackchans: 1,
+		},
+		{
+			name: "consented, profile not read yet",
+			crash: func(e *env, id string) store.Request {
+				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-userinfo-api/", Status: http.StatusBadGateway})
+				e.advance(5 * time.Second)
+				return e.waitRow("acme", id, func(r store.Request) bool { return r.Attempts >= 1 && len(r.Profile) > 0 })
+			},
+			between:     func(e *env, _ store.Request) { e.vipps.ClearFaults() },
+			wantPatches: 1, wantBackchans: 1,
+		},
+		{
+			name: "applying, BC write planned but not sent",
+			crash: func(e *env, id string) store.Request {
+				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
+				e.advance(5 * time.Second)
+				return e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+			},
+			between:     func(e *env, _ store.Request) { e.bc.Sim.ClearFaults() },
+			wantPatches: 1, wantBackchans: 1,
+		},
+		{
+			name: "applying, BC write sent but not recorded",
+			crash: func(e *env, id string) store.Request {
+				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
+				e.advance(5 * time.Second)
+				return e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+			},
+			between: func(e *env, r store.Request) {
+				// The crashed process had sent its planned PATCH: send it the
+				// same way, so BC has it but the store does not know.
+				e.bc.Sim.ClearFaults()
+				res, err := decodeJSON[result](r.Result)
+				if err != nil || res.Plan == nil {
+					e.t.Fatalf("no stored plan: %v", err)
+				}
+				c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
+					CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
+						ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
+					bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, res.Plan.ETag, res.Plan.Patch); err != nil {
+					e.t.Fatalf("replay planned patch: %v", err)
+				}
+			},
+			wantPatches: 1, wantBackchans: 1,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			var id string
+			if tc.name == "pending before the login was started" {
+				// Vipps is unreachable when the request arrives, so the login
+				// start is left to the scheduler.
+				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-login-ciba/", Status: http.StatusServiceUnavailable})
+				id = e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+			} else {
+				id = e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+			}
+			r := tc.crash(e, id)
+			e.stop(e.first())
+			e.vipps.ClearFaults()
+			if tc.between != nil {
+				tc.between(e, r)
+			}
+			e.start("b")
+			// Past any lease the dead instance held and any backoff.
+			e.advance(e.cfg.Worker.LeaseDuration + time.Minute)
+			if r := e.drive("acme", id); r.Status != store.StatusCompleted {
+				t.Fatalf("status %s after restart: %s", r.Status, r.Error)
+			}
+			res := e.await(customerRoute, keyAcme, id, "completed")
+			if got := e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"]; got != "Storgata 1" {
+				t.Errorf("customer not written: %v (%s)", got, res.Raw)
+			}
+			if ch, _ := res.Body["changes"].([]any); len(ch) == 0 {
+				t.Errorf("changes lost across the restart: %s", res.Raw)
+			}
+			if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != tc.wantPatches {
+				t.Errorf("PATCHes = %d, want %d", n, tc.wantPatches)
+			}
+			if n := e.vipps.Stats().BackchannelRequests; n != tc.wantBackchans {
+				t.Errorf("logins started = %d, want %d", n, tc.wantBackchans)
+			}
+		})
+	}
+}

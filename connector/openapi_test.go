@@ -1,0 +1,112 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+)
+
+func loadOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openapiYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+	return doc
+}
+
+// TestOpenAPIDescribesEveryRoute keeps openapi.yaml and the gin routes in
+// step: every route is documented and every documented operation exists.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	doc := loadOpenAPI(t)
+	e := newEnv(t)
+	engine := e.first().svc.APIHandler().(*gin.Engine)
+	var routes, documented []string
+	for _, r := range engine.Routes() {
+		p := r.Path
+		for _, seg := range strings.Split(p, "/") {
+			if strings.HasPrefix(seg, ":") {
+				p = strings.Replace(p, seg, "{"+seg[1:]+"}", 1)
+			}
+		}
+		routes = append(routes, r.Method+" "+p)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented = append(documented, method+" "+path)
+		}
+	}
+	sort.Strings(routes)
+	sort.Strings(documented)
+	if strings.Join(routes, "\n") != strings.Join(documented, "\n") {
+		t.Errorf("routes and openapi.yaml differ:\nroutes:\n%s\n\ndocumented:\n%s", strings.Join(routes, "\n"), strings.Join(documented, "\n"))
+	}
+	res := e.do(http.MethodGet, "/openapi.json", "", nil)
+	if res.Status != http.StatusOK || res.Body["openapi"] != "3.0.3" {
+		t.Errorf("/openapi.json: %d %s", res.Status, res.Raw[:min(len(res.Raw), 200)])
+	}
+}
+
+// TestResponsesMatchTheOpenAPIDocument validates real answers (202, 200,
+// problems) of a full flow against the document.
+func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
+	doc := loadOpenAPI(t)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	check := func(method, path, key, body string) {
+		t.Helper()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req := httptest.NewRequest(method, path, rd)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res := e.do(method, path, key, body)
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.Status, Header: res.Header,
+			Body: io.NopCloser(bytes.NewReader(res.Raw)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+			t.Errorf("%s %s → %d does not match openapi.yaml: %v\n%s", method, path, res.Status, err, res.Raw)
+		}
+	}
+	body := `{"customerNo":"10000","phoneNumber":"+47 912 34 567"}`
+	res := e.do(http.MethodPost, customerRoute, keyAcme, body)
+	id := res.Body["id"].(string)
+	check(http.MethodGet, customerRoute+"/"+id, keyAcme, "")
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, id, "completed")
+	check(http.MethodGet, customerRoute+"/"+id, keyAcme, "")
+	check(http.MethodPost, customerRoute, keyAcme, body)
+	check(http.MethodPost, customerRoute, keyAcme, `{"customerNo":"10000","phoneNumber":"x"}`)
+	check(http.MethodPost, customerRoute, keyAcme, `{"customerNo":"99999","phoneNumber":"91234567"}`)
+	check(http.MethodGet, customerRoute+"/nope", keyAcme, "")
+	check(http.MethodPost, memberRoute, keyAcme, `{"phoneNumber":"91234567"}`)
+	check(http.MethodGet, "/healthz", "", "")
+	check(http.MethodGet, "/readyz", "", "")
+	_ = bctest.DemoCompanyID
+}

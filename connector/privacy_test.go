@@ -1,0 +1,51 @@
+package connector
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestLogsHoldNoPersonalDataOrSecrets runs the main flows with debug logs
+// captured and scans them for every personal value and secret involved.
+func TestLogsHoldNoPersonalDataOrSecrets(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, id, "completed")
+
+	mid := e.create(memberRoute, keyAcme, map[string]any{"qrCode": e.vipps.PersonalQR(vippstest.PersonaDanish)})
+	e.advance(5 * time.Second)
+	e.await(memberRoute, keyAcme, mid, "completed")
+
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
+	id2 := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmailOnly, "+"+vippstest.PersonaApprove))
+	e.advance(5 * time.Second)
+	e.drive("acme", id2)
+	e.do(http.MethodPost, customerRoute, keyAcme, customerBody("10000", "12ab34"))
+	rej := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, rej, "rejected")
+
+	logs := e.logs.String()
+	if !strings.Contains(logs, "request completed") {
+		t.Fatalf("the flows logged nothing useful; captured:\n%s", logs)
+	}
+	for _, secret := range []string{
+		"91234567", "912 34 567", "4791234567", "12345678", "4512345678", "12ab34",
+		"Åse", "Østby", "Ærlig", "Søren", "Kierkegård", "ase.ostby@example.com", "soren@example.dk",
+		"Storgata", "H0301", "Nørregade", "17048512345", "1985-04-17",
+		keyAcme, HashAPIKey(keyAcme), vippstest.DefaultClientSecret, vippstest.DefaultSubscriptionKey,
+		bctest.DemoClientSecret, bctest.DemoNPRetailAPIKey, "Bearer ey", "eyJ",
+	} {
+		if strings.Contains(logs, secret) {
+			i := strings.Index(logs, secret)
+			lo, hi := max(0, i-200), min(len(logs), i+100)
+			t.Errorf("logs contain %q: …%s…", secret, logs[lo:hi])
+		}
+	}
+}
