@@ -34,9 +34,9 @@ func newMetrics() *metrics {
 			Name: "bcvipps_upstream_calls_total", Help: "Calls to Vipps, Business Central and NP Retail by API, operation and outcome.",
 		}, []string{"api", "op", "outcome"}),
 		upstreamTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "bcvipps_upstream_call_duration_seconds", Help: "Latency of upstream calls by API and operation.",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"api", "op"}),
+			Name: "bcvipps_upstream_request_duration_seconds", Help: "Latency of each outbound HTTP attempt by API, endpoint and status.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"api", "endpoint", "status"}),
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bcvipps_logins_total", Help: "Finished login-based requests by kind and final status.",
 		}, []string{"kind", "status"}),

@@ -110,3 +110,36 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 	check(http.MethodGet, "/readyz", "", "")
 	_ = bctest.DemoCompanyID
 }
+
+func TestMetricsOnTheAdminListener(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, id, "completed")
+	e.first().svc.housekeep(context.Background())
+	admin := httptest.NewServer(e.first().svc.AdminHandler())
+	defer admin.Close()
+	res, err := http.Get(admin.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, want := range []string{
+		`bcvipps_http_requests_total{method="POST",route="/v1/customer-info-requests",status="202"} 1`,
+		`bcvipps_logins_total{kind="customer",status="completed"} 1`,
+		`bcvipps_upstream_request_duration_seconds_count{api="vipps",endpoint="login.token",status="200"} 1`,
+		`bcvipps_upstream_request_duration_seconds_count{api="bc",endpoint="customers",status="200"}`,
+		`bcvipps_requests{status="completed"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(body), "91234567") || strings.Contains(string(body), id) {
+		t.Errorf("/metrics carries request data")
+	}
+	if res := e.do(http.MethodGet, "/metrics", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("/metrics on the API listener: %d", res.Status)
+	}
+}

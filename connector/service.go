@@ -124,6 +124,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		metrics: newMetrics(), notify: newNotifier(), wake: make(chan struct{}, 1),
 		shutdown: make(chan struct{}),
 	}
+	o.http = instrument(o.http, s.metrics)
 	deps := &clientDeps{
 		http: o.http, clock: o.clock, log: o.log, tokens: vipps.NewTokenCache(),
 		governors: map[string]*bc.Governor{}, loginDflt: cfg.Login.DefaultExpiry,

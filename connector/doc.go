@@ -1,0 +1,91 @@
+// Package connector is the bcvipps service: the HTTP API that Business
+// Central extensions call, the scheduler that runs Vipps Login (CIBA) by
+// phone number and writes the consented profile to BC or NP Retail, and the
+// housekeeping that keeps personal data only as long as needed.
+//
+// # API
+//
+// The contract is openapi.yaml (served at /openapi.json and checked against
+// the routes and real answers by the tests). Each tenant authenticates with
+// "Authorization: Bearer <api key>"; only SHA-256 hashes of keys are
+// configured, and a key never sees another tenant's requests (404).
+//
+//	POST   /v1/customer-info-requests   {"customerNo"|"customerId", "phoneNumber", "useCase"?}
+//	POST   /v1/member-info-requests     {"phoneNumber"|"qrCode", "useCase"?, "memberId"?}
+//	GET    /v1/…-info-requests/{id}?wait=N   long-poll up to 60 s for a status change
+//	DELETE /v1/…-info-requests/{id}          cancel a pending request
+//
+// A POST validates everything it can before anything is stored: the input
+// (problem+json naming each bad field), the customer's existence in BC, the
+// member's existence in NP Retail, a scanned personal QR code (exchanged for
+// the phone number through the Vipps QR API). Only then is the request
+// stored and the login started; the answer is 202 with the id.
+// Idempotency-Key makes a repeated POST return the first request (200)
+// instead of sending the customer a second push.
+//
+// # The state machine
+//
+//	          POST
+//	            │ stored, login started (push to the phone)
+//	            ▼
+//	        ┌────────┐  DELETE            ┌───────────┐
+//	        │pending │───────────────────►│ cancelled │
+//	        └────────┘                    └───────────┘
+//	  token poll│ at the pace Vipps sets      ┌──────────┐
+//	            ├─ access_denied ────────────►│ rejected │
+//	            ├─ expired_token / expiry ───►│ expired  │
+//	            ├─ invalid_user, old_app, … ─►│ failed   │
+//	            │ consent: token stored, profile read
+//	            ▼
+//	        ┌────────┐  BC / NP Retail refused the data, or
+//	        │applying│─ the apply deadline passed ──► failed
+//	        └────────┘
+//	            │ written (BC customer PATCH with If-Match; NP Retail member PATCH)
+//	            ▼
+//	        ┌─────────┐
+//	        │completed│  customer|member, changes, warnings
+//	        └─────────┘
+//
+// Every transition is stored before the work it announces is done:
+//
+//   - The request row is stored before the login is started. If the process
+//     dies in between, the scheduler starts the login after a grace period.
+//   - pending: each token poll happens at the row's due time, which is the
+//     time Vipps allows (interval, +5 s after slow_down, Retry-After), so
+//     the connector never polls early. The scheduler keeps no timer per
+//     login: due times live in the store, and one loop claims the rows that
+//     are due (with a lease, so two replicas never poll the same login).
+//   - On consent the user's token (it lives 300 s, and the token endpoint
+//     answers only once) is stored before userinfo is called; then the
+//     profile is stored and the request becomes applying.
+//   - applying, customer: the PATCH is planned against the customer's ETag
+//     and the plan stored before it is sent. After a crash the ETag tells
+//     whether the PATCH landed (ETag changed and the planned values are
+//     there: complete with the stored changes) or not (send it). Someone
+//     else's change in between means a new plan from the new state. So BC
+//     is written at most once per consent, and never blindly (no If-Match *).
+//   - applying, member: the mapped fields are returned for the POS dialog;
+//     with a memberId the member is also updated in NP Retail (setting the
+//     same values twice is harmless).
+//   - A BC or NP Retail outage, throttling or an authentication problem
+//     keeps the request applying and retries it with backoff (capped at
+//     worker.retryBackoffMax) until worker.applyDeadline; only a refusal of
+//     the data (a 4xx other than 401/403/408/429) fails it at once.
+//
+// # Personal data
+//
+// The profile is dropped when the request is finished. The answer (mapped
+// fields and changes) is kept until BC has fetched it (GET of a finished
+// request) plus retention.profile, or a day when it is never fetched; then
+// it is purged. Finished rows are deleted after retention.requests. Logs and
+// metrics never carry phone numbers, names, e-mail, NIN, tokens or keys; a
+// test scans the captured logs of the end-to-end flows for them.
+//
+// # Operations
+//
+// Run is the scheduler; APIHandler and AdminHandler are the two listeners'
+// handlers (metrics only on the admin one). Several replicas may share one
+// PostgreSQL database: work is claimed with row leases (FOR UPDATE SKIP
+// LOCKED), and long-polls on any replica are woken through the store's
+// change feed (LISTEN/NOTIFY).
+package connector
