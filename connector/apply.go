@@ -165,4 +165,3 @@ func mergeWarnings(a, b []mapping.Warning) []mapping.Warning {
 	}
 	return out
 }
-

@@ -25,26 +25,26 @@
 //
 // # The state machine
 //
-//	          POST
-//	            │ stored, login started (push to the phone)
-//	            ▼
-//	        ┌────────┐  DELETE            ┌───────────┐
-//	        │pending │───────────────────►│ cancelled │
-//	        └────────┘                    └───────────┘
-//	  token poll│ at the pace Vipps sets      ┌──────────┐
-//	            ├─ access_denied ────────────►│ rejected │
-//	            ├─ expired_token / expiry ───►│ expired  │
-//	            ├─ invalid_user, old_app, … ─►│ failed   │
-//	            │ consent: token stored, profile read
-//	            ▼
-//	        ┌────────┐  BC / NP Retail refused the data, or
-//	        │applying│─ the apply deadline passed ──► failed
-//	        └────────┘
-//	            │ written (BC customer PATCH with If-Match; NP Retail member PATCH)
-//	            ▼
-//	        ┌─────────┐
-//	        │completed│  customer|member, changes, warnings
-//	        └─────────┘
+//	        POST
+//	          │ stored, login started (push to the phone)
+//	          ▼
+//	      ┌────────┐  DELETE            ┌───────────┐
+//	      │pending │───────────────────►│ cancelled │
+//	      └────────┘                    └───────────┘
+//	token poll│ at the pace Vipps sets      ┌──────────┐
+//	          ├─ access_denied ────────────►│ rejected │
+//	          ├─ expired_token / expiry ───►│ expired  │
+//	          ├─ invalid_user, old_app, … ─►│ failed   │
+//	          │ consent: token stored, profile read
+//	          ▼
+//	      ┌────────┐  BC / NP Retail refused the data, or
+//	      │applying│─ the apply deadline passed ──► failed
+//	      └────────┘
+//	          │ written (BC customer PATCH with If-Match; NP Retail member PATCH)
+//	          ▼
+//	      ┌─────────┐
+//	      │completed│  customer|member, changes, warnings
+//	      └─────────┘
 //
 // Every transition is stored before the work it announces is done:
 //

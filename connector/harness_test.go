@@ -364,4 +364,3 @@ func (e *env) customer(id string) map[string]any {
 	_ = json.Unmarshal(mustJSON(c), &m)
 	return m
 }
-
