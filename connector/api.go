@@ -24,6 +24,7 @@ const (
 	memberRoute   = "/v1/member-info-requests"
 	maxBodyBytes  = 16 << 10
 	maxWait       = 60
+	applyingGrace = 3 * time.Second
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -170,8 +171,15 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 
 // waitForChange blocks until r changes, d passes, the caller goes away or
 // the service shuts down, and returns the latest row.
+//
+// Consent (pending → applying) is usually followed within milliseconds by
+// the write (→ completed), so a change to applying waits up to
+// applyingGrace more for the final status; a slow BC write still answers
+// applying after that.
 func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Duration) (store.Request, error) {
 	timeout := s.clock.After(d)
+	var grace <-chan time.Time
+	start := r.Status
 	for {
 		ch, forget := s.notify.wait(r.ID)
 		// Re-read after subscribing, so a change in between is not missed.
@@ -180,13 +188,19 @@ func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Dur
 			forget()
 			return r, err
 		}
-		if cur.Version != r.Version && (cur.Status != r.Status || cur.Status.Final()) {
+		if cur.Status.Final() || (cur.Status != start && cur.Status != store.StatusApplying) {
 			forget()
 			return cur, nil
+		}
+		if cur.Status == store.StatusApplying && start != store.StatusApplying && grace == nil {
+			grace = s.clock.After(applyingGrace)
 		}
 		r = cur
 		select {
 		case <-ch:
+		case <-grace:
+			forget()
+			return r, nil
 		case <-timeout:
 			forget()
 			return r, nil
