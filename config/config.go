@@ -252,7 +252,9 @@ type UseCase struct {
 	// RequestedExpiry overrides login.defaultExpiry.
 	RequestedExpiry time.Duration `mapstructure:"requestedExpiry" yaml:"requestedExpiry"`
 	// UpdateExisting (member) also updates the member in NP Retail when a
-	// memberId is given.
+	// request names a memberId; without it such a request is refused. The
+	// default pos-member-registration use case has it on when npRetail is
+	// configured.
 	UpdateExisting bool `mapstructure:"updateExisting" yaml:"updateExisting"`
 }
 

@@ -89,6 +89,9 @@ func (c *Config) applyDefaults() {
 		}
 		for name, uc := range defaultUseCases() {
 			if _, ok := t.UseCases[name]; !ok {
+				// The default POS use case updates an existing member when
+				// the tenant has NP Retail and the till names the member.
+				uc.UpdateExisting = uc.Kind == KindMember && t.NPRetail.BaseURL != ""
 				t.UseCases[name] = uc
 			}
 		}

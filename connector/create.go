@@ -186,6 +186,8 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 			errs = append(errs, FieldProblem{Field: "memberId", Reason: "must be a GUID"})
 		} else if t.np == nil {
 			errs = append(errs, FieldProblem{Field: "memberId", Reason: "NP Retail is not configured for this tenant"})
+		} else if fp == nil && !uc.updateMember {
+			errs = append(errs, FieldProblem{Field: "memberId", Reason: "updating existing members is not enabled for this use case (useCases." + uc.name + ".updateExisting)"})
 		}
 	}
 	if len(errs) > 0 {

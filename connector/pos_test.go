@@ -76,3 +76,21 @@ func TestPOSUnknownMember(t *testing.T) {
 		t.Fatalf("%d %s", res.Status, res.Raw)
 	}
 }
+
+func TestPOSMemberUpdateNeedsTheUseCaseToAllowIt(t *testing.T) {
+	e := newEnv(t, notStarted())
+	uc := e.cfg.Tenants[0].UseCases["pos-member-registration"]
+	if !uc.UpdateExisting {
+		t.Fatalf("the default POS use case of a tenant with NP Retail should update existing members")
+	}
+	uc.UpdateExisting = false
+	e.cfg.Tenants[0].UseCases["pos-member-registration"] = uc
+	e.start("a")
+	res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": bctest.DemoMemberWithPhoneID})
+	if res.Status != http.StatusBadRequest {
+		t.Fatalf("%d %s", res.Status, res.Raw)
+	}
+	if errs, _ := res.Body["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != "memberId" {
+		t.Errorf("problem does not name memberId: %s", res.Raw)
+	}
+}

@@ -28,12 +28,14 @@ type tenant struct {
 
 // useCase is a configured use case with its resolved sales unit.
 type useCase struct {
-	name    string
-	kind    string
-	scopes  []string
-	msn     string
-	expiry  time.Duration
-	options mapping.Options
+	name string
+	kind string
+	// updateMember allows memberId: the member is updated in NP Retail.
+	updateMember bool
+	scopes       []string
+	msn          string
+	expiry       time.Duration
+	options      mapping.Options
 }
 
 // clientDeps are the shared pieces every tenant's clients are built with.
@@ -124,7 +126,7 @@ func newTenant(tc config.Tenant, d *clientDeps) (*tenant, error) {
 		if expiry == 0 {
 			expiry = d.loginDflt
 		}
-		t.useCases[name] = useCase{name: name, kind: uc.Kind, scopes: uc.Scopes, msn: msn, expiry: expiry, options: opts}
+		t.useCases[name] = useCase{name: name, kind: uc.Kind, updateMember: uc.UpdateExisting, scopes: uc.Scopes, msn: msn, expiry: expiry, options: opts}
 	}
 	return t, nil
 }
