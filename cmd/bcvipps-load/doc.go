@@ -1,0 +1,59 @@
+// Command bcvipps-load is the end-to-end benchmark behind `make bench`: it
+// drives the connector through its HTTP API against the simulators and
+// prints a table of figures, each compared with its target (PASS/MISS).
+//
+// Run it from the repository root (it builds ./cmd/bcvipps):
+//
+//	go run ./cmd/bcvipps-load                 # the defaults, about 2.5 minutes
+//	go run ./cmd/bcvipps-load -h              # every flag
+//	go run ./cmd/bcvipps-load -rate 200 -duration 5s -pending 2000 -window 10s -keep
+//
+// What it does, all on 127.0.0.1:
+//
+//  1. go build ./cmd/bcvipps into a temporary directory;
+//  2. start `bcvipps sandbox --simulators-only --write-config FILE` (the
+//     Vipps, BC/Entra ID and NP Retail simulators) and, as a separate
+//     process, `bcvipps serve --sandbox-key --config FILE` with its own
+//     SQLite file (BCVIPPS_STORE_DSN), so the connector's memory is its own;
+//  3. seed users (POST {vipps}/_sim/users) and customers
+//     (POST {bc}/_sim/customers) through the simulators' control APIs —
+//     every login gets its own user, as the simulator allows one login in
+//     progress per user;
+//  4. run the phases below and print the table; stop both processes with
+//     SIGTERM (also on error, Ctrl-C or -timeout).
+//
+// Phases and figures:
+//
+//   - Added latency. Three open-loop runs at -rate per second (fixed
+//     schedule; latency from the scheduled send time; the first -warmup is
+//     discarded): (a) direct: the BC customer lookup
+//     (GET …/customers?$filter=number eq '10000', with a token fetched once)
+//     and then the Vipps CIBA backchannel request, sent straight to the
+//     simulators with the configuration's credentials; (b) the connector's
+//     POST /v1/customer-info-requests, which makes exactly those two
+//     upstream calls and stores the request; (c) GET
+//     /v1/customer-info-requests/{id} without wait, which makes no upstream
+//     call. Added latency = percentile of (b) minus the same percentile of
+//     (a). The users decline at once, so each request ends (rejected) at
+//     its first token poll 5 s later and nothing is written to BC.
+//   - Completed requests per second: -throughput-rate × -throughput-duration
+//     requests, each for a fresh BC customer and a user who approves at
+//     once; every request is long-polled until final; the rate is (k-1)
+//     divided by the span of the completed requests' updatedAt.
+//   - Approval → BC write: the same at -approval-rate; per request, the BC
+//     customer's lastModifiedDateTime minus the POST's send time. The user
+//     approves when the simulator receives the backchannel request, which
+//     happens inside the POST, so this over-states the delay by at most the
+//     POST's latency.
+//   - Pending logins: a fresh serve process (new store); -pending requests
+//     for users who never answer; after one interval plus a second, a
+//     -window during which the connector's VmRSS (/proc/PID/status) is
+//     sampled every 250 ms and the Vipps simulator's TokenPolls and
+//     EarlyPolls (polls answered slow_down) are counted. The interval
+//     allows each login at most ⌊W/5 s⌋+1 polls in a window W.
+//
+// The exit code is 1 when a phase fails (the table shows what was measured
+// until then), and with -fail-on-miss also when a figure misses its target.
+// Figures are never asserted in tests; the latest ones are in
+// docs/benchmarks.md.
+package main

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/bcvipps/bcvipps/config"
+)
+
+// startTimeout bounds the wait for a process to log that it is ready.
+const startTimeout = 60 * time.Second
+
+// env is one benchmark environment: the simulators process and the
+// connector process (serve) in front of them, all on 127.0.0.1.
+type env struct {
+	bin, dir string
+	sims     *proc
+	serve    *proc
+	cfgFile  string
+	cfg      *config.Config
+	vippsURL string // Vipps simulator
+	bcURL    string // BC simulator (control API at /_sim/)
+	apiURL   string // connector API
+}
+
+// startSimulators runs `bcvipps sandbox --simulators-only` and loads the
+// configuration it writes.
+func (e *env) startSimulators() error {
+	e.cfgFile = filepath.Join(e.dir, "serve.yaml")
+	p, err := startProc("simulators", e.bin, filepath.Join(e.dir, "simulators.log"), cleanEnv(),
+		"sandbox", "--simulators-only", "--write-config", e.cfgFile, "--data-dir", filepath.Join(e.dir, "data"),
+		"--log-format", "json", "--log-level", "info", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--vipps-listen", "127.0.0.1:0", "--bc-listen", "127.0.0.1:0", "--authority-listen", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	e.sims = p
+	ready, err := p.waitLog(func(m map[string]any) bool { return m["msg"] == "simulators ready" }, startTimeout)
+	if err != nil {
+		return err
+	}
+	e.vippsURL, _ = ready["vipps"].(string)
+	e.bcURL, _ = ready["bc"].(string)
+	if e.vippsURL == "" || e.bcURL == "" {
+		return fmt.Errorf("simulators ready line lacks the vipps or bc address: %v", ready)
+	}
+	for _, u := range []string{e.vippsURL, e.bcURL} {
+		if err := loopbackOnly(u); err != nil {
+			return err
+		}
+	}
+	cfg, err := config.Load(e.cfgFile)
+	if err != nil {
+		return fmt.Errorf("load the written configuration: %w", err)
+	}
+	e.cfg = cfg
+	return nil
+}
+
+// startServe runs `bcvipps serve --sandbox-key` on the written
+// configuration with the store at dbFile, and waits until /readyz is 200.
+func (e *env) startServe(ctx context.Context, client *http.Client, name, dbFile string) error {
+	p, err := startProc(name, e.bin, filepath.Join(e.dir, name+".log"),
+		cleanEnv("BCVIPPS_STORE_DSN=file:"+filepath.ToSlash(dbFile), "BCVIPPS_SERVER_LISTEN=127.0.0.1:0",
+			"BCVIPPS_SERVER_ADMINLISTEN=127.0.0.1:0"),
+		"serve", "--sandbox-key", "--config", e.cfgFile)
+	if err != nil {
+		return err
+	}
+	e.serve = p
+	m, err := p.waitLog(func(m map[string]any) bool { return m["msg"] == "listening" && m["listener"] == "api" }, startTimeout)
+	if err != nil {
+		return err
+	}
+	addr, _ := m["addr"].(string)
+	e.apiURL = "http://" + addr
+	if err := loopbackOnly(e.apiURL); err != nil {
+		return err
+	}
+	return waitReady(ctx, client, e.apiURL+"/readyz", startTimeout)
+}
+
+// stopServe stops the connector process with SIGTERM.
+func (e *env) stopServe() error {
+	if e.serve == nil {
+		return nil
+	}
+	err := e.serve.stop(30 * time.Second)
+	e.serve = nil
+	return err
+}
+
+// close stops both processes with SIGTERM.
+func (e *env) close() error {
+	err := e.stopServe()
+	if e.sims != nil {
+		if serr := e.sims.stop(30 * time.Second); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+// waitReady polls url until it answers 200, at most d. Polling is how one
+// waits for another process; the loop is bounded in time.
+func waitReady(ctx context.Context, client *http.Client, url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			drain(resp)
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s not ready within %s (last error %v)", url, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// loopbackOnly refuses any URL whose host is not 127.0.0.1: the load
+// generator sends traffic to loopback only.
+func loopbackOnly(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		return fmt.Errorf("refusing non-loopback address %q", raw)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// latencyCustomer is the seeded demo customer every latency-phase request
+// names; the users answer "reject" at once, so nothing is written to it.
+const latencyCustomer = "10000"
+
+// latencyTarget is the target for the added latency's p99.
+const latencyTarget = 2 * time.Millisecond
+
+// runLatency measures, at opts.rate calls per second on a fixed schedule:
+//
+//  1. direct: the BC customer lookup plus the Vipps backchannel request,
+//     sent straight to the simulators;
+//  2. connector: POST /v1/customer-info-requests, which makes those same two
+//     upstream calls and stores the request;
+//  3. GET /v1/customer-info-requests/{id} (no wait) of the requests of 2,
+//     which makes no upstream call.
+//
+// The added latency is connector minus direct, percentile by percentile.
+func runLatency(ctx context.Context, e *env, c *http.Client, o options, ph *phones, tb *table) error {
+	n := int(o.rate * (o.warmup + o.duration).Seconds())
+	skip := int(o.rate * o.warmup.Seconds())
+	directUsers, apiUsers := ph.take(n), ph.take(n)
+	if err := seedUsers(ctx, c, e.vippsURL, "reject", append(append([]string{}, directUsers...), apiUsers...)); err != nil {
+		return err
+	}
+	d, err := newDirect(ctx, c, e.cfg)
+	if err != nil {
+		return err
+	}
+	logf("latency: %d direct calls at %.0f/s", n, o.rate)
+	directShots := openLoop(ctx, o.rate, n, o.maxInFlight, func(ctx context.Context, i int) error {
+		return d.call(ctx, latencyCustomer, directUsers[i])
+	})
+	logf("latency: %d connector POSTs at %.0f/s", n, o.rate)
+	ids := make([]string, n)
+	apiShots := openLoop(ctx, o.rate, n, o.maxInFlight, func(ctx context.Context, i int) error {
+		r, err := postCustomerRequest(ctx, c, e.apiURL, latencyCustomer, apiUsers[i])
+		if err == nil && r.Status != "pending" {
+			err = fmt.Errorf("POST answered status %q, want pending", r.Status)
+		}
+		ids[i] = r.ID
+		return err
+	})
+	logf("latency: %d connector GETs at %.0f/s", n, o.rate)
+	getShots := openLoop(ctx, o.rate, n, o.maxInFlight, func(ctx context.Context, i int) error {
+		if ids[i] == "" {
+			return fmt.Errorf("no id: its POST failed")
+		}
+		_, err := getCustomerRequest(ctx, c, e.apiURL, ids[i], 0)
+		return err
+	})
+
+	dl, dFail, dErr := latencies(directShots, skip)
+	al, aFail, aErr := latencies(apiShots, skip)
+	gl, gFail, gErr := latencies(getShots, skip)
+	ds, as, gs := summarize(dl), summarize(al), summarize(gl)
+	note := func(fail int, err error) string {
+		if fail == 0 {
+			return ""
+		}
+		return fmt.Sprintf("; %d failed, first: %v", fail, err)
+	}
+	rate := fmt.Sprintf("%.0f/s for %s", o.rate, o.duration)
+	tb.add(row{Figure: "direct upstream calls (BC lookup + Vipps backchannel) p50 / p99",
+		Value: fmt.Sprintf("%.2f / %.2f ms", ms(ds.P50), ms(ds.P99)), Target: "-", Result: noTarget,
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, ds.N, note(dFail, dErr))})
+	tb.add(row{Figure: "connector POST /v1/customer-info-requests p50 / p99",
+		Value: fmt.Sprintf("%.2f / %.2f ms", ms(as.P50), ms(as.P99)), Target: "-", Result: noTarget,
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, as.N, note(aFail, aErr))})
+	if ds.N == 0 || as.N == 0 {
+		tb.add(row{Figure: "connector added latency p50 / p99", Value: "no samples", Target: "p99 < 2 ms", Result: failed})
+	} else {
+		added50, added99 := as.P50-ds.P50, as.P99-ds.P99
+		v := check(added99 < latencyTarget)
+		if aFail > 0 {
+			v = miss // failed requests are not "added latency under target"
+		}
+		tb.add(row{Figure: "connector added latency p50 / p99 (POST minus direct)",
+			Value: fmt.Sprintf("%.2f / %.2f ms", ms(added50), ms(added99)), Target: "p99 < 2 ms at 500/s", Result: v,
+			Note: fmt.Sprintf("at %.0f/s", o.rate)})
+	}
+	v := check(gs.N > 0 && gs.P99 < latencyTarget && gFail == 0)
+	tb.add(row{Figure: "connector GET /v1/customer-info-requests/{id} p50 / p99 (no upstream call: all added)",
+		Value: fmt.Sprintf("%.2f / %.2f ms", ms(gs.P50), ms(gs.P99)), Target: "p99 < 2 ms", Result: v,
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, gs.N, note(gFail, gErr))})
+	return nil
+}
