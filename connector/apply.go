@@ -9,6 +9,7 @@ import (
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/mapping"
+	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // maxReplans bounds how often one attempt re-reads a customer that others
@@ -19,13 +20,10 @@ const maxReplans = 3
 // once: the PATCH is planned (and stored) against the customer's ETag before
 // it is sent; a later attempt recognises a plan that already landed.
 func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request) {
-	sec, err := decodeJSON[secret](r.Profile)
-	if err != nil || sec.Profile == nil {
-		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
+	profile, in, uc, ok := s.consented(ctx, t, r)
+	if !ok {
 		return
 	}
-	in, _ := decodeJSON[input](r.Input)
-	uc := t.useCases[r.UseCase]
 	for replan := 0; ; replan++ {
 		cur, err := t.bc.Customers.Get(ctx, in.CustomerID)
 		s.observe("bc", "customers.get", err)
@@ -44,7 +42,7 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 			p = nil // someone else changed the customer: plan again
 		}
 		if p == nil {
-			mr := mapping.Customer(sec.Profile, *cur, uc.options)
+			mr := mapping.Customer(profile, *cur, uc.options)
 			if len(mr.Patch) == 0 {
 				s.finish(ctx, r, store.StatusCompleted, &result{Customer: viewCustomer(cur), Changes: []mapping.Change{}, Warnings: mr.Warnings}, nil)
 				return
@@ -72,6 +70,18 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 	}
 }
 
+// consented returns what an applying request needs: the stored profile,
+// the input and the use case. A row without a profile fails.
+func (s *Service) consented(ctx context.Context, t *tenant, r store.Request) (*vipps.UserInfo, input, useCase, bool) {
+	sec, err := decodeJSON[secret](r.Profile)
+	if err != nil || sec.Profile == nil {
+		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
+		return nil, input{}, useCase{}, false
+	}
+	in, _ := decodeJSON[input](r.Input)
+	return sec.Profile, in, t.useCases[r.UseCase], true
+}
+
 // landed reports whether every planned field already has its planned value.
 func landed(cur *bc.Customer, patch map[string]any) bool {
 	raw, err := json.Marshal(cur)
@@ -94,14 +104,11 @@ func landed(cur *bc.Customer, patch map[string]any) bool {
 // a memberId was given, updates that member through NP Retail. Setting the
 // same values twice is harmless, so a retry after a crash needs no plan.
 func (s *Service) applyMember(ctx context.Context, t *tenant, r store.Request) {
-	sec, err := decodeJSON[secret](r.Profile)
-	if err != nil || sec.Profile == nil {
-		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
+	profile, in, uc, ok := s.consented(ctx, t, r)
+	if !ok {
 		return
 	}
-	in, _ := decodeJSON[input](r.Input)
-	uc := t.useCases[r.UseCase]
-	mr := mapping.Member(sec.Profile, uc.options)
+	mr := mapping.Member(profile, uc.options)
 	member := mr.Member
 	if member.PhoneNo == "" || in.ViaQR {
 		// The number the login ran on is verified by Vipps; use it when the
@@ -121,7 +128,7 @@ func (s *Service) applyMember(ctx context.Context, t *tenant, r store.Request) {
 		s.bcFailure(ctx, r, "npretail", err)
 		return
 	}
-	ch := mapping.MemberChanges(sec.Profile, *cur, uc.options)
+	ch := mapping.MemberChanges(profile, *cur, uc.options)
 	if len(ch.Patch) > 0 {
 		if _, err := t.np.Members.Update(ctx, in.MemberID, ch.Patch); err != nil {
 			s.observe("npretail", "members.update", err)

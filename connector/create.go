@@ -40,6 +40,21 @@ type memberRequestBody struct {
 	MemberID    string `json:"memberId"`
 }
 
+// bindCreate decodes a POST body and its Idempotency-Key, answering the
+// problem itself when either is invalid.
+func bindCreate(c *gin.Context, body any) (key string, ok bool) {
+	if p := bindJSON(c, body); p != nil {
+		writeProblem(c, p)
+		return "", false
+	}
+	key, p := idempotencyKey(c)
+	if p != nil {
+		writeProblem(c, p)
+		return "", false
+	}
+	return key, true
+}
+
 // newID returns a request id: a kind prefix and 128 random bits.
 func newID(prefix string) string {
 	var b [16]byte
@@ -74,13 +89,8 @@ func phoneProblem(err error) FieldProblem {
 func (s *Service) createCustomerRequest(c *gin.Context) {
 	t := s.tenantOf(c)
 	var body customerRequestBody
-	if p := bindJSON(c, &body); p != nil {
-		writeProblem(c, p)
-		return
-	}
-	key, p := idempotencyKey(c)
-	if p != nil {
-		writeProblem(c, p)
+	key, ok := bindCreate(c, &body)
+	if !ok {
 		return
 	}
 	var errs []FieldProblem
@@ -146,13 +156,8 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 func (s *Service) createMemberRequest(c *gin.Context) {
 	t := s.tenantOf(c)
 	var body memberRequestBody
-	if p := bindJSON(c, &body); p != nil {
-		writeProblem(c, p)
-		return
-	}
-	key, p := idempotencyKey(c)
-	if p != nil {
-		writeProblem(c, p)
+	key, ok := bindCreate(c, &body)
+	if !ok {
 		return
 	}
 	var errs []FieldProblem
