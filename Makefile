@@ -29,11 +29,12 @@ fuzz:
 	  done; \
 	done
 
-## bench: micro-benchmarks of the hot paths and the end-to-end load generator
 # BENCHTIME keeps the micro-benchmarks short so the whole target stays under
 # 5 minutes on 2 cores; LOADFLAGS are passed to the load generator.
 BENCHTIME ?= 200ms
 LOADFLAGS ?=
+
+## bench: micro-benchmarks of the hot paths and the end-to-end load generator
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 	@if [ -d cmd/bcvipps-load ]; then $(GO) run ./cmd/bcvipps-load $(LOADFLAGS); fi

@@ -37,10 +37,25 @@ func postCustomerRequest(ctx context.Context, c *http.Client, apiURL, customerNo
 	return r, err
 }
 
-// getCustomerRequest sends GET /v1/customer-info-requests/{id}?wait=N.
-func getCustomerRequest(ctx context.Context, c *http.Client, apiURL, id string, wait int) (infoRequest, error) {
+// postMemberRequest sends POST /v1/member-info-requests (POS member
+// registration: no BC call, only the Vipps backchannel request).
+func postMemberRequest(ctx context.Context, c *http.Client, apiURL, msisdn string) (infoRequest, error) {
 	var r infoRequest
-	u := apiURL + "/v1/customer-info-requests/" + id
+	err := doJSON(ctx, c, http.MethodPost, apiURL+"/v1/member-info-requests", apiHeader,
+		map[string]string{"phoneNumber": "+" + msisdn}, &r)
+	return r, err
+}
+
+// Request kinds, as the path segment of their endpoint.
+const (
+	customerRequests = "customer-info-requests"
+	memberRequests   = "member-info-requests"
+)
+
+// getRequest sends GET /v1/{kind}/{id}?wait=N.
+func getRequest(ctx context.Context, c *http.Client, apiURL, kind, id string, wait int) (infoRequest, error) {
+	var r infoRequest
+	u := apiURL + "/v1/" + kind + "/" + id
 	if wait > 0 {
 		u += "?wait=" + strconv.Itoa(wait)
 	}
@@ -59,7 +74,7 @@ func awaitFinal(ctx context.Context, c *http.Client, apiURL, id string, deadline
 			break
 		}
 		var err error
-		r, err = getCustomerRequest(ctx, c, apiURL, id, min(int(left/time.Second)+1, 30))
+		r, err = getRequest(ctx, c, apiURL, customerRequests, id, min(int(left/time.Second)+1, 30))
 		if err != nil {
 			return r, err
 		}

@@ -26,18 +26,21 @@
 //
 //   - Added latency. Three open-loop runs at -rate per second (fixed
 //     schedule; latency from the scheduled send time; the first -warmup is
-//     discarded): (a) direct: the BC customer lookup
-//     (GET …/customers?$filter=number eq '10000', with a token fetched once)
-//     and then the Vipps CIBA backchannel request, sent straight to the
-//     simulators with the configuration's credentials; (b) the connector's
-//     POST /v1/customer-info-requests, which makes exactly those two
-//     upstream calls and stores the request; (c) GET
-//     /v1/customer-info-requests/{id} without wait, which makes no upstream
+//     discarded): (a) direct: the Vipps CIBA backchannel request, sent
+//     straight to the Vipps simulator with the configuration's credentials,
+//     headers and form fields; (b) the connector's POST
+//     /v1/member-info-requests, which makes exactly that upstream call and
+//     stores the request before and after it; (c) GET
+//     /v1/member-info-requests/{id} without wait, which makes no upstream
 //     call. Added latency = percentile of (b) minus the same percentile of
 //     (a). The users decline at once, so each request ends (rejected) at
-//     its first token poll 5 s later and nothing is written to BC.
+//     its first token poll 5 s later and nothing is written. The member
+//     endpoint is used because the customer endpoint also looks the
+//     customer up in BC, and BC allows 6,000 requests per 5 minutes per
+//     principal, which the connector's governor enforces.
 //   - Completed requests per second: -throughput-rate × -throughput-duration
-//     requests, each for a fresh BC customer and a user who approves at
+//     customer-info requests (3 BC calls each; keep both customer runs
+//     under BC's 6,000 calls per 5 minutes), each for a fresh BC customer and a user who approves at
 //     once; every request is long-polled until final; the rate is (k-1)
 //     divided by the span of the completed requests' updatedAt.
 //   - Approval → BC write: the same at -approval-rate; per request, the BC
@@ -45,8 +48,8 @@
 //     approves when the simulator receives the backchannel request, which
 //     happens inside the POST, so this over-states the delay by at most the
 //     POST's latency.
-//   - Pending logins: a fresh serve process (new store); -pending requests
-//     for users who never answer; after one interval plus a second, a
+//   - Pending logins: a fresh serve process (new store); -pending
+//     member-info requests (no BC call) for users who never answer; after one interval plus a second, a
 //     -window during which the connector's VmRSS (/proc/PID/status) is
 //     sampled every 250 ms and the Vipps simulator's TokenPolls and
 //     EarlyPolls (polls answered slow_down) are counted. The interval

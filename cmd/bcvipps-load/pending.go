@@ -27,8 +27,9 @@ type pendingResult struct {
 	RSSAtWindow int64 // at the window's start
 }
 
-// runPending starts a fresh connector (new store), creates n customer-info
-// requests for users who never answer, waits one interval plus a second
+// runPending starts a fresh connector (new store), creates n member-info
+// requests (POS member registration, which makes no BC call, so BC's
+// request budget does not limit it) for users who never answer, waits one interval plus a second
 // for the polling to settle, and then watches a window: the token polls
 // the Vipps simulator counted, its early polls (each answered slow_down)
 // and the connector's VmRSS every 250 ms.
@@ -51,7 +52,7 @@ func runPending(ctx context.Context, e *env, c *http.Client, o options, ph *phon
 	logf("pending: creating %d requests whose users never answer", o.pending)
 	start := time.Now()
 	err = forEach(ctx, o.pending, o.creators, func(ctx context.Context, i int) error {
-		r, err := postCustomerRequest(ctx, c, e.apiURL, latencyCustomer, users[i])
+		r, err := postMemberRequest(ctx, c, e.apiURL, users[i])
 		if err == nil && r.Status != "pending" {
 			err = fmt.Errorf("POST answered status %q, want pending", r.Status)
 		}

@@ -180,3 +180,31 @@ func readMemory(pid int) (memory, error) {
 	}
 	return m, nil
 }
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat
+// (100 on every Linux architecture Go supports).
+const clockTicks = 100
+
+// readCPU returns the user plus system CPU time the process has used, from
+// /proc/<pid>/stat.
+func readCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of %d: %w", pid, err)
+	}
+	// The command name (field 2) may hold spaces; fields after it start at 3.
+	i := strings.LastIndexByte(string(raw), ')')
+	f := strings.Fields(string(raw[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("read CPU time of %d: short stat line", pid)
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // utime (14), stime (15)
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("read CPU time of %d: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}

@@ -53,7 +53,12 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 		return tb, err
 	}
 
-	// 3. Throughput with instant approval.
+	// 3. Throughput with instant approval. Each completed customer request
+	// costs 3 BC calls (lookup, read, PATCH); BC allows a principal 6,000
+	// per 5 minutes and the connector's governor holds calls beyond that.
+	if calls := 3 * int(o.tputRate*o.tputDur.Seconds()+o.e2eRate*o.e2eDuration.Seconds()); calls > bcBudget {
+		logf("warning: the customer runs need about %d BC calls, more than BC's %d per 5 minutes: the governor will queue them", calls, bcBudget)
+	}
 	tp, err := runE2E(ctx, e, c, o, ph, "T", o.tputRate, o.tputDur)
 	if err != nil {
 		return tb, fmt.Errorf("throughput run: %w", err)
@@ -102,6 +107,9 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 		Note: "Vipps simulator counters at the end"})
 	return tb, nil
 }
+
+// bcBudget is BC's per-principal request budget per 5 minutes.
+const bcBudget = 6000
 
 func errNote(err error) string {
 	if err == nil {
