@@ -364,3 +364,9 @@ func (e *env) customer(id string) map[string]any {
 	_ = json.Unmarshal(mustJSON(c), &m)
 	return m
 }
+
+func startHTTP(tb testing.TB, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}

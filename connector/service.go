@@ -37,6 +37,7 @@ type Service struct {
 	log      *slog.Logger
 	store    store.Store
 	ownStore bool
+	http     *http.Client
 	instance string
 	tenants  map[string]*tenant
 	keys     keyring
@@ -125,6 +126,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		shutdown: make(chan struct{}),
 	}
 	o.http = instrument(o.http, s.metrics)
+	s.http = o.http
 	deps := &clientDeps{
 		http: o.http, clock: o.clock, log: o.log, tokens: vipps.NewTokenCache(),
 		governors: map[string]*bc.Governor{}, loginDflt: cfg.Login.DefaultExpiry,
@@ -170,6 +172,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 // Close releases the store if New opened it.
 func (s *Service) Close() error {
 	s.endLongPolls()
+	s.http.CloseIdleConnections()
 	if s.ownStore {
 		return s.store.Close()
 	}

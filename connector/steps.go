@@ -107,11 +107,9 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r store.Request, ow
 	if start.ExpiresIn > 0 {
 		r.ExpiresAt = now.Add(start.ExpiresIn)
 	}
-	u, err := s.save(ctx, prev, r)
-	if err == nil {
-		s.wakeScheduler()
-	}
-	return u, err
+	// No need to wake the scheduler: the first poll is an interval away,
+	// and the scheduler never sleeps longer than maxIdle.
+	return s.save(ctx, prev, r)
 }
 
 // poll asks the token endpoint once, at the pace Vipps sets.

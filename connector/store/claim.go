@@ -17,18 +17,22 @@ func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, le
 		return nil, fmt.Errorf("claim due: %w: owner, a positive lease and limit are required", ErrInvalid)
 	}
 	nowUS := now.UnixMicro()
-	q := s.d.rebind(`UPDATE requests SET lease_owner = ?, lease_until = ?, version = version + 1
+	q := `UPDATE requests SET lease_owner = ?, lease_until = ?, version = version + 1
 WHERE (tenant_id, id) IN (
   SELECT tenant_id, id FROM requests
   WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)
   ORDER BY due_at LIMIT ? ` + s.d.lockRows + `)
-RETURNING ` + columns)
+RETURNING ` + columns
+	st, err := s.q.prepare(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	rows, err := tx.QueryContext(ctx, q, owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS, limit)
+	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}

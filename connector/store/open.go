@@ -36,7 +36,7 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 		db.Close()
 		return nil, err
 	}
-	s := &sqlStore{d: d, db: db, clock: o.clock}
+	s := &sqlStore{d: d, db: db, clock: o.clock, q: newStmtCache(db, d)}
 	if d.name == DriverPostgres {
 		ch, err := notifyChannel(ctx, db)
 		if err != nil {
@@ -56,6 +56,7 @@ type sqlStore struct {
 	db    *sql.DB
 	clock clockwork.Clock
 	feed  feed
+	q     *stmtCache
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {
@@ -67,6 +68,7 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 func (s *sqlStore) Close() error {
 	s.feed.close()
+	s.q.close()
 	return s.db.Close()
 }
 

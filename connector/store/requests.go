@@ -30,8 +30,8 @@ func (s *sqlStore) Create(ctx context.Context, r Request) (Request, error) {
 	r.LeaseOwner, r.LeaseUntil = "", time.Time{}
 	r.DeliveredAt, r.PurgedAt = time.Time{}, time.Time{}
 	normalise(&r, now)
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`INSERT INTO requests (`+columns+`)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+	res, err := s.q.exec(ctx, `INSERT INTO requests (`+columns+`)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
 		r.TenantID, r.ID, r.Kind, r.UseCase, string(r.Status), nullString(r.IdempotencyKey), nullBytes(r.Input), nullBytes(r.Meta),
 		r.MSN, r.AuthReqID, r.PollInterval.Milliseconds(), micros(r.DueAt), micros(r.ExpiresAt), micros(r.Deadline),
 		r.Attempts, nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error),
@@ -60,8 +60,8 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTH
 // idempotency key first (the caller's retry), else the same id.
 func (s *sqlStore) existing(ctx context.Context, r Request) (Request, error) {
 	if r.IdempotencyKey != "" {
-		row := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT `+columns+` FROM requests
-WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`), r.TenantID, r.Kind, r.IdempotencyKey)
+		row := s.q.queryRow(ctx, `SELECT `+columns+` FROM requests
+WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`, r.TenantID, r.Kind, r.IdempotencyKey)
 		got, err := scanRequest(row)
 		if err == nil {
 			return got, nil
@@ -74,7 +74,7 @@ WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`), r.TenantID, r.Kind, 
 }
 
 func (s *sqlStore) Get(ctx context.Context, tenantID, id string) (Request, error) {
-	row := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT `+columns+` FROM requests WHERE tenant_id = ? AND id = ?`), tenantID, id)
+	row := s.q.queryRow(ctx, `SELECT `+columns+` FROM requests WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	r, err := scanRequest(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, fmt.Errorf("get request: %w", ErrNotFound)

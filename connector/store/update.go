@@ -40,11 +40,11 @@ func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) 
 		nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error), nowUS, micros(r.FinishedAt), newOwner, newUntil,
 		r.TenantID, r.ID, r.Version}
 	args = append(args, leaseArgs...)
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE requests SET
+	res, err := s.q.exec(ctx, `UPDATE requests SET
 use_case = ?, status = ?, input = ?, meta = ?, msn = ?, auth_req_id = ?, poll_interval_ms = ?,
 due_at = ?, expires_at = ?, deadline = ?, attempts = ?, profile = ?, result = ?, error = ?,
 updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
-WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond), args...)
+WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond, args...)
 	if err != nil {
 		return Request{}, fmt.Errorf("update request: %w", err)
 	}
@@ -88,8 +88,8 @@ func (s *sqlStore) Release(ctx context.Context, tenantID, id, owner string) erro
 		return fmt.Errorf("release lease: %w: owner is required", ErrInvalid)
 	}
 	nowUS := s.clock.Now().UnixMicro()
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE requests SET lease_owner = NULL, lease_until = NULL
-WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`), tenantID, id, owner, nowUS)
+	res, err := s.q.exec(ctx, `UPDATE requests SET lease_owner = NULL, lease_until = NULL
+WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`, tenantID, id, owner, nowUS)
 	if err != nil {
 		return fmt.Errorf("release lease: %w", err)
 	}
