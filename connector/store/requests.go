@@ -30,27 +30,23 @@ func (s *sqlStore) Create(ctx context.Context, r Request) (Request, error) {
 	r.LeaseOwner, r.LeaseUntil = "", time.Time{}
 	r.DeliveredAt, r.PurgedAt = time.Time{}, time.Time{}
 	normalise(&r, now)
-	res, err := s.q.exec(ctx, `INSERT INTO requests (`+columns+`)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+	stored, err := scanRequest(s.q.queryRow(ctx, `INSERT INTO requests (`+columns+`)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
+RETURNING `+columns,
 		r.TenantID, r.ID, r.Kind, r.UseCase, string(r.Status), nullString(r.IdempotencyKey), nullBytes(r.Input), nullBytes(r.Meta),
 		r.MSN, r.AuthReqID, r.PollInterval.Milliseconds(), micros(r.DueAt), micros(r.ExpiresAt), micros(r.Deadline),
 		r.Attempts, nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error),
-		micros(r.CreatedAt), micros(r.UpdatedAt), micros(r.FinishedAt), nil, nil, r.Version, nil, nil)
-	if err != nil {
-		return Request{}, fmt.Errorf("create request: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return Request{}, fmt.Errorf("create request: %w", err)
-	} else if n == 0 {
+		micros(r.CreatedAt), micros(r.UpdatedAt), micros(r.FinishedAt), nil, nil, r.Version, nil, nil))
+	if errors.Is(err, sql.ErrNoRows) {
+		// ON CONFLICT DO NOTHING returned nothing: a duplicate.
 		existing, err := s.existing(ctx, r)
 		if err != nil {
 			return Request{}, fmt.Errorf("create request: %w", err)
 		}
 		return existing, fmt.Errorf("create request: %w", ErrDuplicate)
 	}
-	stored, err := s.Get(ctx, r.TenantID, r.ID)
 	if err != nil {
-		return Request{}, err
+		return Request{}, fmt.Errorf("create request: %w", err)
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 	return stored, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -40,22 +41,16 @@ func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) 
 		nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error), nowUS, micros(r.FinishedAt), newOwner, newUntil,
 		r.TenantID, r.ID, r.Version}
 	args = append(args, leaseArgs...)
-	res, err := s.q.exec(ctx, `UPDATE requests SET
+	// RETURNING gives the stored row in the same statement.
+	stored, err := scanRequest(s.q.queryRow(ctx, `UPDATE requests SET
 use_case = ?, status = ?, input = ?, meta = ?, msn = ?, auth_req_id = ?, poll_interval_ms = ?,
 due_at = ?, expires_at = ?, deadline = ?, attempts = ?, profile = ?, result = ?, error = ?,
 updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
-WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond, args...)
-	if err != nil {
-		return Request{}, fmt.Errorf("update request: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return Request{}, fmt.Errorf("update request: %w", err)
-	}
-	if n == 0 {
+WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond+`
+RETURNING `+columns, args...))
+	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, fmt.Errorf("update request: %w", s.whyNot(ctx, r, o.holder, now.UnixMicro()))
 	}
-	stored, err := s.Get(ctx, r.TenantID, r.ID)
 	if err != nil {
 		return Request{}, fmt.Errorf("update request: %w", err)
 	}
