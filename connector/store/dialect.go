@@ -111,6 +111,27 @@ func makeDataDir(dsn string) error {
 	return nil
 }
 
+// openSQLiteReader opens a small pool of read-only connections beside the
+// single writer. In WAL mode readers never wait for the writer, so reads
+// (GET of a request, the scheduler's NextDueAt) do not queue behind writes.
+// It returns nil for in-memory databases, which one pool must hold whole.
+func openSQLiteReader(dsn string) (*sql.DB, error) {
+	if strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory") {
+		return nil, nil
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", dsn+sep+"_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite reader: %w", err)
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	return db, nil
+}
+
 func openPostgres(dsn string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -16,10 +16,10 @@ const finalStatuses = `('completed','rejected','expired','failed','cancelled')`
 // The scheduler asks often, so neither query scans the table.
 func (s *sqlStore) NextDueAt(ctx context.Context) (time.Time, bool, error) {
 	var free, leased sql.NullInt64
-	if err := s.q.queryRow(ctx, `SELECT MIN(due_at) FROM requests WHERE due_at IS NOT NULL AND lease_owner IS NULL`).Scan(&free); err != nil {
+	if err := s.r.queryRow(ctx, `SELECT MIN(due_at) FROM requests WHERE due_at IS NOT NULL AND lease_owner IS NULL`).Scan(&free); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
-	if err := s.q.queryRow(ctx, `SELECT MIN(`+s.d.greatest+`(due_at, lease_until)) FROM requests
+	if err := s.r.queryRow(ctx, `SELECT MIN(`+s.d.greatest+`(due_at, lease_until)) FROM requests
 WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL`).Scan(&leased); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
@@ -78,7 +78,7 @@ func (s *sqlStore) DeleteFinished(ctx context.Context, before time.Time) (int, e
 }
 
 func (s *sqlStore) Counts(ctx context.Context) ([]Count, error) {
-	rows, err := s.q.query(ctx, `SELECT tenant_id, kind, status, COUNT(*) FROM requests GROUP BY tenant_id, kind, status ORDER BY tenant_id, kind, status`)
+	rows, err := s.r.query(ctx, `SELECT tenant_id, kind, status, COUNT(*) FROM requests GROUP BY tenant_id, kind, status ORDER BY tenant_id, kind, status`)
 	if err != nil {
 		return nil, fmt.Errorf("count requests: %w", err)
 	}

@@ -37,6 +37,17 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 		return nil, err
 	}
 	s := &sqlStore{d: d, db: db, clock: o.clock, q: newStmtCache(db, d)}
+	s.r = s.q
+	if d.name == DriverSQLite {
+		rdb, err := openSQLiteReader(dsn)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if rdb != nil {
+			s.rdb, s.r = rdb, newStmtCache(rdb, d)
+		}
+	}
 	if d.name == DriverPostgres {
 		ch, err := notifyChannel(ctx, db)
 		if err != nil {
@@ -56,7 +67,11 @@ type sqlStore struct {
 	db    *sql.DB
 	clock clockwork.Clock
 	feed  feed
-	q     *stmtCache
+	// q runs statements on db; r runs reads, on a read-only pool (rdb) for
+	// file SQLite databases and on db otherwise.
+	q   *stmtCache
+	r   *stmtCache
+	rdb *sql.DB
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {
@@ -69,6 +84,10 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 func (s *sqlStore) Close() error {
 	s.feed.close()
 	s.q.close()
+	if s.rdb != nil {
+		s.r.close()
+		_ = s.rdb.Close()
+	}
 	return s.db.Close()
 }
 

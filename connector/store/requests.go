@@ -56,7 +56,7 @@ RETURNING `+columns,
 // idempotency key first (the caller's retry), else the same id.
 func (s *sqlStore) existing(ctx context.Context, r Request) (Request, error) {
 	if r.IdempotencyKey != "" {
-		row := s.q.queryRow(ctx, `SELECT `+columns+` FROM requests
+		row := s.r.queryRow(ctx, `SELECT `+columns+` FROM requests
 WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`, r.TenantID, r.Kind, r.IdempotencyKey)
 		got, err := scanRequest(row)
 		if err == nil {
@@ -70,7 +70,7 @@ WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`, r.TenantID, r.Kind, r
 }
 
 func (s *sqlStore) Get(ctx context.Context, tenantID, id string) (Request, error) {
-	row := s.q.queryRow(ctx, `SELECT `+columns+` FROM requests WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	row := s.r.queryRow(ctx, `SELECT `+columns+` FROM requests WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	r, err := scanRequest(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, fmt.Errorf("get request: %w", ErrNotFound)
