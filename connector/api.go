@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,6 +26,9 @@ const (
 	maxBodyBytes  = 16 << 10
 	maxWait       = 60
 	applyingGrace = 3 * time.Second
+	// longPollRecheck is how often a long-poll re-reads the store even
+	// without a notification.
+	longPollRecheck = 2 * time.Second
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -39,7 +43,7 @@ func (s *Service) APIHandler() http.Handler {
 		writeProblem(c, &Problem{Type: ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No such endpoint."})
 	})
 	r.NoMethod(func(c *gin.Context) {
-		writeProblem(c, &Problem{Type: ProblemNotFound, Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not support the method."})
+		writeProblem(c, &Problem{Type: ProblemMethodNotAllowed, Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Detail: "This endpoint does not support the method."})
 	})
 	s.health(r)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.openapiJSON) })
@@ -123,7 +127,7 @@ func bindJSON(c *gin.Context, dst any) *Problem {
 // idempotencyKey reads the optional Idempotency-Key header.
 func idempotencyKey(c *gin.Context) (string, *Problem) {
 	k := c.GetHeader("Idempotency-Key")
-	if len(k) > 100 {
+	if utf8.RuneCountInString(k) > 100 {
 		return "", invalidInput(FieldProblem{Field: "Idempotency-Key", Reason: "must be at most 100 characters"})
 	}
 	return k, nil
@@ -178,6 +182,8 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 // applying after that.
 func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Duration) (store.Request, error) {
 	timeout := s.clock.After(d)
+	recheck := s.clock.NewTicker(longPollRecheck)
+	defer recheck.Stop()
 	var grace <-chan time.Time
 	start := r.Status
 	for {
@@ -196,19 +202,28 @@ func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Dur
 			grace = s.clock.After(applyingGrace)
 		}
 		r = cur
+		done := false
 		select {
 		case <-ch:
+		case <-recheck.Chan():
+			// Notifications are hints (another replica's may be lost):
+			// look again now and then.
 		case <-grace:
-			forget()
-			return r, nil
+			done = true
 		case <-timeout:
-			forget()
-			return r, nil
+			done = true
 		case <-ctx.Done():
 			forget()
 			return r, nil
 		case <-s.shutdown:
-			forget()
+			done = true
+		}
+		forget()
+		if done {
+			// Answer with the row as it is now, not as it was when waiting began.
+			if latest, err := s.store.Get(context.WithoutCancel(ctx), r.TenantID, r.ID); err == nil {
+				return latest, nil
+			}
 			return r, nil
 		}
 	}
@@ -245,14 +260,20 @@ func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
 			updated, err := s.store.Update(ctx, r)
 			if err == nil {
 				s.transitioned(updated)
+				// The answer is the delivery of this final state.
+				if err := s.store.MarkDelivered(ctx, t.id, updated.ID, s.clock.Now()); err != nil {
+					s.log.Warn("mark delivered", "tenant", t.id, "request", updated.ID, "err", err)
+				}
 				c.JSON(http.StatusOK, s.view(updated))
 				return
 			}
-			if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)) && attempt < 20 {
+			if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)) && attempt < 100 {
 				// A worker holds the request for a moment (a token poll).
 				select {
 				case <-time.After(50 * time.Millisecond):
 				case <-ctx.Done():
+					writeProblem(c, &Problem{Type: ProblemConflict, Title: "Busy", Status: http.StatusConflict,
+						Detail: "The request is being worked on; try again in a second."})
 					return
 				}
 				continue

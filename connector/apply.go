@@ -62,8 +62,13 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 			s.finish(ctx, r, store.StatusCompleted, &result{Customer: viewCustomer(written), Changes: p.Changes, Warnings: p.Warnings}, nil)
 			return
 		}
-		if bc.IsConflict(err) && replan < maxReplans {
-			continue // re-read, re-apply the policy to the new state
+		if bc.IsConflict(err) {
+			if replan < maxReplans {
+				continue // re-read, re-apply the policy to the new state
+			}
+			// Others keep changing the customer: try again later.
+			s.deferApply(ctx, r, "bc", err)
+			return
 		}
 		s.bcFailure(ctx, r, "bc", err)
 		return

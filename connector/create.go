@@ -26,6 +26,9 @@ const startGrace = 45 * time.Second
 // lookupTimeout bounds the synchronous BC / NP Retail / QR calls of a POST.
 const lookupTimeout = 20 * time.Second
 
+// maxPhoneInput is the longest phone number input accepted (openapi.yaml).
+const maxPhoneInput = 40
+
 type customerRequestBody struct {
 	CustomerNo  string `json:"customerNo"`
 	CustomerID  string `json:"customerId"`
@@ -99,7 +102,7 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 		errs = append(errs, *fp)
 	}
 	body.CustomerNo = strings.TrimSpace(body.CustomerNo)
-	body.CustomerID = strings.TrimSpace(body.CustomerID)
+	body.CustomerID = strings.Trim(strings.TrimSpace(body.CustomerID), "{}")
 	switch {
 	case body.CustomerNo == "" && body.CustomerID == "":
 		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is required (or give customerId)"})
@@ -113,6 +116,8 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	var phone mapping.Phone
 	if strings.TrimSpace(body.PhoneNumber) == "" {
 		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is required"})
+	} else if len([]rune(body.PhoneNumber)) > maxPhoneInput {
+		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
 	} else if ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix); err != nil {
 		errs = append(errs, phoneProblem(err))
 	} else {
@@ -167,7 +172,7 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 	}
 	body.PhoneNumber = strings.TrimSpace(body.PhoneNumber)
 	body.QRCode = strings.TrimSpace(body.QRCode)
-	body.MemberID = strings.TrimSpace(body.MemberID)
+	body.MemberID = strings.Trim(strings.TrimSpace(body.MemberID), "{}")
 	var phone mapping.Phone
 	switch {
 	case body.PhoneNumber == "" && body.QRCode == "":
@@ -178,6 +183,8 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 		if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
 			errs = append(errs, FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
 		}
+	case len([]rune(body.PhoneNumber)) > maxPhoneInput:
+		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
 	default:
 		ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix)
 		if err != nil {
@@ -275,8 +282,12 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 	updated, err := s.startLogin(ctx, t, created, "")
 	if err != nil {
 		// The row stays pending and due; the scheduler retries the start.
+		// Answer with what is stored (a DELETE may have come first).
 		s.log.Warn("start login deferred", "tenant", t.id, "request", created.ID, "err", err)
 		updated = created
+		if latest, gerr := s.store.Get(ctx, t.id, created.ID); gerr == nil {
+			updated = latest
+		}
 	}
 	c.JSON(http.StatusAccepted, s.view(updated))
 }

@@ -323,3 +323,21 @@ func TestConcurrentChangeInBusinessCentralIsReapplied(t *testing.T) {
 		t.Errorf("customer not written after the other user's change")
 	}
 }
+
+func TestRepeatedBCConflictsDeferInsteadOfFailing(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	// Every PATCH of the first attempt meets a concurrency conflict.
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: maxReplans + 1})
+	e.advance(5 * time.Second)
+	r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status.Final() || r.Attempts >= 1 })
+	if r.Status != store.StatusApplying {
+		t.Fatalf("after %d conflicts the request is %s, want applying (deferred)", maxReplans+1, r.Status)
+	}
+	if r := e.drive("acme", id); r.Status != store.StatusCompleted {
+		t.Fatalf("status %s: %s", r.Status, r.Error)
+	}
+	if got := e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"]; got != "Storgata 1" {
+		t.Errorf("customer not written: %v", got)
+	}
+}

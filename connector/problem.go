@@ -41,6 +41,7 @@ const (
 	ProblemInvalidInput       = problemTypeBase + "invalid-input"
 	ProblemUnauthorized       = problemTypeBase + "unauthorized"
 	ProblemNotFound           = problemTypeBase + "not-found"
+	ProblemMethodNotAllowed   = problemTypeBase + "method-not-allowed"
 	ProblemConflict           = problemTypeBase + "conflict"
 	ProblemUnknownCustomer    = problemTypeBase + "unknown-customer"
 	ProblemUnknownMember      = problemTypeBase + "unknown-member"

@@ -37,8 +37,12 @@ func (s *Service) process(ctx context.Context, r store.Request) {
 	case store.StatusApplying:
 		if !now.Before(r.Deadline) {
 			m, _ := decodeJSON[meta](r.Meta)
-			s.fail(ctx, r, &Problem{Type: ProblemDeadlinePassed, Title: "Could not write to Business Central in time", Status: http.StatusGatewayTimeout,
-				Detail: "Gave up after the configured apply deadline. Last error: " + m.LastError})
+			where := "Business Central"
+			if r.Kind == store.KindMember {
+				where = "NP Retail"
+			}
+			s.fail(ctx, r, &Problem{Type: ProblemDeadlinePassed, Title: "Could not write to " + where + " in time", Status: http.StatusGatewayTimeout,
+				Detail: "Gave up after the configured apply deadline (worker.applyDeadline). Last error: " + m.LastError})
 			return
 		}
 		switch r.Kind {
@@ -46,6 +50,8 @@ func (s *Service) process(ctx context.Context, r store.Request) {
 			s.applyCustomer(ctx, t, r)
 		case store.KindMember:
 			s.applyMember(ctx, t, r)
+		default:
+			s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Unknown request kind", Status: http.StatusInternalServerError})
 		}
 	default:
 		_ = s.store.Release(ctx, r.TenantID, r.ID, r.LeaseOwner)
@@ -145,9 +151,24 @@ func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
 	sec := secret{Token: res.Token}
 	r.Profile = mustJSON(sec)
 	r.DueAt = now
-	u, err := s.save(ctx, prev, r, store.KeepLease(now.Add(s.cfg.Worker.LeaseDuration)))
-	if err != nil {
-		return
+	var u store.Request
+	for attempt := 0; ; attempt++ {
+		u, err = s.save(ctx, prev, r, store.KeepLease(s.clock.Now().Add(s.cfg.Worker.LeaseDuration)))
+		if err == nil {
+			break
+		}
+		if errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased) ||
+			attempt >= 4 || !s.clock.Now().Before(res.Token.ExpiresAt) {
+			// The token cannot be kept; still try to read the profile with
+			// it, so the consent is not lost with it.
+			s.log.Error("consent could not be stored; reading the profile directly", "tenant", r.TenantID, "request", r.ID, "err", err)
+			s.fetchProfile(ctx, t, r, sec)
+			return
+		}
+		select {
+		case <-s.clock.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		}
 	}
 	s.fetchProfile(ctx, t, u, sec)
 }
@@ -211,6 +232,9 @@ func (s *Service) deferApply(ctx context.Context, r store.Request, target string
 	prev := r
 	m, _ := decodeJSON[meta](r.Meta)
 	m.LastError = bcDetail(err)
+	if target == "npretail" {
+		m.LastError = "NP Retail: " + m.LastError
+	}
 	r.Meta = mustJSON(m)
 	r.DueAt = s.clock.Now().Add(backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
 	r.Attempts++

@@ -4,44 +4,56 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 )
+
+// saveTimeout bounds one store write of a transition.
+const saveTimeout = 5 * time.Second
 
 // maxIdle bounds how long the scheduler sleeps without looking at the
 // store, so that work created by other replicas is picked up even when no
 // change notification reaches this one.
 const maxIdle = time.Second
 
-// workTimeout bounds one step of one request (a token poll plus the
-// userinfo call and the BC write that follow it).
-const workTimeout = 2 * time.Minute
-
 // Run runs the scheduler until ctx ends: it claims due requests (token
 // polls of pending logins, BC writes of consented profiles) with a lease,
 // works on them with at most cfg.Worker.Concurrency at a time, and does the
-// housekeeping (purging personal data, deleting old rows, metrics). When
+// housekeeping (purging personal data, deleting old rows, metrics). It
+// claims only as many rows as it has free workers, so no claimed row waits
+// while its lease runs out, and every step ends well inside its lease. When
 // ctx ends it stops claiming, lets the steps in progress finish (each step
 // ends at a stored state), and returns nil.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.endLongPolls()
-	if feed, err := s.store.Subscribe(ctx); err == nil {
-		go s.forwardChanges(feed)
-	} else {
-		s.log.Warn("store change feed unavailable; long-polls rely on this replica's own changes", "err", err)
-	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.cfg.Worker.Concurrency)
+	wg.Add(2)
+	go func() { defer wg.Done(); s.forwardChanges(ctx) }()
+	go func() { defer wg.Done(); s.housekeeping(ctx) }()
+
+	concurrency := s.cfg.Worker.Concurrency
+	var inflight atomic.Int64
+	freed := make(chan struct{}, 1)
 	work := context.WithoutCancel(ctx)
-	housekeeping := s.clock.NewTicker(time.Minute)
-	defer housekeeping.Stop()
-	s.housekeep(ctx)
-	s.log.Info("workers started", "instance", s.instance, "concurrency", s.cfg.Worker.Concurrency)
+	// A step must end inside its lease, or another replica could take the
+	// row while this one still works on it.
+	stepTimeout := s.cfg.Worker.LeaseDuration * 2 / 3
+	s.log.Info("workers started", "instance", s.instance, "concurrency", concurrency)
 
 	for ctx.Err() == nil {
+		free := concurrency - int(inflight.Load())
+		if free <= 0 {
+			select {
+			case <-freed:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		limit := min(s.cfg.Worker.PollBatch, free)
 		now := s.clock.Now()
-		rows, err := s.store.ClaimDue(ctx, s.instance, now, s.cfg.Worker.LeaseDuration, s.cfg.Worker.PollBatch)
+		rows, err := s.store.ClaimDue(ctx, s.instance, now, s.cfg.Worker.LeaseDuration, limit)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("claim due work", "err", err)
 		}
@@ -49,24 +61,24 @@ func (s *Service) Run(ctx context.Context) error {
 			if !r.DueAt.IsZero() {
 				s.metrics.queueAge.WithLabelValues(string(r.Status)).Observe(now.Sub(r.DueAt).Seconds())
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				// Give the rest back; another replica (or the next start) takes them.
-				_ = s.store.Release(work, r.TenantID, r.ID, s.instance)
-				continue
-			}
+			inflight.Add(1)
 			wg.Add(1)
 			go func(r store.Request) {
 				defer wg.Done()
-				defer func() { <-sem }()
-				stepCtx, cancel := context.WithTimeout(work, workTimeout)
+				defer func() {
+					inflight.Add(-1)
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
+				stepCtx, cancel := context.WithTimeout(work, stepTimeout)
 				defer cancel()
 				s.process(stepCtx, r)
 			}(r)
 		}
-		if len(rows) == s.cfg.Worker.PollBatch {
-			continue
+		if len(rows) == limit {
+			continue // more may be due
 		}
 		wait := maxIdle
 		if next, ok, err := s.store.NextDueAt(ctx); err == nil && ok {
@@ -75,7 +87,7 @@ func (s *Service) Run(ctx context.Context) error {
 			}
 		}
 		if wait <= 0 {
-			// Due work exists but was claimed by others or is in our pool.
+			// Due work exists but is leased (by others, or in our pool).
 			wait = 10 * time.Millisecond
 		}
 		timer := s.clock.NewTimer(wait)
@@ -83,9 +95,6 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-timer.Chan():
 		case <-s.wake:
 			timer.Stop()
-		case <-housekeeping.Chan():
-			timer.Stop()
-			s.housekeep(ctx)
 		case <-ctx.Done():
 			timer.Stop()
 		}
@@ -95,10 +104,39 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
-// forwardChanges wakes long-polls on changes made by other replicas.
-func (s *Service) forwardChanges(feed <-chan store.Change) {
-	for ch := range feed {
-		s.notify.signal(ch.ID)
+// housekeeping runs housekeep at start and every minute until ctx ends, on
+// its own, so a scheduler that always finds full batches cannot starve it.
+func (s *Service) housekeeping(ctx context.Context) {
+	t := s.clock.NewTicker(time.Minute)
+	defer t.Stop()
+	s.housekeep(ctx)
+	for {
+		select {
+		case <-t.Chan():
+			s.housekeep(ctx)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// forwardChanges wakes long-polls on changes made by other replicas,
+// subscribing again when the store's feed ends (a dropped LISTEN
+// connection) until ctx ends.
+func (s *Service) forwardChanges(ctx context.Context) {
+	for ctx.Err() == nil {
+		feed, err := s.store.Subscribe(ctx)
+		if err != nil {
+			s.log.Warn("store change feed unavailable; retrying", "err", err)
+		} else {
+			for ch := range feed {
+				s.notify.signal(ch.ID)
+			}
+		}
+		select {
+		case <-s.clock.After(time.Second):
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -159,7 +197,11 @@ func (s *Service) save(ctx context.Context, prev, r store.Request, opts ...store
 	if r.LeaseOwner == s.instance {
 		opts = append([]store.UpdateOption{store.Holding(s.instance)}, opts...)
 	}
-	u, err := s.store.Update(ctx, r, opts...)
+	// A step whose upstream call used up its context must still record
+	// what happened.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	u, err := s.store.Update(sctx, r, opts...)
 	if err != nil {
 		if errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased) {
 			s.log.Warn("request taken over elsewhere; dropping this step", "tenant", r.TenantID, "request", r.ID, "err", err)
