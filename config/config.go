@@ -53,7 +53,10 @@ type Log struct {
 type Worker struct {
 	// PollBatch is how many due requests one claim takes (default 100).
 	PollBatch int `mapstructure:"pollBatch" yaml:"pollBatch"`
-	// Concurrency is how many requests are worked on at once (default 8).
+	// Concurrency is how many requests are worked on at once (default 64).
+	// Token polls wait on the network; at ~100 ms per poll, 64 workers keep
+	// up with about 30,000 pending logins at the 5 s interval. BC writes are
+	// further limited by businessCentral.limits.maxInFlight.
 	Concurrency int `mapstructure:"concurrency" yaml:"concurrency"`
 	// LeaseDuration is how long a claimed request stays with this replica
 	// (default 30s).

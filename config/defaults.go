@@ -19,7 +19,7 @@ func sectionDefaults() map[string]any {
 		"log.level":              "info",
 		"log.format":             "json",
 		"worker.pollBatch":       100,
-		"worker.concurrency":     8,
+		"worker.concurrency":     64,
 		"worker.leaseDuration":   30 * time.Second,
 		"worker.applyDeadline":   24 * time.Hour,
 		"worker.retryBackoffMax": 5 * time.Minute,

@@ -40,7 +40,7 @@ func sandboxConfig(e sandboxEnv) *config.Config {
 		Server: config.Server{Listen: e.Listen, AdminListen: e.AdminListen, ShutdownTimeout: 10 * time.Second},
 		Store:  config.Store{Driver: "sqlite", DSN: "file:" + filepath.ToSlash(filepath.Join(e.DataDir, "bcvipps.db"))},
 		Log:    config.Log{Level: e.LogLevel, Format: e.LogFormat},
-		Worker: config.Worker{PollBatch: 100, Concurrency: 8, LeaseDuration: 10 * time.Second,
+		Worker: config.Worker{PollBatch: 100, Concurrency: 64, LeaseDuration: 10 * time.Second,
 			ApplyDeadline: time.Hour, RetryBackoffMax: 5 * time.Second},
 		Retention: config.Retention{Profile: 0, Requests: 7 * 24 * time.Hour},
 		Login:     config.Login{DefaultExpiry: 5 * time.Minute},
