@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"syscall"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -43,7 +46,13 @@ func (s *Service) observe(api, op string, err error) {
 func transientBC(err error) bool {
 	var be *bc.Error
 	if !errors.As(err, &be) {
-		return true // network, token authority, timeout
+		// No answer (network, timeout) or no token: may pass. Anything else
+		// (an answer that cannot be read, a write without ETag) will not.
+		var ne net.Error
+		var ae *bc.AuthError
+		return errors.As(err, &ne) || errors.As(err, &ae) ||
+			errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+			errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED)
 	}
 	switch be.Status {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout,
