@@ -56,6 +56,12 @@ func (rt recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	return rt.next.RoundTrip(req)
 }
 
+func (rt recordingTransport) CloseIdleConnections() {
+	if c, ok := rt.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // postgresDSN returns a DSN for a fresh schema on the test PostgreSQL
 // server, or skips.
 func postgresDSN(t *testing.T) string {

@@ -67,3 +67,11 @@ func instrument(hc *http.Client, m *metrics) *http.Client {
 	out.Transport = metricsTransport{next: next, m: m}
 	return &out
 }
+
+// CloseIdleConnections passes the call on, so http.Client.CloseIdleConnections
+// reaches the real transport.
+func (t metricsTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
