@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
@@ -67,16 +68,17 @@ func newID(prefix string) string {
 
 // useCaseFor resolves the use case named in the body (or the default of the
 // kind) and checks it is of the right kind.
-func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, *FieldProblem) {
+// The problems slice is where the caller collects further field problems.
+func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, []FieldProblem) {
 	if name == "" {
 		name = dflt
 	}
 	uc, ok := t.useCases[name]
 	if !ok {
-		return useCase{}, &FieldProblem{Field: "useCase", Reason: "is not configured for this tenant"}
+		return useCase{}, []FieldProblem{{Field: "useCase", Reason: "is not configured for this tenant"}}
 	}
 	if uc.kind != kind {
-		return useCase{}, &FieldProblem{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}
+		return useCase{}, []FieldProblem{{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}}
 	}
 	return uc, nil
 }
@@ -96,13 +98,9 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var errs []FieldProblem
-	uc, fp := t.useCaseFor(body.UseCase, config.KindCustomer, config.UseCaseCustomerCard)
-	if fp != nil {
-		errs = append(errs, *fp)
-	}
+	uc, errs := t.useCaseFor(body.UseCase, config.KindCustomer, config.UseCaseCustomerCard)
 	body.CustomerNo = strings.TrimSpace(body.CustomerNo)
-	body.CustomerID = strings.Trim(strings.TrimSpace(body.CustomerID), "{}")
+	body.CustomerID = strings.TrimSpace(body.CustomerID)
 	switch {
 	case body.CustomerNo == "" && body.CustomerID == "":
 		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is required (or give customerId)"})
@@ -110,8 +108,12 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 		errs = append(errs, FieldProblem{Field: "customerId", Reason: "give customerNo or customerId, not both"})
 	case len([]rune(body.CustomerNo)) > bc.MaxCustomerNumber:
 		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is longer than 20 characters"})
-	case body.CustomerID != "" && !isGUID(body.CustomerID):
-		errs = append(errs, FieldProblem{Field: "customerId", Reason: "must be a GUID"})
+	case body.CustomerID != "":
+		if id, ok := canonicalGUID(body.CustomerID); ok {
+			body.CustomerID = id
+		} else {
+			errs = append(errs, FieldProblem{Field: "customerId", Reason: "must be a GUID"})
+		}
 	}
 	var phone mapping.Phone
 	if strings.TrimSpace(body.PhoneNumber) == "" {
@@ -165,14 +167,10 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var errs []FieldProblem
-	uc, fp := t.useCaseFor(body.UseCase, config.KindMember, config.UseCasePOSMemberRegistration)
-	if fp != nil {
-		errs = append(errs, *fp)
-	}
+	uc, errs := t.useCaseFor(body.UseCase, config.KindMember, config.UseCasePOSMemberRegistration)
 	body.PhoneNumber = strings.TrimSpace(body.PhoneNumber)
 	body.QRCode = strings.TrimSpace(body.QRCode)
-	body.MemberID = strings.Trim(strings.TrimSpace(body.MemberID), "{}")
+	body.MemberID = strings.TrimSpace(body.MemberID)
 	var phone mapping.Phone
 	switch {
 	case body.PhoneNumber == "" && body.QRCode == "":
@@ -194,11 +192,16 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 		}
 	}
 	if body.MemberID != "" {
-		if !isGUID(body.MemberID) {
+		id, isGUID := canonicalGUID(body.MemberID)
+		if isGUID {
+			body.MemberID = id
+		}
+		switch {
+		case !isGUID:
 			errs = append(errs, FieldProblem{Field: "memberId", Reason: "must be a GUID"})
-		} else if t.np == nil {
+		case t.np == nil:
 			errs = append(errs, FieldProblem{Field: "memberId", Reason: "NP Retail is not configured for this tenant"})
-		} else if fp == nil && !uc.updateMember {
+		case uc.name != "" && !uc.updateMember:
 			errs = append(errs, FieldProblem{Field: "memberId", Reason: "updating existing members is not enabled for this use case (useCases." + uc.name + ".updateExisting)"})
 		}
 	}
@@ -308,22 +311,15 @@ func newBindingMessage() string {
 	return string(out)
 }
 
-func isGUID(s string) bool {
-	s = strings.Trim(s, "{}")
-	if len(s) != 36 {
-		return false
+// canonicalGUID returns s as a lower-case 8-4-4-4-12 GUID (BC's SystemId
+// form), accepting braces; ok is false when s is not a GUID.
+func canonicalGUID(s string) (string, bool) {
+	if len(s) != 36 && len(s) != 38 {
+		return "", false // no urn: or undashed forms
 	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return "", false
 	}
-	return true
+	return id.String(), true
 }

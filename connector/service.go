@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,7 +145,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		}
 		s.tenants[tc.ID] = t
 		for _, k := range tc.APIKeys {
-			h := normalizeHash(k.SHA256)
+			h := strings.ToLower(k.SHA256)
 			if h == sandboxHash && (!o.sandbox || tc.Vipps.Environment == config.VippsProduction) {
 				return nil, fmt.Errorf("tenant %s: api key %s is the public sandbox key; make one with 'bcvipps apikey new'", tc.ID, k.ID)
 			}
@@ -211,16 +212,6 @@ func upstreamClient(u config.Upstream) (*http.Client, error) {
 		timeout = 30 * time.Second
 	}
 	return &http.Client{Transport: tr, Timeout: timeout}, nil
-}
-
-func normalizeHash(h string) string {
-	b := []byte(h)
-	for i, c := range b {
-		if c >= 'A' && c <= 'F' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
 }
 
 // NewLogger returns the JSON (or text) slog logger for c. A last line of

@@ -157,8 +157,7 @@ func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
 		if err == nil {
 			break
 		}
-		if errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased) ||
-			attempt >= 4 || !s.clock.Now().Before(res.Token.ExpiresAt) {
+		if takenOver(err) || attempt >= 4 || !s.clock.Now().Before(res.Token.ExpiresAt) {
 			// The token cannot be kept; still try to read the profile with
 			// it, so the consent is not lost with it.
 			s.log.Error("consent could not be stored; reading the profile directly", "tenant", r.TenantID, "request", r.ID, "err", err)

@@ -188,6 +188,12 @@ func (s *Service) housekeep(ctx context.Context) {
 	}
 }
 
+// takenOver reports a write refused because the row changed or is held
+// elsewhere: this step's work is void, the row is someone else's now.
+func takenOver(err error) bool {
+	return errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)
+}
+
 // save writes a transition and tells waiting long-polls and metrics.
 //
 // Rows this process's scheduler claimed carry its instance as LeaseOwner and
@@ -203,7 +209,7 @@ func (s *Service) save(ctx context.Context, prev, r store.Request, opts ...store
 	defer cancel()
 	u, err := s.store.Update(sctx, r, opts...)
 	if err != nil {
-		if errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased) {
+		if takenOver(err) {
 			s.log.Warn("request taken over elsewhere; dropping this step", "tenant", r.TenantID, "request", r.ID, "err", err)
 		} else {
 			s.log.Error("store transition", "tenant", r.TenantID, "request", r.ID, "err", err)
