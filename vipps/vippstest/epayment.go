@@ -441,50 +441,38 @@ func (s *Sim) createPayment(w http.ResponseWriter, r *http.Request, m merchant, 
 
 // GET /epayment/v1/payments/{reference}
 func (s *Sim) handleGetPayment(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.authMerchant(w, r, true)
-	if !ok {
-		return
-	}
-	ref := r.PathValue("reference")
-	if !s.allow(w, r, "get/"+m.subscriptionKey+"/"+ref, rateReadingLimit) {
-		return
-	}
-	s.mu.Lock()
-	p, found := s.getPaymentLocked(m.msn, ref)
-	var view map[string]any
-	if found {
-		view = p.view()
-	}
-	s.mu.Unlock()
-	if !found {
-		writeProblem(w, r, http.StatusNotFound, "Not Found", "No payment with this reference.", "")
-		return
-	}
-	writeJSON(w, http.StatusOK, view)
+	s.readPayment(w, r, "get", func(p *payment) any { return p.view() })
 }
 
 // GET /epayment/v1/payments/{reference}/events
 func (s *Sim) handlePaymentEvents(w http.ResponseWriter, r *http.Request) {
+	s.readPayment(w, r, "events", func(p *payment) any { return append([]paymentEvent{}, p.events...) })
+}
+
+// readPayment runs the shared part of the two read endpoints: auth, the
+// per-reference read rate limit and the lookup; read builds the answer
+// under the lock.
+func (s *Sim) readPayment(w http.ResponseWriter, r *http.Request, op string, read func(p *payment) any) {
 	m, ok := s.authMerchant(w, r, true)
 	if !ok {
 		return
 	}
 	ref := r.PathValue("reference")
-	if !s.allow(w, r, "events/"+m.subscriptionKey+"/"+ref, rateReadingLimit) {
+	if !s.allow(w, r, op+"/"+m.subscriptionKey+"/"+ref, rateReadingLimit) {
 		return
 	}
 	s.mu.Lock()
 	p, found := s.getPaymentLocked(m.msn, ref)
-	var events []paymentEvent
+	var answer any
 	if found {
-		events = append([]paymentEvent{}, p.events...)
+		answer = read(p)
 	}
 	s.mu.Unlock()
 	if !found {
 		writeProblem(w, r, http.StatusNotFound, "Not Found", "No payment with this reference.", "")
 		return
 	}
-	writeJSON(w, http.StatusOK, events)
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // modify runs the shared part of capture, refund and cancel: auth, the
