@@ -46,7 +46,7 @@
 //	server.listen ":8080", server.adminListen "127.0.0.1:9090",
 //	server.shutdownTimeout 15s, store.driver "sqlite",
 //	store.dsn "file:data/bcvipps.db", log.level "info", log.format "json",
-//	worker.pollBatch 100, worker.concurrency 8, worker.leaseDuration 30s,
+//	worker.pollBatch 100, worker.concurrency 64, worker.leaseDuration 30s,
 //	worker.applyDeadline 24h, worker.retryBackoffMax 5m,
 //	retention.profile 0 (purge at delivery), retention.requests 720h,
 //	login.defaultExpiry 5m (Vipps accepts 60–900 s).
