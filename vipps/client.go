@@ -37,9 +37,51 @@ const (
 )
 
 // System identifies our software in the four Vipps-System-* headers
-// (each at most 30 characters).
+// (each at most 30 characters). Every call sends all four: an empty
+// PluginName is sent as DefaultPluginName and an empty PluginVersion as
+// DefaultPluginVersion; an empty Name or Version is sent as the plugin
+// default too (the connector is then the system Vipps sees).
 type System struct {
 	Name, Version, PluginName, PluginVersion string
+}
+
+// DefaultPluginName is sent as Vipps-System-Plugin-Name (and
+// Vipps-System-Name) when Config.System leaves it empty.
+const DefaultPluginName = "bcvipps"
+
+// DefaultPluginVersion is the connector's version, sent as
+// Vipps-System-Plugin-Version (and Vipps-System-Version) when Config.System
+// leaves it empty. The bcvipps binary sets it from its build version at
+// start-up, before it creates any Client: New reads it, so later changes do
+// not reach existing clients. Surrounding space is trimmed and a value
+// longer than the 30-character header limit is cut to 30.
+var DefaultPluginVersion = "dev"
+
+const maxSystemHeaderLen = 30
+
+// withDefaults fills the empty fields of s, so that every Vipps-System-*
+// header is sent with a value.
+func (s System) withDefaults() System {
+	version := strings.TrimSpace(DefaultPluginVersion)
+	if version == "" {
+		version = "dev"
+	}
+	if len(version) > maxSystemHeaderLen {
+		version = strings.ToValidUTF8(version[:maxSystemHeaderLen], "")
+	}
+	if s.PluginName == "" {
+		s.PluginName = DefaultPluginName
+	}
+	if s.PluginVersion == "" {
+		s.PluginVersion = version
+	}
+	if s.Name == "" {
+		s.Name = DefaultPluginName
+	}
+	if s.Version == "" {
+		s.Version = version
+	}
+	return s
 }
 
 // Config is the key set of one sales unit and the environment it lives in.
@@ -96,7 +138,7 @@ func (cfg Config) validate() error {
 	}
 	for name, v := range map[string]string{"name": cfg.System.Name, "version": cfg.System.Version,
 		"plugin name": cfg.System.PluginName, "plugin version": cfg.System.PluginVersion} {
-		if len(v) > 30 {
+		if len(v) > maxSystemHeaderLen {
 			problems = append(problems, "system "+name+" longer than 30 characters")
 		}
 	}
@@ -197,6 +239,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.LoginAuthMethod == "" {
 		cfg.LoginAuthMethod = AuthClientSecretBasic
 	}
+	cfg.System = cfg.System.withDefaults()
 	c := &Client{cfg: cfg, base: cfg.baseURL(), clock: o.clock, log: o.logger, policy: *o.policy, tokens: o.cache}
 	c.tokenKey = c.cacheKey()
 	c.http = newTransport(o.httpClient)

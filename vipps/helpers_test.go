@@ -41,11 +41,9 @@ var epoch = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 func newEnv(t *testing.T, simOpts []vippstest.Option, cfgEdit func(*vipps.Config), opts ...vipps.Option) *env {
 	t.Helper()
 	e := &env{simClock: clockwork.NewFakeClockAt(epoch), cliClock: clockwork.NewFakeClockAt(epoch)}
-	so := append([]vippstest.Option{vippstest.WithClock(e.simClock)}, simOpts...)
-	if haveSpecs() {
-		so = append(so, vippstest.WithSpecValidation(specDir))
-		e.validated = true
-	}
+	spec, validated := vippstest.SpecValidationIfPresent(specDir)
+	e.validated = validated
+	so := append([]vippstest.Option{vippstest.WithClock(e.simClock), spec}, simOpts...)
 	srv, err := vippstest.NewServer("127.0.0.1:0", so...)
 	if err != nil {
 		t.Fatal(err)

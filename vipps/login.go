@@ -2,6 +2,7 @@ package vipps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -202,14 +203,54 @@ type PollResult struct {
 	NextPollAt time.Time     // earliest time for the next poll (interval, Retry-After)
 }
 
+// PollRetryError is a token poll that got no usable answer: the connection
+// failed, the token endpoint answered 5xx, or (partner keys) no access
+// token could be had. The login is still open: poll again no earlier than
+// NextPollAt, which is at least one interval away (later when the server
+// sent Retry-After), and back off further after repeated failures.
+// IsRetryable reports true; Err is the *NetworkError, *Error or
+// *RateLimitError.
+type PollRetryError struct {
+	Op         string
+	NextPollAt time.Time
+	Err        error
+}
+
+func (e *PollRetryError) Error() string {
+	return e.Op + ": no usable answer, poll again later: " + e.Err.Error()
+}
+
+// Unwrap gives the underlying failure.
+func (e *PollRetryError) Unwrap() error { return e.Err }
+
+const tokenPath = "/access-management-1.0/access/oauth2/token"
+
+// tokenEndpoint is the token endpoint of the last discovery document, or
+// the documented path on the client's host when none was fetched yet. It
+// never fetches discovery, so that a poll is one request.
+func (s *LoginService) tokenEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.disc != nil {
+		return s.disc.TokenEndpoint
+	}
+	return s.c.url(tokenPath)
+}
+
 // Poll asks the token endpoint once (POST /access-management-1.0/access/oauth2/token,
-// grant urn:openid:params:grant-type:ciba). While the user has not
-// answered it returns a PollResult without token saying when to ask again;
-// slow_down adds 5 s to the interval; 429 pushes NextPollAt past
-// Retry-After. access_denied, expired_token, invalid_grant and other OAuth
-// errors end the login with a *LoginError (errors.Is with ErrAccessDenied,
-// ErrExpiredToken, ErrInvalidGrant, ...). Transient failures (network,
-// 5xx) are retried under the retry policy, since polling is safe.
+// grant urn:openid:params:grant-type:ciba). It sends exactly one HTTP
+// request to it per call and never retries within the call, whatever the
+// RetryPolicy says, because Vipps counts every poll against the interval.
+// (With partner keys, an access-token fetch may come first when the cached
+// token needs refreshing; discovery is never fetched here.)
+//
+// While the user has not answered it returns a PollResult without token
+// saying when to ask again; slow_down adds 5 s to the interval; 429 pushes
+// NextPollAt past Retry-After. access_denied, expired_token, invalid_grant
+// and other OAuth errors end the login with a *LoginError (errors.Is with
+// ErrAccessDenied, ErrExpiredToken, ErrInvalidGrant, ...). A transient
+// failure (network, 5xx) returns a *PollRetryError: the caller schedules the
+// next poll no earlier than its NextPollAt. A done ctx returns ctx's error.
 func (s *LoginService) Poll(ctx context.Context, authReqID string, interval time.Duration) (*PollResult, error) {
 	const op = "vipps login poll"
 	if authReqID == "" {
@@ -218,21 +259,25 @@ func (s *LoginService) Poll(ctx context.Context, authReqID string, interval time
 	if interval <= 0 {
 		interval = defaultPollInterval
 	}
-	d, err := s.endpoints(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
 	f := url.Values{}
 	f.Set("grant_type", "urn:openid:params:grant-type:ciba")
 	f.Set("auth_req_id", authReqID)
 	s.clientForm(f)
-	cl := formCall(op, d.TokenEndpoint, f)
-	cl.safe, cl.no429Retry = true, true
+	cl := formCall(op, s.tokenEndpoint(), f)
+	cl.safe, cl.no429Retry, cl.single = true, true, true
 	rep, err := s.c.raw(ctx, cl)
+	now := s.c.clock.Now()
 	if err != nil {
+		if ctx.Err() == nil && IsRetryable(err) {
+			wait := interval
+			var rl *RateLimitError
+			if errors.As(err, &rl) {
+				wait = max(wait, rl.RetryAfter)
+			}
+			return nil, &PollRetryError{Op: op, NextPollAt: now.Add(wait), Err: err}
+		}
 		return nil, err
 	}
-	now := s.c.clock.Now()
 	switch {
 	case rep.status == http.StatusOK:
 		var r struct {
@@ -250,6 +295,10 @@ func (s *LoginService) Poll(ctx context.Context, authReqID string, interval time
 	case rep.status == http.StatusTooManyRequests:
 		wait := max(parseRetryAfter(rep.header.Get("Retry-After"), now), interval)
 		return &PollResult{Interval: interval, NextPollAt: now.Add(wait)}, nil
+	case rep.status >= 500:
+		// Checked before the OAuth error body: a 5xx never ends the login.
+		wait := max(parseRetryAfter(rep.header.Get("Retry-After"), now), interval)
+		return nil, &PollRetryError{Op: op, NextPollAt: now.Add(wait), Err: decodeError(op, rep.status, rep.header, rep.body, now)}
 	}
 	le := parseOAuthError(op, rep.status, rep.body)
 	if le == nil {
@@ -265,9 +314,27 @@ func (s *LoginService) Poll(ctx context.Context, authReqID string, interval time
 	return nil, le
 }
 
+// maxPollBackoff caps Wait's backoff after failed polls (unless the
+// interval itself is longer).
+const maxPollBackoff = time.Minute
+
+// pollBackoff is Wait's pause after the n-th failed poll in a row:
+// interval×2ⁿ, capped at maxPollBackoff or the interval if longer.
+func pollBackoff(interval time.Duration, n int) time.Duration {
+	limit := max(interval, maxPollBackoff)
+	d := interval
+	for i := 0; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
 // Wait polls until the user answers, the login expires or ctx is done,
 // sleeping on the client's clock between polls. The first poll comes one
-// interval after the call.
+// interval after the call, and polls are never closer than the interval
+// (or Retry-After). After a failed poll (*PollRetryError) it waits
+// interval×2ⁿ for the n-th failure in a row (at most a minute, or the
+// interval if longer) and tries again; other errors end it.
 func (s *LoginService) Wait(ctx context.Context, start *LoginStart) (*LoginToken, error) {
 	const op = "vipps login wait"
 	if start == nil {
@@ -284,23 +351,34 @@ func (s *LoginService) Wait(ctx context.Context, start *LoginStart) (*LoginToken
 		deadline = now.Add(start.ExpiresIn)
 	}
 	next := now.Add(interval)
+	failures := 0
 	for {
 		if err := c.sleep(ctx, next.Sub(c.clock.Now())); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		res, err := s.Poll(ctx, start.AuthReqID, interval)
-		if err != nil {
+		now := c.clock.Now()
+		var retry *PollRetryError
+		switch {
+		case errors.As(err, &retry):
+			failures++
+			next = now.Add(pollBackoff(interval, failures))
+			if !deadline.IsZero() && next.After(deadline) {
+				next = deadline // only our own backoff is cut short
+			}
+			if next.Before(retry.NextPollAt) {
+				next = retry.NextPollAt
+			}
+		case err != nil:
 			return nil, err
-		}
-		if res.Token != nil {
+		case res.Token != nil:
 			return res.Token, nil
+		default:
+			failures = 0
+			interval, next = res.Interval, res.NextPollAt
 		}
-		interval, next = res.Interval, res.NextPollAt
-		if !deadline.IsZero() && !c.clock.Now().Before(deadline) {
+		if !deadline.IsZero() && !now.Before(deadline) {
 			return nil, &LoginError{Op: op, Code: "expired_token", Description: "no answer before the login expired"}
-		}
-		if !deadline.IsZero() && next.After(deadline) {
-			next = deadline
 		}
 	}
 }

@@ -60,6 +60,7 @@ type call struct {
 	idempotencyKey string
 	safe           bool // the API defines repeating this call as harmless
 	no429Retry     bool // the caller schedules around 429 itself
+	single         bool // one attempt whatever the retry policy says; the caller reschedules
 }
 
 type reply struct {
@@ -72,25 +73,23 @@ type reply struct {
 func (c *Client) url(path string) string { return c.base + path }
 
 // setCommonHeaders is the one place the per-call Vipps headers are set.
+// The four Vipps-System-* headers always have a value: New filled the
+// empty ones with the defaults (System.withDefaults).
 func (c *Client) setCommonHeaders(h http.Header) {
 	h.Set("Ocp-Apim-Subscription-Key", c.cfg.SubscriptionKey)
 	if c.cfg.MSN != "" {
 		h.Set("Merchant-Serial-Number", c.cfg.MSN)
 	}
-	for k, v := range map[string]string{
-		"Vipps-System-Name":           c.cfg.System.Name,
-		"Vipps-System-Version":        c.cfg.System.Version,
-		"Vipps-System-Plugin-Name":    c.cfg.System.PluginName,
-		"Vipps-System-Plugin-Version": c.cfg.System.PluginVersion,
-	} {
-		if v != "" {
-			h.Set(k, v)
-		}
-	}
+	sys := c.cfg.System
+	h.Set("Vipps-System-Name", sys.Name)
+	h.Set("Vipps-System-Version", sys.Version)
+	h.Set("Vipps-System-Plugin-Name", sys.PluginName)
+	h.Set("Vipps-System-Plugin-Version", sys.PluginVersion)
 }
 
 // raw sends cl under the retry policy and returns the last answer, whatever
-// its status, or the error that ended the attempts.
+// its status, or the error that ended the attempts. A single call is sent
+// exactly once.
 func (c *Client) raw(ctx context.Context, cl call) (*reply, error) {
 	for n := 1; ; n++ {
 		rep, err := c.once(ctx, cl)
@@ -107,6 +106,9 @@ func (c *Client) raw(ctx context.Context, cl call) (*reply, error) {
 			return nil, te.err
 		}
 		d := c.policy.Decide(a)
+		if cl.single {
+			d = Decision{Reason: "single attempt"}
+		}
 		if !d.Retry {
 			if err != nil {
 				if ctx.Err() != nil {

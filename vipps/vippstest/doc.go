@@ -107,7 +107,13 @@
 // endpoint, the control API) are not validated. Where a spec copy is older
 // than the documented behaviour or contradicts itself, the loaded document
 // is adjusted in memory (see adjustForDrift). Violations are recorded
-// (SpecViolations); Start fails the test on any.
+// (SpecViolations); Start fails the test on any. SpecValidationIfPresent(dir)
+// is the option for tests that look for the folder relative to the
+// repository: without the folder, validation is off and one line on
+// standard error (once per process) names the folder looked for.
+//
+// WithRequestObserver lets a test see every request (headers, arrival
+// time) before it is served.
 //
 // # Performance
 //

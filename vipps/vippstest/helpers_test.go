@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,11 +30,8 @@ var epoch = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 func start(t *testing.T, opts ...Option) *env {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(epoch)
-	all := []Option{WithClock(clock)}
-	if _, err := os.Stat(specDir); err == nil {
-		all = append(all, WithSpecValidation(specDir))
-	}
-	all = append(all, opts...)
+	spec, _ := SpecValidationIfPresent(specDir)
+	all := append([]Option{WithClock(clock), spec}, opts...)
 	return &env{t: t, srv: Start(t, all...), clock: clock}
 }
 
@@ -45,13 +41,8 @@ func start(t *testing.T, opts ...Option) *env {
 func startRefusals(t *testing.T, opts ...Option) *env {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(epoch)
-	all := []Option{WithClock(clock)}
-	_, err := os.Stat(specDir)
-	validate := err == nil
-	if validate {
-		all = append(all, WithSpecValidation(specDir))
-	}
-	srv, err := NewServer("127.0.0.1:0", append(all, opts...)...)
+	spec, _ := SpecValidationIfPresent(specDir)
+	srv, err := NewServer("127.0.0.1:0", append([]Option{WithClock(clock), spec}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,14 @@ func WithSpecValidation(specDir string) Option {
 	return func(s *Sim) { s.specDir = specDir }
 }
 
+// WithRequestObserver calls f with every request the simulator receives
+// (control API included), before fault injection and the endpoint, on the
+// request's goroutine. f must not read the body or keep r after it
+// returns. Tests use it to record headers and arrival times.
+func WithRequestObserver(f func(r *http.Request)) Option {
+	return func(s *Sim) { s.observers = append(s.observers, f) }
+}
+
 // WithMerchantTimezone sets the time zone whose midnight closes a ledger
 // date in the Report API (default Europe/Oslo).
 func WithMerchantTimezone(loc *time.Location) Option { return func(s *Sim) { s.ledgerTZ = loc } }
@@ -53,6 +61,7 @@ type Sim struct {
 	ledgerTZ   *time.Location
 	pageSize   int
 	hookClient *http.Client
+	observers  []func(*http.Request)
 
 	mux   *http.ServeMux
 	spec  *specValidator
@@ -187,6 +196,9 @@ func (s *Sim) routes() {
 // endpoint, with request and response validated against the specs when
 // WithSpecValidation is on.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, f := range s.observers {
+		f(r)
+	}
 	_, pattern := s.mux.Handler(r)
 	s.countRequest(r, pattern)
 	if s.applyFault(w, r) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -75,6 +76,40 @@ func newSpecValidator(dir string) *specValidator {
 		}
 	})
 	return &specValidator{routers: ss.routers, violations: slices.Clone(ss.errs)}
+}
+
+// SpecValidationIfPresent is WithSpecValidation(dir) for callers that
+// find the spec folder relative to the repository and may run without it.
+// When dir exists it returns WithSpecValidation(dir) and true (a folder that
+// exists but cannot be loaded is then recorded as a violation, as always).
+// When dir does not exist it returns an option that changes nothing and
+// false, and prints one line to standard error, once per process, naming
+// the folder it looked for, so that a run without OpenAPI validation is
+// visible instead of silent.
+func SpecValidationIfPresent(dir string) (Option, bool) {
+	return specValidationIfPresent(dir, stderrSpecNotice)
+}
+
+// specNotice says once that the spec folder is missing.
+type specNotice struct {
+	once sync.Once
+	w    io.Writer
+}
+
+var stderrSpecNotice = &specNotice{w: os.Stderr}
+
+func specValidationIfPresent(dir string, n *specNotice) (Option, bool) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		n.once.Do(func() {
+			abs, aerr := filepath.Abs(dir)
+			if aerr != nil {
+				abs = dir
+			}
+			_, _ = fmt.Fprintf(n.w, "vippstest: spec folder %s not found: requests and responses are NOT validated against the official OpenAPI specs\n", abs)
+		})
+		return func(*Sim) {}, false
+	}
+	return WithSpecValidation(dir), true
 }
 
 // loadSpec loads one spec file, applies the drift adjustments and builds a
