@@ -50,11 +50,11 @@ func (s *Service) APIHandler() http.Handler {
 
 	v1 := r.Group("/v1", authMiddleware(s.keys))
 	v1.POST("/customer-info-requests", s.createCustomerRequest)
-	v1.GET("/customer-info-requests/:id", s.getRequest(store.KindCustomer))
-	v1.DELETE("/customer-info-requests/:id", s.cancelRequest(store.KindCustomer))
+	v1.GET("/customer-info-requests/:id", s.getRequest(kindCustomer))
+	v1.DELETE("/customer-info-requests/:id", s.cancelRequest(kindCustomer))
 	v1.POST("/member-info-requests", s.createMemberRequest)
-	v1.GET("/member-info-requests/:id", s.getRequest(store.KindMember))
-	v1.DELETE("/member-info-requests/:id", s.cancelRequest(store.KindMember))
+	v1.GET("/member-info-requests/:id", s.getRequest(kindMember))
+	v1.DELETE("/member-info-requests/:id", s.cancelRequest(kindMember))
 	return r
 }
 
@@ -149,7 +149,7 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 		}
 		t := s.tenantOf(c)
 		id := c.Param("id")
-		r, err := s.store.Get(c.Request.Context(), t.id, id)
+		r, err := s.get(c.Request.Context(), t.id, id)
 		if err == nil && r.Kind != kind {
 			err = store.ErrNotFound
 		}
@@ -157,14 +157,14 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 			s.storeProblem(c, err)
 			return
 		}
-		if wait > 0 && !r.Status.Final() {
+		if wait > 0 && !r.Final {
 			r, err = s.waitForChange(c.Request.Context(), r, time.Duration(wait)*time.Second)
 			if err != nil {
 				s.storeProblem(c, err)
 				return
 			}
 		}
-		if r.Status.Final() && r.DeliveredAt.IsZero() {
+		if r.Final && r.DeliveredAt.IsZero() {
 			if err := s.store.MarkDelivered(c.Request.Context(), t.id, r.ID, s.clock.Now()); err != nil {
 				s.log.Warn("mark delivered", "tenant", t.id, "request", r.ID, "err", err)
 			}
@@ -180,25 +180,25 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 // the write (→ completed), so a change to applying waits up to
 // applyingGrace more for the final status; a slow BC write still answers
 // applying after that.
-func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Duration) (store.Request, error) {
+func (s *Service) waitForChange(ctx context.Context, r request, d time.Duration) (request, error) {
 	timeout := s.clock.After(d)
 	recheck := s.clock.NewTicker(longPollRecheck)
 	defer recheck.Stop()
 	var grace <-chan time.Time
 	start := r.Status
 	for {
-		ch, forget := s.notify.wait(r.ID)
+		ch, forget := s.engine.Wait(r.ID)
 		// Re-read after subscribing, so a change in between is not missed.
-		cur, err := s.store.Get(ctx, r.TenantID, r.ID)
+		cur, err := s.get(ctx, r.TenantID, r.ID)
 		if err != nil {
 			forget()
 			return r, err
 		}
-		if cur.Status.Final() || (cur.Status != start && cur.Status != store.StatusApplying) {
+		if cur.Final || (cur.Status != start && cur.Status != statusApplying) {
 			forget()
 			return cur, nil
 		}
-		if cur.Status == store.StatusApplying && start != store.StatusApplying && grace == nil {
+		if cur.Status == statusApplying && start != statusApplying && grace == nil {
 			grace = s.clock.After(applyingGrace)
 		}
 		r = cur
@@ -221,7 +221,7 @@ func (s *Service) waitForChange(ctx context.Context, r store.Request, d time.Dur
 		forget()
 		if done {
 			// Answer with the row as it is now, not as it was when waiting began.
-			if latest, err := s.store.Get(context.WithoutCancel(ctx), r.TenantID, r.ID); err == nil {
+			if latest, err := s.get(context.WithoutCancel(ctx), r.TenantID, r.ID); err == nil {
 				return latest, nil
 			}
 			return r, nil
@@ -237,7 +237,7 @@ func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
 		t := s.tenantOf(c)
 		ctx := c.Request.Context()
 		for attempt := 0; ; attempt++ {
-			r, err := s.store.Get(ctx, t.id, c.Param("id"))
+			r, err := s.get(ctx, t.id, c.Param("id"))
 			if err == nil && r.Kind != kind {
 				err = store.ErrNotFound
 			}
@@ -245,21 +245,21 @@ func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
 				s.storeProblem(c, err)
 				return
 			}
-			if r.Status == store.StatusCancelled {
+			if r.Status == statusCancelled {
 				c.JSON(http.StatusOK, s.view(r))
 				return
 			}
-			if r.Status != store.StatusPending {
+			if r.Status != statusPending {
 				writeProblem(c, &Problem{Type: ProblemConflict, Title: "Cannot cancel", Status: http.StatusConflict,
 					Detail: fmt.Sprintf("The request is %s; only a pending request can be cancelled.", r.Status)})
 				return
 			}
-			r.Status = store.StatusCancelled
+			prev := r
+			r.Status = statusCancelled
 			r.LeaseOwner = ""
-			r.Profile = nil
-			updated, err := s.store.Update(ctx, r)
+			r.Private = nil
+			updated, err := s.save(ctx, prev, r)
 			if err == nil {
-				s.transitioned(updated)
 				// The answer is the delivery of this final state.
 				if err := s.store.MarkDelivered(ctx, t.id, updated.ID, s.clock.Now()); err != nil {
 					s.log.Warn("mark delivered", "tenant", t.id, "request", updated.ID, "err", err)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/bcvipps/bcvipps/bc"
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -19,7 +18,7 @@ const maxReplans = 3
 // applyCustomer writes the consented profile to the BC customer, at most
 // once: the PATCH is planned (and stored) against the customer's ETag before
 // it is sent; a later attempt recognises a plan that already landed.
-func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request) {
+func (s *Service) applyCustomer(ctx context.Context, t *tenant, r request) {
 	profile, in, uc, ok := s.consented(ctx, t, r)
 	if !ok {
 		return
@@ -36,7 +35,7 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 		if p != nil && cur.ODataETag != p.ETag {
 			if landed(cur, p.Patch) {
 				// The PATCH was sent before a crash and BC took it.
-				s.finish(ctx, r, store.StatusCompleted, &result{Customer: viewCustomer(cur), Changes: p.Changes, Warnings: p.Warnings}, nil)
+				s.finish(ctx, r, statusCompleted, &result{Customer: viewCustomer(cur), Changes: p.Changes, Warnings: p.Warnings}, nil)
 				return
 			}
 			p = nil // someone else changed the customer: plan again
@@ -44,13 +43,13 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 		if p == nil {
 			mr := mapping.Customer(profile, *cur, uc.options)
 			if len(mr.Patch) == 0 {
-				s.finish(ctx, r, store.StatusCompleted, &result{Customer: viewCustomer(cur), Changes: []mapping.Change{}, Warnings: mr.Warnings}, nil)
+				s.finish(ctx, r, statusCompleted, &result{Customer: viewCustomer(cur), Changes: []mapping.Change{}, Warnings: mr.Warnings}, nil)
 				return
 			}
 			p = &plan{ETag: cur.ODataETag, Patch: mr.Patch, Changes: mr.Changes, Warnings: mr.Warnings}
 			prev := r
 			r.Result = mustJSON(result{Plan: p})
-			u, err := s.save(ctx, prev, r, store.KeepLease(s.clock.Now().Add(s.cfg.Worker.LeaseDuration)))
+			u, err := s.save(ctx, prev, r, s.keepLease())
 			if err != nil {
 				return
 			}
@@ -59,7 +58,7 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 		written, err := t.bc.Customers.Patch(ctx, in.CustomerID, p.ETag, p.Patch)
 		s.observe("bc", "customers.patch", err)
 		if err == nil {
-			s.finish(ctx, r, store.StatusCompleted, &result{Customer: viewCustomer(written), Changes: p.Changes, Warnings: p.Warnings}, nil)
+			s.finish(ctx, r, statusCompleted, &result{Customer: viewCustomer(written), Changes: p.Changes, Warnings: p.Warnings}, nil)
 			return
 		}
 		if bc.IsConflict(err) {
@@ -77,8 +76,8 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r store.Request)
 
 // consented returns what an applying request needs: the stored profile,
 // the input and the use case. A row without a profile fails.
-func (s *Service) consented(ctx context.Context, t *tenant, r store.Request) (*vipps.UserInfo, input, useCase, bool) {
-	sec, err := decodeJSON[secret](r.Profile)
+func (s *Service) consented(ctx context.Context, t *tenant, r request) (*vipps.UserInfo, input, useCase, bool) {
+	sec, err := decodeJSON[secret](r.Private)
 	if err != nil || sec.Profile == nil {
 		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
 		return nil, input{}, useCase{}, false
@@ -108,7 +107,7 @@ func landed(cur *bc.Customer, patch map[string]any) bool {
 // applyMember maps the profile to the POS dialog's member fields and, when
 // a memberId was given, updates that member through NP Retail. Setting the
 // same values twice is harmless, so a retry after a crash needs no plan.
-func (s *Service) applyMember(ctx context.Context, t *tenant, r store.Request) {
+func (s *Service) applyMember(ctx context.Context, t *tenant, r request) {
 	profile, in, uc, ok := s.consented(ctx, t, r)
 	if !ok {
 		return
@@ -124,7 +123,7 @@ func (s *Service) applyMember(ctx context.Context, t *tenant, r store.Request) {
 	}
 	out := &result{Member: viewMember(member), Warnings: mr.Warnings, Changes: []mapping.Change{}}
 	if in.MemberID == "" || t.np == nil {
-		s.finish(ctx, r, store.StatusCompleted, out, nil)
+		s.finish(ctx, r, statusCompleted, out, nil)
 		return
 	}
 	cur, err := t.np.Members.Get(ctx, in.MemberID)
@@ -145,12 +144,12 @@ func (s *Service) applyMember(ctx context.Context, t *tenant, r store.Request) {
 	out.Member.MemberID = in.MemberID
 	out.Changes = ch.Changes
 	out.Warnings = mergeWarnings(mr.Warnings, ch.Warnings)
-	s.finish(ctx, r, store.StatusCompleted, out, nil)
+	s.finish(ctx, r, statusCompleted, out, nil)
 }
 
 // bcFailure defers the write when BC may recover, and fails the request
 // when BC refused the data.
-func (s *Service) bcFailure(ctx context.Context, r store.Request, target string, err error) {
+func (s *Service) bcFailure(ctx context.Context, r request, target string, err error) {
 	if transientBC(err) {
 		s.deferApply(ctx, r, target, err)
 		return

@@ -8,7 +8,6 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/bc/bctest"
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -19,54 +18,54 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// crash brings the request into the state and returns when it is there.
-		crash func(e *env, id string) store.Request
+		crash func(e *env, id string) request
 		// between runs after the crash, before the restart.
-		between       func(e *env, r store.Request)
+		between       func(e *env, r request)
 		wantPatches   int
 		wantBackchans int
 	}{
 		{
 			name: "pending before the login was started",
-			crash: func(e *env, id string) store.Request {
+			crash: func(e *env, id string) request {
 				return e.row("acme", id)
 			},
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "pending, polling",
-			crash: func(e *env, id string) store.Request {
-				return e.waitRow("acme", id, func(r store.Request) bool { return r.AuthReqID != "" })
+			crash: func(e *env, id string) request {
+				return e.waitRow("acme", id, func(r request) bool { return r.AuthReqID != "" })
 			},
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "consented, profile not read yet",
-			crash: func(e *env, id string) store.Request {
+			crash: func(e *env, id string) request {
 				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-userinfo-api/", Status: http.StatusBadGateway})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r store.Request) bool { return r.Attempts >= 1 && len(r.Profile) > 0 })
+				return e.waitRow("acme", id, func(r request) bool { return r.Attempts >= 1 && len(r.Private) > 0 })
 			},
-			between:     func(e *env, _ store.Request) { e.vipps.ClearFaults() },
+			between:     func(e *env, _ request) { e.vipps.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "applying, BC write planned but not sent",
-			crash: func(e *env, id string) store.Request {
+			crash: func(e *env, id string) request {
 				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+				return e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
 			},
-			between:     func(e *env, _ store.Request) { e.bc.Sim.ClearFaults() },
+			between:     func(e *env, _ request) { e.bc.Sim.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "applying, BC write sent but not recorded",
-			crash: func(e *env, id string) store.Request {
+			crash: func(e *env, id string) request {
 				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+				return e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
 			},
-			between: func(e *env, r store.Request) {
+			between: func(e *env, r request) {
 				// The crashed process had sent its planned PATCH: send it the
 				// same way, so BC has it but the store does not know.
 				e.bc.Sim.ClearFaults()
@@ -108,7 +107,7 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			e.start("b")
 			// Past any lease the dead instance held and any backoff.
 			e.advance(e.cfg.Worker.LeaseDuration + time.Minute)
-			if r := e.drive("acme", id); r.Status != store.StatusCompleted {
+			if r := e.drive("acme", id); r.Status != statusCompleted {
 				t.Fatalf("status %s after restart: %s", r.Status, r.Error)
 			}
 			res := e.await(customerRoute, keyAcme, id, "completed")

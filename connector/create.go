@@ -157,7 +157,7 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	}
 	in := input{CustomerNo: cust.Number, CustomerID: cust.ID, MSISDN: phone.MSISDN}
 	m := meta{CustomerNo: cust.Number, CustomerID: cust.ID}
-	s.create(c, t, uc, store.KindCustomer, "cir_", key, in, m)
+	s.create(c, t, uc, kindCustomer, "cir_", key, in, m)
 }
 
 func (s *Service) createMemberRequest(c *gin.Context) {
@@ -249,7 +249,7 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 	}
 	in := input{MSISDN: phone.MSISDN, MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
-	s.create(c, t, uc, store.KindMember, "mir_", key, in, m)
+	s.create(c, t, uc, kindMember, "mir_", key, in, m)
 }
 
 // create stores the new request, then starts the Vipps login inline so the
@@ -260,26 +260,28 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 	if s.cfg.Login.BindingMessage {
 		m.BindingMessage = newBindingMessage()
 	}
-	r := store.Request{
-		ID: newID(prefix), TenantID: t.id, Kind: kind, UseCase: uc.name, Status: store.StatusPending,
-		IdempotencyKey: key, Input: mustJSON(in), Meta: mustJSON(m), MSN: uc.msn,
-		DueAt: now.Add(startGrace), ExpiresAt: now.Add(uc.expiry),
+	r := request{
+		Job: store.Job{
+			ID: newID(prefix), TenantID: t.id, Kind: kind, Status: statusPending,
+			IdempotencyKey: key, Input: mustJSON(in), DueAt: now.Add(startGrace),
+		},
+		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now.Add(uc.expiry), Meta: mustJSON(m),
 	}
-	created, err := s.store.Create(c.Request.Context(), r)
+	stored, err := s.engine.Create(c.Request.Context(), r.job())
 	if errors.Is(err, store.ErrDuplicate) {
-		if created.Kind != kind {
+		if stored.Kind != kind {
 			writeProblem(c, &Problem{Type: ProblemConflict, Title: "Idempotency-Key reused", Status: http.StatusConflict,
 				Detail: "This Idempotency-Key belongs to another request."})
 			return
 		}
-		c.JSON(http.StatusOK, s.view(created))
+		c.JSON(http.StatusOK, s.view(toRequest(stored)))
 		return
 	}
 	if err != nil {
 		s.storeProblem(c, err)
 		return
 	}
-	s.metrics.transitions.WithLabelValues(kind, string(store.StatusPending)).Inc()
+	created := toRequest(stored)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), lookupTimeout)
 	defer cancel()
 	updated, err := s.startLogin(ctx, t, created, "")
@@ -288,7 +290,7 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 		// Answer with what is stored (a DELETE may have come first).
 		s.log.Warn("start login deferred", "tenant", t.id, "request", created.ID, "err", err)
 		updated = created
-		if latest, gerr := s.store.Get(ctx, t.id, created.ID); gerr == nil {
+		if latest, gerr := s.get(ctx, t.id, created.ID); gerr == nil {
 			updated = latest
 		}
 	}

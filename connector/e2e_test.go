@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -72,7 +71,7 @@ func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 		t.Errorf("early polls = %d, want 0", s.EarlyPolls)
 	}
 	// The consented profile is gone once the request is completed.
-	if r := e.row("acme", id); len(r.Profile) != 0 {
+	if r := e.row("acme", id); len(r.Private) != 0 {
 		t.Errorf("profile kept after completion")
 	}
 }
@@ -262,13 +261,13 @@ func TestBusinessCentralDownThenBack(t *testing.T) {
 	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
 	// Still down on the next attempts: the request stays applying.
 	for i := 0; i < 3; i++ {
 		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
 		attempts := r.Attempts
-		r = e.waitRow("acme", id, func(r store.Request) bool { return r.Attempts > attempts })
-		if r.Status != store.StatusApplying {
+		r = e.waitRow("acme", id, func(r request) bool { return r.Attempts > attempts })
+		if r.Status != statusApplying {
 			t.Fatalf("status %s during the outage", r.Status)
 		}
 	}
@@ -288,11 +287,11 @@ func TestBusinessCentralOutageLongerThanTheDeadlineFails(t *testing.T) {
 	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
-	for r.Status == store.StatusApplying {
+	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	for r.Status == statusApplying {
 		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
 		v := r.Version
-		r = e.waitRow("acme", id, func(x store.Request) bool { return x.Version > v })
+		r = e.waitRow("acme", id, func(x request) bool { return x.Version > v })
 	}
 	res := e.await(customerRoute, keyAcme, id, "failed")
 	errObj, _ := res.Body["error"].(map[string]any)
@@ -308,7 +307,7 @@ func TestConcurrentChangeInBusinessCentralIsReapplied(t *testing.T) {
 	// stored but not sent; then another user changes the customer.
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status == store.StatusApplying && r.Attempts >= 1 })
+	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
 	if err := e.bc.Sim.TouchCustomer(bctest.DemoCompanyID, bctest.DemoCustomerEmptyAddressID); err != nil {
 		t.Fatal(err)
 	}
@@ -330,11 +329,11 @@ func TestRepeatedBCConflictsDeferInsteadOfFailing(t *testing.T) {
 	// Every PATCH of the first attempt meets a concurrency conflict.
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: maxReplans + 1})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status.Final() || r.Attempts >= 1 })
-	if r.Status != store.StatusApplying {
+	r := e.waitRow("acme", id, func(r request) bool { return r.Final || r.Attempts >= 1 })
+	if r.Status != statusApplying {
 		t.Fatalf("after %d conflicts the request is %s, want applying (deferred)", maxReplans+1, r.Status)
 	}
-	if r := e.drive("acme", id); r.Status != store.StatusCompleted {
+	if r := e.drive("acme", id); r.Status != statusCompleted {
 		t.Fatalf("status %s: %s", r.Status, r.Error)
 	}
 	if got := e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"]; got != "Storgata 1" {

@@ -292,7 +292,7 @@ func (e *env) await(route, key, id, want string) apiResponse {
 		if res.Body["status"] == want {
 			return res
 		}
-		if s, _ := res.Body["status"].(string); store.Status(s).Final() {
+		if s, _ := res.Body["status"].(string); loginFinal(s) {
 			e.t.Fatalf("request %s ended %s, want %s: %s", id, s, want, res.Raw)
 		}
 	}
@@ -301,18 +301,18 @@ func (e *env) await(route, key, id, want string) apiResponse {
 }
 
 // row reads a request straight from the store.
-func (e *env) row(tenant, id string) store.Request {
+func (e *env) row(tenant, id string) request {
 	e.t.Helper()
-	r, err := e.first().st.Get(context.Background(), tenant, id)
+	j, err := e.first().st.Get(context.Background(), tenant, id)
 	if err != nil {
 		e.t.Fatalf("store get %s: %v", id, err)
 	}
-	return r
+	return toRequest(j)
 }
 
 // waitRow blocks until the stored row satisfies ok, driven by the store's
 // change feed (no sleeping).
-func (e *env) waitRow(tenant, id string, ok func(store.Request) bool) store.Request {
+func (e *env) waitRow(tenant, id string, ok func(request) bool) request {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -335,11 +335,11 @@ func (e *env) waitRow(tenant, id string, ok func(store.Request) bool) store.Requ
 
 // drive advances the fake clock to each due time of the request until it
 // reaches a final status, waiting for the scheduler's step each time.
-func (e *env) drive(tenant, id string) store.Request {
+func (e *env) drive(tenant, id string) request {
 	e.t.Helper()
 	for range 50 {
 		r := e.row(tenant, id)
-		if r.Status.Final() {
+		if r.Final {
 			return r
 		}
 		if d := r.DueAt.Sub(e.clock.Now()); d > 0 {
@@ -348,10 +348,10 @@ func (e *env) drive(tenant, id string) store.Request {
 			e.advance(0)
 		}
 		v := r.Version
-		e.waitRow(tenant, id, func(x store.Request) bool { return x.Version > v })
+		e.waitRow(tenant, id, func(x request) bool { return x.Version > v })
 	}
 	e.t.Fatalf("request %s did not finish", id)
-	return store.Request{}
+	return request{}
 }
 
 func (e *env) customer(id string) map[string]any {

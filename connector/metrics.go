@@ -14,10 +14,7 @@ type metrics struct {
 	upstream       *prometheus.CounterVec
 	upstreamTime   *prometheus.HistogramVec
 	logins         *prometheus.CounterVec
-	transitions    *prometheus.CounterVec
 	bcWriteRetries *prometheus.CounterVec
-	queueAge       *prometheus.HistogramVec
-	requestsByStat *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -40,25 +37,14 @@ func newMetrics() *metrics {
 		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bcvipps_logins_total", Help: "Finished login-based requests by kind and final status.",
 		}, []string{"kind", "status"}),
-		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "bcvipps_request_transitions_total", Help: "Stored state transitions by kind and new status.",
-		}, []string{"kind", "status"}),
 		bcWriteRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bcvipps_write_retries_total", Help: "Writes to BC or NP Retail that were deferred for a retry, by target.",
 		}, []string{"target"}),
-		queueAge: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "bcvipps_work_lateness_seconds", Help: "How late due work was picked up by the scheduler, by status.",
-			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60},
-		}, []string{"status"}),
-		requestsByStat: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "bcvipps_requests", Help: "Stored requests by kind and status (pending = logins waiting for the customer).",
-		}, []string{"status"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpRequests, m.httpDuration, m.upstream, m.upstreamTime, m.logins,
-		m.transitions, m.bcWriteRetries, m.queueAge, m.requestsByStat,
+		m.httpRequests, m.httpDuration, m.upstream, m.upstreamTime, m.logins, m.bcWriteRetries,
 	)
 	return m
 }

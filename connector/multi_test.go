@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -126,12 +125,12 @@ func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
 		e.advance(5 * time.Second)
 		for _, id := range ids {
 			v := versions[id]
-			e.waitRow("acme", id, func(r store.Request) bool { return r.Version > v })
+			e.waitRow("acme", id, func(r request) bool { return r.Version > v })
 		}
 	}
 	for _, id := range ids {
-		r := e.waitRow("acme", id, func(r store.Request) bool { return r.Status.Final() })
-		if r.Status != store.StatusCompleted {
+		r := e.waitRow("acme", id, func(r request) bool { return r.Final })
+		if r.Status != statusCompleted {
 			t.Errorf("request %s ended %s", id, r.Status)
 		}
 	}

@@ -116,7 +116,7 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.advance(5 * time.Second)
 	e.await(customerRoute, keyAcme, id, "completed")
-	e.first().svc.housekeep(context.Background())
+	e.first().svc.engine.Housekeep(context.Background())
 	admin := httptest.NewServer(e.first().svc.AdminHandler())
 	defer admin.Close()
 	res, err := http.Get(admin.URL + "/metrics")
@@ -130,7 +130,8 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 		`bcvipps_logins_total{kind="customer",status="completed"} 1`,
 		`bcvipps_upstream_request_duration_seconds_count{api="vipps",endpoint="login.token",status="200"} 1`,
 		`bcvipps_upstream_request_duration_seconds_count{api="bc",endpoint="customers",status="200"}`,
-		`bcvipps_requests{status="completed"} 1`,
+		`bcvipps_jobs{kind="customer",status="completed"} 1`,
+		`bcvipps_job_transitions_total{kind="customer",status="completed"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

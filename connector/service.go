@@ -22,6 +22,7 @@ import (
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
@@ -43,8 +44,7 @@ type Service struct {
 	tenants  map[string]*tenant
 	keys     keyring
 	metrics  *metrics
-	notify   *notifier
-	wake     chan struct{}
+	engine   *work.Engine
 	ready    bool
 
 	// shutdown ends long-polls when Run's context ends.
@@ -123,7 +123,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 	s := &Service{
 		cfg: cfg, clock: o.clock, log: o.log, instance: o.instance,
 		tenants: map[string]*tenant{}, keys: keyring{},
-		metrics: newMetrics(), notify: newNotifier(), wake: make(chan struct{}, 1),
+		metrics:  newMetrics(),
 		shutdown: make(chan struct{}),
 	}
 	o.http = instrument(o.http, s.metrics)
@@ -166,6 +166,15 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		}
 		s.store, s.ownStore = st, true
 	}
+	s.engine = work.New(s.store, work.Config{
+		Instance: s.instance, Concurrency: cfg.Worker.Concurrency, Batch: cfg.Worker.PollBatch,
+		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.LeaseDuration * 2 / 3, ShutdownGrace: cfg.Server.ShutdownTimeout,
+		DeliveredKeep: cfg.Retention.Profile, UndeliveredKeep: 24 * time.Hour, FinishedKeep: cfg.Retention.Requests,
+	}, o.clock, o.log, s.metrics.registry)
+	for _, kind := range []string{kindCustomer, kindMember} {
+		s.engine.Register(kind, loginKind{s})
+	}
+	s.engine.OnTransition(s.observeTransition)
 	s.ready = true
 	return s, nil
 }

@@ -3,17 +3,16 @@ package connector
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
-	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // process does the next step of a claimed request. Every step ends in a
 // stored state; nothing is done that is not announced in the store first.
-func (s *Service) process(ctx context.Context, r store.Request) {
+func (s *Service) process(ctx context.Context, r request) {
 	t, ok := s.tenants[r.TenantID]
 	if !ok {
 		// The tenant was removed from the configuration.
@@ -22,23 +21,23 @@ func (s *Service) process(ctx context.Context, r store.Request) {
 	}
 	now := s.clock.Now()
 	switch r.Status {
-	case store.StatusPending:
-		sec, _ := decodeJSON[secret](r.Profile)
+	case statusPending:
+		sec, _ := decodeJSON[secret](r.Private)
 		switch {
 		case sec.Token != nil:
 			s.fetchProfile(ctx, t, r, sec)
 		case !now.Before(r.ExpiresAt):
-			s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
 		case r.AuthReqID == "":
 			_, _ = s.startLogin(ctx, t, r, r.LeaseOwner)
 		default:
 			s.poll(ctx, t, r)
 		}
-	case store.StatusApplying:
+	case statusApplying:
 		if !now.Before(r.Deadline) {
 			m, _ := decodeJSON[meta](r.Meta)
 			where := "Business Central"
-			if r.Kind == store.KindMember {
+			if r.Kind == kindMember {
 				where = "NP Retail"
 			}
 			s.fail(ctx, r, &Problem{Type: ProblemDeadlinePassed, Title: "Could not write to " + where + " in time", Status: http.StatusGatewayTimeout,
@@ -46,9 +45,9 @@ func (s *Service) process(ctx context.Context, r store.Request) {
 			return
 		}
 		switch r.Kind {
-		case store.KindCustomer:
+		case kindCustomer:
 			s.applyCustomer(ctx, t, r)
-		case store.KindMember:
+		case kindMember:
 			s.applyMember(ctx, t, r)
 		default:
 			s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Unknown request kind", Status: http.StatusInternalServerError})
@@ -60,7 +59,7 @@ func (s *Service) process(ctx context.Context, r store.Request) {
 
 // startLogin sends the backchannel authentication request and records the
 // auth_req_id. owner is the lease holder ("" from the POST handler).
-func (s *Service) startLogin(ctx context.Context, t *tenant, r store.Request, owner string) (store.Request, error) {
+func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner string) (request, error) {
 	in, err := decodeJSON[input](r.Input)
 	if err != nil || in.MSISDN == "" {
 		return s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
@@ -91,13 +90,13 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r store.Request, ow
 			}
 			r.DueAt = now.Add(wait)
 		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
-			r.DueAt = now.Add(backoff(r.Attempts, 30*time.Second))
+			r.DueAt = now.Add(work.Backoff(r.Attempts, 30*time.Second))
 			r.Attempts++
 		default:
 			return s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		}
 		if !r.DueAt.Before(r.ExpiresAt) {
-			return s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
+			return s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
 		}
 		m.LastError = vippsDetail(err)
 		r.Meta = mustJSON(m)
@@ -119,7 +118,7 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r store.Request, ow
 }
 
 // poll asks the token endpoint once, at the pace Vipps sets.
-func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
+func (s *Service) poll(ctx context.Context, t *tenant, r request) {
 	res, err := t.vipps[r.MSN].Login.Poll(ctx, r.AuthReqID, r.PollInterval)
 	s.observe("vipps", "login.poll", err)
 	now := s.clock.Now()
@@ -127,11 +126,11 @@ func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
 	if err != nil {
 		switch {
 		case errors.Is(err, vipps.ErrAccessDenied):
-			s.finish(ctx, r, store.StatusRejected, nil, &Problem{Type: problemTypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
+			s.finish(ctx, r, statusRejected, nil, &Problem{Type: problemTypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
 		case errors.Is(err, vipps.ErrExpiredToken):
-			s.finish(ctx, r, store.StatusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
 		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
-			r.DueAt = now.Add(max(r.PollInterval, backoff(r.Attempts, 30*time.Second)))
+			r.DueAt = now.Add(max(r.PollInterval, work.Backoff(r.Attempts, 30*time.Second)))
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
 		default:
@@ -149,11 +148,11 @@ func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
 	// Consent given: keep the token before using it, so a crash now does
 	// not lose the consent (the token endpoint answers only once).
 	sec := secret{Token: res.Token}
-	r.Profile = mustJSON(sec)
+	r.Private = mustJSON(sec)
 	r.DueAt = now
-	var u store.Request
+	var u request
 	for attempt := 0; ; attempt++ {
-		u, err = s.save(ctx, prev, r, store.KeepLease(s.clock.Now().Add(s.cfg.Worker.LeaseDuration)))
+		u, err = s.save(ctx, prev, r, s.keepLease())
 		if err == nil {
 			break
 		}
@@ -173,14 +172,14 @@ func (s *Service) poll(ctx context.Context, t *tenant, r store.Request) {
 }
 
 // fetchProfile reads userinfo with the user's token and moves to applying.
-func (s *Service) fetchProfile(ctx context.Context, t *tenant, r store.Request, sec secret) {
+func (s *Service) fetchProfile(ctx context.Context, t *tenant, r request, sec secret) {
 	info, err := t.vipps[r.MSN].Login.UserInfo(ctx, sec.Token)
 	s.observe("vipps", "userinfo", err)
 	now := s.clock.Now()
 	prev := r
 	if err != nil {
 		if (vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)) && now.Before(sec.Token.ExpiresAt) {
-			r.DueAt = now.Add(backoff(r.Attempts, 10*time.Second))
+			r.DueAt = now.Add(work.Backoff(r.Attempts, 10*time.Second))
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
 			return
@@ -188,29 +187,29 @@ func (s *Service) fetchProfile(ctx context.Context, t *tenant, r store.Request, 
 		s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Could not read the consented profile", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		return
 	}
-	r.Status = store.StatusApplying
-	r.Profile = mustJSON(secret{Profile: info})
+	r.Status = statusApplying
+	r.Private = mustJSON(secret{Profile: info})
 	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)
 	r.DueAt = now
 	r.Attempts = 0
-	u, err := s.save(ctx, prev, r, store.KeepLease(now.Add(s.cfg.Worker.LeaseDuration)))
+	u, err := s.save(ctx, prev, r, s.keepLease())
 	if err != nil {
 		return
 	}
 	switch u.Kind {
-	case store.KindCustomer:
+	case kindCustomer:
 		s.applyCustomer(ctx, t, u)
-	case store.KindMember:
+	case kindMember:
 		s.applyMember(ctx, t, u)
 	}
 }
 
 // finish ends a request in a final status with an optional result or
 // problem; the consented profile is dropped.
-func (s *Service) finish(ctx context.Context, r store.Request, status store.Status, res *result, p *Problem) (store.Request, error) {
+func (s *Service) finish(ctx context.Context, r request, status string, res *result, p *Problem) (request, error) {
 	prev := r
 	r.Status = status
-	r.Profile = nil
+	r.Private = nil
 	r.DueAt = time.Time{}
 	if res != nil {
 		res.Plan = nil
@@ -222,12 +221,12 @@ func (s *Service) finish(ctx context.Context, r store.Request, status store.Stat
 	return s.save(ctx, prev, r)
 }
 
-func (s *Service) fail(ctx context.Context, r store.Request, p *Problem) (store.Request, error) {
-	return s.finish(ctx, r, store.StatusFailed, nil, p)
+func (s *Service) fail(ctx context.Context, r request, p *Problem) (request, error) {
+	return s.finish(ctx, r, statusFailed, nil, p)
 }
 
 // deferApply records why a write did not happen and when to try again.
-func (s *Service) deferApply(ctx context.Context, r store.Request, target string, err error) {
+func (s *Service) deferApply(ctx context.Context, r request, target string, err error) {
 	prev := r
 	m, _ := decodeJSON[meta](r.Meta)
 	m.LastError = bcDetail(err)
@@ -235,20 +234,9 @@ func (s *Service) deferApply(ctx context.Context, r store.Request, target string
 		m.LastError = "NP Retail: " + m.LastError
 	}
 	r.Meta = mustJSON(m)
-	r.DueAt = s.clock.Now().Add(backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
+	r.DueAt = s.clock.Now().Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
 	r.Attempts++
 	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
 	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)
 	_, _ = s.save(ctx, prev, r)
-}
-
-// backoff is 1 s doubling per attempt with ±20 % jitter, capped at limit.
-func backoff(attempt int, limit time.Duration) time.Duration {
-	d := time.Second
-	for i := 0; i < attempt && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
-	return max(d+jitter, 100*time.Millisecond)
 }

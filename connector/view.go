@@ -4,14 +4,13 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/mapping"
 )
 
 // requestView is the JSON answer for one request (openapi.yaml InfoRequest).
 type requestView struct {
 	ID               string            `json:"id"`
-	Status           store.Status      `json:"status"`
+	Status           string            `json:"status"`
 	UseCase          string            `json:"useCase"`
 	ExpiresAt        time.Time         `json:"expiresAt"`
 	BindingMessage   string            `json:"bindingMessage,omitempty"`
@@ -25,22 +24,22 @@ type requestView struct {
 	Error            json.RawMessage   `json:"error,omitempty"`
 }
 
-func (s *Service) view(r store.Request) requestView {
+func (s *Service) view(r request) requestView {
 	m, _ := decodeJSON[meta](r.Meta)
 	v := requestView{
 		ID: r.ID, Status: r.Status, UseCase: r.UseCase, ExpiresAt: r.ExpiresAt.UTC(),
 		BindingMessage: m.BindingMessage, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
-	if !r.Status.Final() {
+	if !r.Final {
 		v.PollAfterSeconds = 2
 		if r.PollInterval > 0 {
 			v.PollAfterSeconds = int(r.PollInterval / time.Second)
 		}
 	}
-	if r.Status.Final() {
+	if r.Final {
 		res, _ := decodeJSON[result](r.Result)
 		v.Customer, v.Member, v.Changes, v.Warnings = res.Customer, res.Member, res.Changes, res.Warnings
-		if r.Status == store.StatusCompleted && v.Changes == nil {
+		if r.Status == statusCompleted && v.Changes == nil {
 			v.Changes = []mapping.Change{}
 		}
 	}

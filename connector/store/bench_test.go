@@ -22,7 +22,7 @@ func BenchmarkSQLiteCreateGet(b *testing.B) {
 	for b.Loop() {
 		id := fmt.Sprintf("r%d", i)
 		i++
-		if _, err := s.Create(ctx, storetest.NewRequest("t1", id)); err != nil {
+		if _, err := s.Create(ctx, storetest.NewJob("t1", id)); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Get(ctx, "t1", id); err != nil {
@@ -42,7 +42,7 @@ func BenchmarkSQLiteClaimDue(b *testing.B) {
 	defer s.Close()
 	ctx := context.Background()
 	for i := range 10000 {
-		if _, err := s.Create(ctx, storetest.NewRequest("t1", fmt.Sprintf("r%05d", i))); err != nil {
+		if _, err := s.Create(ctx, storetest.NewJob("t1", fmt.Sprintf("r%05d", i))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,14 +12,14 @@ import (
 // claimers in other processes skip them instead of waiting or double
 // claiming; on SQLite the transaction is IMMEDIATE (the write lock is taken
 // before the read), which serialises claimers.
-func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Request, error) {
+func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Job, error) {
 	if owner == "" || leaseFor <= 0 || limit <= 0 {
 		return nil, fmt.Errorf("claim due: %w: owner, a positive lease and limit are required", ErrInvalid)
 	}
 	nowUS := now.UnixMicro()
-	q := `UPDATE requests SET lease_owner = ?, lease_until = ?, version = version + 1
+	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?, version = version + 1
 WHERE (tenant_id, id) IN (
-  SELECT tenant_id, id FROM requests
+  SELECT tenant_id, id FROM jobs
   WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)
   ORDER BY due_at LIMIT ? ` + s.d.lockRows + `)
 RETURNING ` + columns
@@ -36,9 +36,9 @@ RETURNING ` + columns
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
-	var out []Request
+	var out []Job
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := scanJob(rows)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("claim due: %w", err)
@@ -55,6 +55,6 @@ RETURNING ` + columns
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
 	// RETURNING does not keep the inner ORDER BY.
-	slices.SortStableFunc(out, func(a, b Request) int { return a.DueAt.Compare(b.DueAt) })
+	slices.SortStableFunc(out, func(a, b Job) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
 }

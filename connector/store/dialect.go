@@ -70,7 +70,7 @@ func (d dialect) rebind(q string) string {
 // sqliteParams are added to every SQLite DSN: WAL so readers never block
 // the writer, a busy timeout instead of immediate SQLITE_BUSY, and
 // IMMEDIATE transactions so a claim takes the write lock before it reads.
-var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_txlock=immediate"}
+var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_pragma=secure_delete(1)", "_txlock=immediate"}
 
 func openSQLite(dsn string) (*sql.DB, error) {
 	if err := makeDataDir(dsn); err != nil {

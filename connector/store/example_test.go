@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,10 +27,9 @@ func ExampleOpen() {
 	}
 	defer s.Close()
 
-	_, err = s.Create(ctx, store.Request{
-		ID: "req-1", TenantID: "cronus-no", Kind: store.KindCustomer, UseCase: "customer-card",
-		Status: store.StatusPending, Input: json.RawMessage(`{"customerNo":"C1"}`),
-		DueAt: now, ExpiresAt: now.Add(5 * time.Minute),
+	_, err = s.Create(ctx, store.Job{
+		ID: "job-1", TenantID: "cronus-no", Kind: "toy", Status: "waiting",
+		Input: []byte(`{"customerNo":"C1"}`), DueAt: now,
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -39,10 +37,10 @@ func ExampleOpen() {
 	}
 	due, _ := s.ClaimDue(ctx, "replica-1", now, 30*time.Second, 100)
 	for _, r := range due {
-		r.Status = store.StatusApplying
+		r.Status = "working"
 		r.DueAt = now.Add(5 * time.Second)
 		r, err = s.Update(ctx, r, store.Holding("replica-1"))
 		fmt.Println(r.ID, r.Status, r.Version, r.LeaseOwner == "", err)
 	}
-	// Output: req-1 applying 3 true <nil>
+	// Output: job-1 working 3 true <nil>
 }

@@ -81,7 +81,7 @@ func TestPostgresChangeFeedCrossesProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Create(ctx, storetest.NewRequest("t1", "r1")); err != nil {
+	if _, err := a.Create(ctx, storetest.NewJob("t1", "r1")); err != nil {
 		t.Fatal(err)
 	}
 	for c := range feed {
@@ -126,7 +126,7 @@ func testMigrations(t *testing.T, driver, dsn string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Create(ctx, storetest.NewRequest("t1", "kept")); err != nil {
+		if _, err := s.Create(ctx, storetest.NewJob("t1", "kept")); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()

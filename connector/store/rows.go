@@ -6,36 +6,29 @@ import (
 )
 
 // columns is the column list every read selects, in scan order.
-const columns = `tenant_id, id, kind, use_case, status, idempotency_key, input, meta, msn, auth_req_id,
-poll_interval_ms, due_at, expires_at, deadline, attempts, profile, result, error,
-created_at, updated_at, finished_at, delivered_at, purged_at, version, lease_owner, lease_until`
+const columns = `tenant_id, id, kind, status, idempotency_key, request_hash, exclusive_key, input, state, private, result, error,
+due_at, attempts, created_at, updated_at, finished_at, delivered_at, purged_at, version, lease_owner, lease_until`
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanRequest(sc scanner) (Request, error) {
+func scanJob(sc scanner) (Job, error) {
 	var (
-		r                                                      Request
-		idem, owner                                            sql.NullString
-		pollMS                                                 int64
-		due, exp, dl, created, updated, fin, deliv, purged, lu sql.NullInt64
-		status                                                 string
-		input, meta, result, errJSON                           []byte
+		j                                                  Job
+		idem, excl, owner                                  sql.NullString
+		due, created, updated, fin, deliv, purged, leaseTo sql.NullInt64
 	)
-	err := sc.Scan(&r.TenantID, &r.ID, &r.Kind, &r.UseCase, &status, &idem, &input, &meta, &r.MSN, &r.AuthReqID,
-		&pollMS, &due, &exp, &dl, &r.Attempts, &r.Profile, &result, &errJSON,
-		&created, &updated, &fin, &deliv, &purged, &r.Version, &owner, &lu)
+	err := sc.Scan(&j.TenantID, &j.ID, &j.Kind, &j.Status, &idem, &j.RequestHash, &excl,
+		&j.Input, &j.State, &j.Private, &j.Result, &j.Error,
+		&due, &j.Attempts, &created, &updated, &fin, &deliv, &purged, &j.Version, &owner, &leaseTo)
 	if err != nil {
-		return Request{}, err
+		return Job{}, err
 	}
-	r.Status = Status(status)
-	r.Input, r.Meta, r.Result, r.Error = input, meta, result, errJSON
-	r.IdempotencyKey = idem.String
-	r.LeaseOwner = owner.String
-	r.PollInterval = time.Duration(pollMS) * time.Millisecond
-	r.DueAt, r.ExpiresAt, r.Deadline = fromMicros(due), fromMicros(exp), fromMicros(dl)
-	r.CreatedAt, r.UpdatedAt, r.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(fin)
-	r.DeliveredAt, r.PurgedAt, r.LeaseUntil = fromMicros(deliv), fromMicros(purged), fromMicros(lu)
-	return r, nil
+	j.IdempotencyKey, j.ExclusiveKey, j.LeaseOwner = idem.String, excl.String, owner.String
+	j.DueAt = fromMicros(due)
+	j.CreatedAt, j.UpdatedAt, j.FinishedAt = fromMicros(created), fromMicros(updated), fromMicros(fin)
+	j.DeliveredAt, j.PurgedAt, j.LeaseUntil = fromMicros(deliv), fromMicros(purged), fromMicros(leaseTo)
+	j.Final = fin.Valid
+	return j, nil
 }
 
 // micros stores t as Unix microseconds, or NULL for the zero time.

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
@@ -50,5 +53,50 @@ func TestSQLiteIsInWALMode(t *testing.T) {
 	defer s.Close()
 	if _, err := os.Stat(path + "-wal"); err != nil {
 		t.Fatalf("no WAL file next to the database: %v", err)
+	}
+}
+
+// A purge leaves no trace of the purged personal data in the database
+// file or its WAL (secure_delete, then a WAL checkpoint).
+func TestSQLitePurgeLeavesNoPersonalDataInTheFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "purge.db")
+	s, err := store.Open(ctx, store.DriverSQLite, "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const rows = 50
+	secret := func(i int) string { return fmt.Sprintf("kari.nordmann.%03d@example.no", i) }
+	for i := range rows {
+		j := storetest.NewJob("t1", fmt.Sprintf("j%03d", i))
+		j.Input = []byte(`{"email":"` + secret(i) + `"}`)
+		j.Private = []byte(`{"token":"tok-` + secret(i) + `"}`)
+		j.Result = []byte(`{"email":"` + secret(i) + `"}`)
+		j, err := s.Create(ctx, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Status, j.Final = "completed", true
+		if _, err := s.Update(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PurgePersonal(ctx, time.Now().Add(time.Hour), time.Now().Add(time.Hour))
+	if err != nil || n != rows {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("kari.nordmann.")) {
+			t.Errorf("%s still holds purged personal data", filepath.Base(f))
+		}
 	}
 }

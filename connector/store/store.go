@@ -7,34 +7,41 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
-// Store persists requests. Both implementations (SQLite and PostgreSQL)
-// pass the same suite, storetest.Run. All methods are safe for concurrent
-// use, also from several processes sharing one PostgreSQL database.
+// Store persists the engine's jobs. Both implementations (SQLite and
+// PostgreSQL) pass the same suite, storetest.Run. All methods are safe for
+// concurrent use, also from several processes sharing one PostgreSQL
+// database. The store knows no kind of job and no kind's statuses: a job is
+// final when its writer says so (Job.Final).
 type Store interface {
-	// Create inserts r with Version 1 and CreatedAt/UpdatedAt from the
+	// Create inserts j with Version 1 and CreatedAt/UpdatedAt from the
 	// store's clock, and returns the stored row. If a row with the same
 	// tenant and id, or the same tenant, kind and idempotency key exists,
-	// it returns that row and an error matching ErrDuplicate.
-	Create(ctx context.Context, r Request) (Request, error)
-	// Get returns the tenant's request id, or ErrNotFound. It never returns
+	// it returns that row and an error matching ErrDuplicate; if an open job
+	// holds j's ExclusiveKey, that job (of any tenant) and ErrExclusive.
+	Create(ctx context.Context, j Job) (Job, error)
+	// Get returns the tenant's job id, or ErrNotFound. It never returns
 	// another tenant's row.
-	Get(ctx context.Context, tenantID, id string) (Request, error)
-	// ClaimDue leases up to limit requests whose DueAt <= now and whose
-	// lease is free or expired to owner until now+leaseFor, ordered by
-	// DueAt. Each claim bumps Version. A row is claimed by at most one
-	// owner per lease period, also across processes.
-	ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Request, error)
-	// Update writes r's state (everything except ids, kind, idempotency key,
-	// timestamps managed by the store and the lease) if the stored Version
-	// equals r.Version, and returns the row with Version+1. A final status
-	// clears DueAt and sets FinishedAt.
+	Get(ctx context.Context, tenantID, id string) (Job, error)
+	// GetByKey returns the tenant's job of kind with idempotency key key, or
+	// ErrNotFound.
+	GetByKey(ctx context.Context, tenantID, kind, key string) (Job, error)
+	// ClaimDue leases up to limit jobs whose DueAt <= now and whose lease
+	// is free or expired to owner until now+leaseFor, ordered by DueAt.
+	// Each claim bumps Version. A row is claimed by at most one owner per
+	// lease period, also across processes.
+	ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Job, error)
+	// Update writes j's state (everything except ids, kind, idempotency
+	// key, request hash, timestamps managed by the store and the lease) if
+	// the stored Version equals j.Version, and returns the row with
+	// Version+1. A final job clears DueAt and ExclusiveKey and sets
+	// FinishedAt; a final job is never reopened (ErrConflict).
 	//
 	// A lease holder passes Holding(owner): it must still hold an
 	// unexpired lease (else ErrLeaseLost), and Update then releases the
 	// lease, or extends it with KeepLease. Without Holding the row must not
-	// be leased by anyone (else ErrLeased), whatever r.LeaseOwner says. A
+	// be leased by anyone (else ErrLeased), whatever j.LeaseOwner says. A
 	// version mismatch is ErrConflict, a missing row ErrNotFound.
-	Update(ctx context.Context, r Request, opts ...UpdateOption) (Request, error)
+	Update(ctx context.Context, j Job, opts ...UpdateOption) (Job, error)
 	// Release gives up owner's lease without changing the state, so the row
 	// can be claimed again at its DueAt. ErrLeaseLost if owner does not
 	// hold it.
@@ -44,18 +51,19 @@ type Store interface {
 	// nothing is due ever.
 	NextDueAt(ctx context.Context) (at time.Time, ok bool, err error)
 	// MarkDelivered records that the final result was delivered to the
-	// caller at at. It keeps the first delivery time and ignores requests
-	// that are not final yet; ErrNotFound if the row does not exist.
+	// caller at at. It keeps the first delivery time and ignores jobs that
+	// are not final yet; ErrNotFound if the row does not exist.
 	MarkDelivered(ctx context.Context, tenantID, id string, at time.Time) error
-	// PurgePersonal clears Input, Profile and Result of final requests
+	// PurgePersonal clears Input, Private and Result of final jobs
 	// delivered at or before deliveredBefore, or finished at or before
 	// finishedBefore (delivered or not), sets PurgedAt, and returns how
-	// many rows it purged.
+	// many rows it purged. The cleared bytes do not stay in the database
+	// files (SQLite: secure_delete and a WAL checkpoint).
 	PurgePersonal(ctx context.Context, deliveredBefore, finishedBefore time.Time) (int, error)
-	// DeleteFinished deletes final requests finished before before and
-	// returns how many.
+	// DeleteFinished deletes final jobs finished before before and returns
+	// how many.
 	DeleteFinished(ctx context.Context, before time.Time) (int, error)
-	// Counts returns the number of requests per tenant, kind and status.
+	// Counts returns the number of jobs per tenant, kind and status.
 	Counts(ctx context.Context) ([]Count, error)
 	// Subscribe returns a feed of Changes (creates and updates) until ctx
 	// ends, when the channel is closed. On PostgreSQL the feed carries
@@ -90,7 +98,7 @@ type updateOptions struct {
 
 // Holding says the caller writes as the lease holder owner (the owner it
 // passed to ClaimDue). The caller's identity is explicit rather than taken
-// from Request.LeaseOwner, because a row read with Get carries another
+// from Job.LeaseOwner, because a row read with Get carries another
 // owner's lease too.
 func Holding(owner string) UpdateOption {
 	return func(o *updateOptions) { o.holder = owner }

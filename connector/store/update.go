@@ -7,16 +7,16 @@ import (
 	"fmt"
 )
 
-func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) (Request, error) {
+func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job, error) {
 	var o updateOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if !o.keepUntil.IsZero() && o.holder == "" {
-		return Request{}, fmt.Errorf("update request: %w: KeepLease needs Holding", ErrInvalid)
+		return Job{}, fmt.Errorf("update job: %w: KeepLease needs Holding", ErrInvalid)
 	}
-	if !r.Status.Valid() {
-		return Request{}, fmt.Errorf("update request: %w: unknown status", ErrInvalid)
+	if r.Status == "" {
+		return Job{}, fmt.Errorf("update job: %w: status is required", ErrInvalid)
 	}
 	now := s.clock.Now()
 	normalise(&r, now)
@@ -36,30 +36,34 @@ func (s *sqlStore) Update(ctx context.Context, r Request, opts ...UpdateOption) 
 		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
 		leaseArgs = []any{nowUS}
 	}
-	args := []any{r.UseCase, string(r.Status), nullBytes(r.Input), nullBytes(r.Meta), r.MSN, r.AuthReqID,
-		r.PollInterval.Milliseconds(), micros(r.DueAt), micros(r.ExpiresAt), micros(r.Deadline), r.Attempts,
-		nullBytes(r.Profile), nullBytes(r.Result), nullBytes(r.Error), nowUS, micros(r.FinishedAt), newOwner, newUntil,
+	args := []any{r.Status, nullString(r.ExclusiveKey), nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
+		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
 		r.TenantID, r.ID, r.Version}
 	args = append(args, leaseArgs...)
 	// RETURNING gives the stored row in the same statement.
-	stored, err := scanRequest(s.q.queryRow(ctx, `UPDATE requests SET
-use_case = ?, status = ?, input = ?, meta = ?, msn = ?, auth_req_id = ?, poll_interval_ms = ?,
-due_at = ?, expires_at = ?, deadline = ?, attempts = ?, profile = ?, result = ?, error = ?,
+	// A final job stays final: a write that would reopen one matches no row
+	// and is reported as a conflict.
+	reopen := ""
+	if !r.Final {
+		reopen = " AND finished_at IS NULL"
+	}
+	stored, err := scanJob(s.q.queryRow(ctx, `UPDATE jobs SET
+status = ?, exclusive_key = ?, input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
 updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
-WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond+`
+WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond+reopen+`
 RETURNING `+columns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Request{}, fmt.Errorf("update request: %w", s.whyNot(ctx, r, o.holder, now.UnixMicro()))
+		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, now.UnixMicro()))
 	}
 	if err != nil {
-		return Request{}, fmt.Errorf("update request: %w", err)
+		return Job{}, fmt.Errorf("update job: %w", err)
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 	return stored, nil
 }
 
 // whyNot explains a conditional write that matched no row.
-func (s *sqlStore) whyNot(ctx context.Context, r Request, holder string, nowUS int64) error {
+func (s *sqlStore) whyNot(ctx context.Context, r Job, holder string, nowUS int64) error {
 	cur, err := s.Get(ctx, r.TenantID, r.ID)
 	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
@@ -83,7 +87,7 @@ func (s *sqlStore) Release(ctx context.Context, tenantID, id, owner string) erro
 		return fmt.Errorf("release lease: %w: owner is required", ErrInvalid)
 	}
 	nowUS := s.clock.Now().UnixMicro()
-	res, err := s.q.exec(ctx, `UPDATE requests SET lease_owner = NULL, lease_until = NULL
+	res, err := s.q.exec(ctx, `UPDATE jobs SET lease_owner = NULL, lease_until = NULL
 WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`, tenantID, id, owner, nowUS)
 	if err != nil {
 		return fmt.Errorf("release lease: %w", err)

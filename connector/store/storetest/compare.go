@@ -11,7 +11,7 @@ import (
 
 // compare reports the fields in which got differs from want, comparing
 // times with Equal and byte slices by content.
-func compare(got, want store.Request) string {
+func compare(got, want store.Job) string {
 	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
 	var diff string
 	for i := range gv.NumField() {

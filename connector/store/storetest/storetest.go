@@ -48,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"purge clears personal data of delivered or old rows only", testPurge},
 		{"delete removes old finished rows only", testDeleteFinished},
 		{"counts group by tenant kind and status", testCounts},
+		{"an exclusive key is held by one open job at a time", testExclusive},
+		{"get by key finds the job of a tenant, kind and key", testGetByKey},
 		{"subscribers hear creates and updates", testSubscribe},
 		{"concurrent claimers never share a row", func(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 			ClaimRace(t, 8, s)
@@ -61,17 +63,30 @@ func Run(t *testing.T, open Opener) {
 	}
 }
 
-// NewRequest returns a valid pending request due at T0.
-func NewRequest(tenant, id string) store.Request {
-	return store.Request{
-		ID: id, TenantID: tenant, Kind: store.KindCustomer, UseCase: "customer-card",
-		Status: store.StatusPending, Input: json.RawMessage(`{"phoneNumber":"+4791234567"}`),
-		MSN: "123456", AuthReqID: "auth-" + id, PollInterval: 5 * time.Second,
-		DueAt: T0, ExpiresAt: T0.Add(5 * time.Minute),
+// The suite's statuses: the store knows none, the suite picks a few.
+const (
+	statusPending   = "pending"
+	statusApplying  = "applying"
+	statusCompleted = "completed"
+	statusCancelled = "cancelled"
+	statusFailed    = "failed"
+	kindA           = "kind-a"
+	kindB           = "kind-b"
+)
+
+// NewJob returns a valid open job of kind "kind-a" due at T0.
+func NewJob(tenant, id string) store.Job {
+	return store.Job{
+		ID: id, TenantID: tenant, Kind: kindA, Status: statusPending,
+		Input: []byte(`{"phoneNumber":"+4791234567"}`), State: []byte(`{"step":1}`),
+		DueAt: T0,
 	}
 }
 
-func mustCreate(t *testing.T, s store.Store, r store.Request) store.Request {
+// finalise marks j final with status.
+func finalise(j *store.Job, status string) { j.Status, j.Final = status, true }
+
+func mustCreate(t *testing.T, s store.Store, r store.Job) store.Job {
 	t.Helper()
 	got, err := s.Create(context.Background(), r)
 	if err != nil {
@@ -80,7 +95,7 @@ func mustCreate(t *testing.T, s store.Store, r store.Request) store.Request {
 	return got
 }
 
-func mustGet(t *testing.T, s store.Store, tenant, id string) store.Request {
+func mustGet(t *testing.T, s store.Store, tenant, id string) store.Job {
 	t.Helper()
 	got, err := s.Get(context.Background(), tenant, id)
 	if err != nil {
@@ -97,14 +112,15 @@ func wantErr(t *testing.T, op string, err, want error) {
 }
 
 func testCreateGet(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
-	in := NewRequest("t1", "r1")
+	in := NewJob("t1", "r1")
 	in.IdempotencyKey = "idem-1"
-	in.Meta = json.RawMessage(`{"customerNo":"C1"}`)
-	in.Deadline = T0.Add(24 * time.Hour)
+	in.RequestHash = "hash-1"
+	in.ExclusiveKey = "phone-1"
+	in.State = []byte(`{"customerNo":"C1"}`)
 	in.Attempts = 2
-	in.Profile = []byte(`{"sub":"x"}`)
-	in.Result = json.RawMessage(`{"customer":{}}`)
-	in.Error = json.RawMessage(`{"title":"t"}`)
+	in.Private = []byte(`{"sub":"x"}`)
+	in.Result = []byte(`{"customer":{}}`)
+	in.Error = []byte(`{"title":"t"}`)
 	created := mustCreate(t, s, in)
 	got := mustGet(t, s, "t1", "r1")
 	want := in
@@ -118,13 +134,13 @@ func testCreateGet(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 }
 
 func testCreateInvalid(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
-	for name, edit := range map[string]func(*store.Request){
-		"no id":          func(r *store.Request) { r.ID = "" },
-		"no tenant":      func(r *store.Request) { r.TenantID = "" },
-		"no kind":        func(r *store.Request) { r.Kind = "" },
-		"unknown status": func(r *store.Request) { r.Status = "waiting" },
+	for name, edit := range map[string]func(*store.Job){
+		"no id":          func(r *store.Job) { r.ID = "" },
+		"no tenant":      func(r *store.Job) { r.TenantID = "" },
+		"no kind":        func(r *store.Job) { r.Kind = "" },
+		"no status":      func(r *store.Job) { r.Status = "" },
 	} {
-		r := NewRequest("t1", "r1")
+		r := NewJob("t1", "r1")
 		edit(&r)
 		_, err := s.Create(context.Background(), r)
 		if !errors.Is(err, store.ErrInvalid) {
@@ -135,8 +151,8 @@ func testCreateInvalid(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 
 func testTenantIsolation(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	ctx := context.Background()
-	a := mustCreate(t, s, NewRequest("tenant-a", "same-id"))
-	b := NewRequest("tenant-b", "same-id")
+	a := mustCreate(t, s, NewJob("tenant-a", "same-id"))
+	b := NewJob("tenant-b", "same-id")
 	b.Input = json.RawMessage(`{"phoneNumber":"+4799999999"}`)
 	mustCreate(t, s, b)
 	if got := mustGet(t, s, "tenant-b", "same-id"); string(got.Input) != string(b.Input) {
@@ -146,90 +162,97 @@ func testTenantIsolation(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	wantErr(t, "Get other tenant", err, store.ErrNotFound)
 	other := a
 	other.TenantID = "tenant-c"
-	other.Status = store.StatusCancelled
+	finalise(&other, statusCancelled)
 	_, err = s.Update(ctx, other)
 	wantErr(t, "Update other tenant", err, store.ErrNotFound)
 	wantErr(t, "MarkDelivered other tenant", s.MarkDelivered(ctx, "tenant-c", "same-id", T0), store.ErrNotFound)
-	if got := mustGet(t, s, "tenant-a", "same-id"); got.Status != store.StatusPending {
+	if got := mustGet(t, s, "tenant-a", "same-id"); got.Status != statusPending {
 		t.Fatalf("tenant-a row changed to %s", got.Status)
 	}
 }
 
 func testIdempotency(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	ctx := context.Background()
-	first := NewRequest("t1", "r1")
+	first := NewJob("t1", "r1")
 	first.IdempotencyKey = "k"
 	mustCreate(t, s, first)
 
-	retry := NewRequest("t1", "r2")
+	retry := NewJob("t1", "r2")
 	retry.IdempotencyKey = "k"
 	got, err := s.Create(ctx, retry)
 	wantErr(t, "same key", err, store.ErrDuplicate)
 	if got.ID != "r1" {
 		t.Fatalf("duplicate returned %q, want the existing r1", got.ID)
 	}
-	sameID := NewRequest("t1", "r1")
+	sameID := NewJob("t1", "r1")
 	got, err = s.Create(ctx, sameID)
 	wantErr(t, "same id", err, store.ErrDuplicate)
 	if got.ID != "r1" {
 		t.Fatalf("duplicate id returned %q", got.ID)
 	}
 
-	member := NewRequest("t1", "r3")
-	member.Kind, member.IdempotencyKey = store.KindMember, "k"
+	member := NewJob("t1", "r3")
+	member.Kind, member.IdempotencyKey = kindB, "k"
 	mustCreate(t, s, member)
-	otherTenant := NewRequest("t2", "r4")
+	otherTenant := NewJob("t2", "r4")
 	otherTenant.IdempotencyKey = "k"
 	mustCreate(t, s, otherTenant)
-	mustCreate(t, s, NewRequest("t1", "no-key-1"))
-	mustCreate(t, s, NewRequest("t1", "no-key-2"))
+	mustCreate(t, s, NewJob("t1", "no-key-1"))
+	mustCreate(t, s, NewJob("t1", "no-key-2"))
 }
 
 func testVersionConflict(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	ctx := context.Background()
-	mustCreate(t, s, NewRequest("t1", "r1"))
+	mustCreate(t, s, NewJob("t1", "r1"))
 	a := mustGet(t, s, "t1", "r1")
 	b := mustGet(t, s, "t1", "r1")
 	clk.Advance(time.Second)
-	a.Status, a.Attempts = store.StatusApplying, 1
+	a.Status, a.Attempts = statusApplying, 1
 	updated, err := s.Update(ctx, a)
 	if err != nil {
 		t.Fatalf("first update: %v", err)
 	}
-	if updated.Version != 2 || !updated.UpdatedAt.Equal(T0.Add(time.Second)) || updated.Status != store.StatusApplying {
+	if updated.Version != 2 || !updated.UpdatedAt.Equal(T0.Add(time.Second)) || updated.Status != statusApplying {
 		t.Fatalf("after update: version %d updated %v status %s", updated.Version, updated.UpdatedAt, updated.Status)
 	}
-	b.Status = store.StatusCancelled
+	finalise(&b, statusCancelled)
 	_, err = s.Update(ctx, b)
 	wantErr(t, "stale update", err, store.ErrConflict)
-	if got := mustGet(t, s, "t1", "r1"); got.Status != store.StatusApplying {
+	if got := mustGet(t, s, "t1", "r1"); got.Status != statusApplying {
 		t.Fatalf("stale update was written: %s", got.Status)
 	}
-	_, err = s.Update(ctx, store.Request{TenantID: "t1", ID: "missing", Status: store.StatusFailed, Version: 1})
+	_, err = s.Update(ctx, store.Job{TenantID: "t1", ID: "missing", Status: statusFailed, Final: true, Version: 1})
 	wantErr(t, "missing row", err, store.ErrNotFound)
 }
 
 func testFinal(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	ctx := context.Background()
-	r := mustCreate(t, s, NewRequest("t1", "r1"))
+	r := mustCreate(t, s, NewJob("t1", "r1"))
 	clk.Advance(time.Minute)
-	r.Status = store.StatusCompleted
+	finalise(&r, statusCompleted)
 	r.DueAt = T0.Add(time.Hour)
 	got, err := s.Update(ctx, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.DueAt.IsZero() || !got.FinishedAt.Equal(T0.Add(time.Minute)) {
-		t.Fatalf("final row: due %v finished %v", got.DueAt, got.FinishedAt)
+	if !got.DueAt.IsZero() || !got.FinishedAt.Equal(T0.Add(time.Minute)) || !got.Final {
+		t.Fatalf("final row: due %v finished %v final %v", got.DueAt, got.FinishedAt, got.Final)
 	}
 	if _, ok, _ := s.NextDueAt(ctx); ok {
 		t.Fatal("a final row is still due")
+	}
+	// A final job is never reopened.
+	got.Status, got.Final, got.DueAt = statusPending, false, clk.Now()
+	_, err = s.Update(ctx, got)
+	wantErr(t, "reopen a final job", err, store.ErrConflict)
+	if j := mustGet(t, s, "t1", "r1"); j.Status != statusCompleted || !j.Final {
+		t.Fatalf("final job reopened: %s", j.Status)
 	}
 }
 
 func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	ctx := context.Background()
-	mustCreate(t, s, NewRequest("t1", "r1"))
+	mustCreate(t, s, NewJob("t1", "r1"))
 	claimed := claim(t, s, "w1", T0, 30*time.Second, 10)
 	if len(claimed) != 1 || claimed[0].LeaseOwner != "w1" || !claimed[0].LeaseUntil.Equal(T0.Add(30*time.Second)) {
 		t.Fatalf("claim: %+v", claimed)
@@ -240,7 +263,7 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 		// A row read with Get carries w1's lease; that does not make the
 		// reader its holder.
 		other := mustGet(t, s, "t1", "r1")
-		other.Status = store.StatusCancelled
+		finalise(&other, statusCancelled)
 		_, err := s.Update(ctx, other)
 		wantErr(t, "update without lease", err, store.ErrLeased)
 	})
@@ -250,7 +273,7 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 		wantErr(t, "release by w2", s.Release(ctx, "t1", "r1", "w2"), store.ErrLeaseLost)
 	})
 	t.Run("the holder may keep and extend its lease", func(t *testing.T) {
-		r.Status = store.StatusApplying
+		r.Status = statusApplying
 		_, err := s.Update(ctx, r, store.KeepLease(T0.Add(time.Minute)))
 		wantErr(t, "KeepLease without Holding", err, store.ErrInvalid)
 		got, err := s.Update(ctx, r, store.Holding("w1"), store.KeepLease(T0.Add(time.Minute)))
@@ -303,7 +326,7 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	})
 }
 
-func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int) []store.Request {
+func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int) []store.Job {
 	t.Helper()
 	got, err := s.ClaimDue(context.Background(), owner, now, lease, limit)
 	if err != nil {
@@ -312,7 +335,7 @@ func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.
 	return got
 }
 
-func ids(rs []store.Request) []string {
+func ids(rs []store.Job) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
@@ -327,12 +350,12 @@ func testClaimOrder(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 		id  string
 		due time.Duration
 	}{{"r3", 3 * time.Second}, {"r1", time.Second}, {"r5", 5 * time.Second}, {"r2", 2 * time.Second}, {"r4", 4 * time.Second}, {"r-late", time.Hour}} {
-		r := NewRequest("t1", c.id)
+		r := NewJob("t1", c.id)
 		r.DueAt = T0.Add(c.due)
 		mustCreate(t, s, r)
 	}
-	final := NewRequest("t2", "r-final")
-	final.Status = store.StatusCompleted
+	final := NewJob("t2", "r-final")
+	finalise(&final, statusCompleted)
 	mustCreate(t, s, final)
 
 	now := T0.Add(10 * time.Second)
@@ -356,7 +379,7 @@ func testClaimOrder(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 }
 
 func testClaimLease(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
-	mustCreate(t, s, NewRequest("t1", "r1"))
+	mustCreate(t, s, NewJob("t1", "r1"))
 	first := claim(t, s, "w1", T0, 30*time.Second, 10)
 	if len(first) != 1 || first[0].Version != 2 {
 		t.Fatalf("claim: %+v", first)
@@ -376,7 +399,7 @@ func testNextDueAt(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 		t.Fatalf("empty store: ok=%v err=%v", ok, err)
 	}
 	for i, d := range []time.Duration{7 * time.Second, 3 * time.Second, 9 * time.Second} {
-		r := NewRequest("t1", fmt.Sprintf("r%d", i))
+		r := NewJob("t1", fmt.Sprintf("r%d", i))
 		r.DueAt = T0.Add(d)
 		mustCreate(t, s, r)
 	}
@@ -395,11 +418,12 @@ func testNextDueAt(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 func testPurge(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	ctx := context.Background()
 	finish := func(id string, at time.Duration, delivered bool) {
-		r := mustCreate(t, s, NewRequest("t1", id))
-		r.Status, r.Profile = store.StatusCompleted, []byte(`{"name":"Kari"}`)
-		r.Result = json.RawMessage(`{"customer":{"displayName":"Kari"}}`)
-		r.Meta = json.RawMessage(`{"customerNo":"C1"}`)
-		r.Error = json.RawMessage(`{"title":"none"}`)
+		r := mustCreate(t, s, NewJob("t1", id))
+		finalise(&r, statusCompleted)
+		r.Private = []byte(`{"name":"Kari"}`)
+		r.Result = []byte(`{"customer":{"displayName":"Kari"}}`)
+		r.State = []byte(`{"customerNo":"C1"}`)
+		r.Error = []byte(`{"title":"none"}`)
 		clk.Advance(at)
 		if _, err := s.Update(ctx, r); err != nil {
 			t.Fatal(err)
@@ -414,8 +438,8 @@ func testPurge(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	finish("undelivered-old", 0, false)      // finished at T0
 	finish("delivered-new", time.Hour, true) // at T0+1h
 	finish("undelivered-new", 0, false)      // at T0+1h
-	pending := NewRequest("t1", "pending")
-	pending.Profile = []byte(`{"name":"Ola"}`)
+	pending := NewJob("t1", "pending")
+	pending.Private = []byte(`{"name":"Ola"}`)
 	mustCreate(t, s, pending)
 	if err := s.MarkDelivered(ctx, "t1", "pending", clk.Now()); err != nil {
 		t.Fatal(err)
@@ -427,15 +451,15 @@ func testPurge(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	}
 	for id, purged := range map[string]bool{"delivered-old": true, "undelivered-old": true, "delivered-new": false, "undelivered-new": false} {
 		r := mustGet(t, s, "t1", id)
-		gone := r.Input == nil && r.Profile == nil && r.Result == nil && !r.PurgedAt.IsZero()
+		gone := r.Input == nil && r.Private == nil && r.Result == nil && !r.PurgedAt.IsZero()
 		if gone != purged {
-			t.Errorf("%s: purged=%v, want %v (input %q profile %q result %q)", id, gone, purged, r.Input, r.Profile, r.Result)
+			t.Errorf("%s: purged=%v, want %v (input %q private %q result %q)", id, gone, purged, r.Input, r.Private, r.Result)
 		}
-		if string(r.Meta) != `{"customerNo":"C1"}` || string(r.Error) != `{"title":"none"}` {
-			t.Errorf("%s: meta or error lost", id)
+		if string(r.State) != `{"customerNo":"C1"}` || string(r.Error) != `{"title":"none"}` {
+			t.Errorf("%s: state or error lost", id)
 		}
 	}
-	if r := mustGet(t, s, "t1", "pending"); r.Profile == nil || !r.DeliveredAt.IsZero() {
+	if r := mustGet(t, s, "t1", "pending"); r.Private == nil || !r.DeliveredAt.IsZero() {
 		t.Error("a pending request was purged or marked delivered")
 	}
 	// Delivered-only purge: retention of delivered profiles is 0.
@@ -450,18 +474,18 @@ func testPurge(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 
 func testDeleteFinished(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	ctx := context.Background()
-	old := mustCreate(t, s, NewRequest("t1", "old"))
-	old.Status = store.StatusExpired
+	old := mustCreate(t, s, NewJob("t1", "old"))
+	finalise(&old, "expired")
 	if _, err := s.Update(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(time.Hour)
-	newer := mustCreate(t, s, NewRequest("t1", "new"))
-	newer.Status = store.StatusRejected
+	newer := mustCreate(t, s, NewJob("t1", "new"))
+	finalise(&newer, "rejected")
 	if _, err := s.Update(ctx, newer); err != nil {
 		t.Fatal(err)
 	}
-	mustCreate(t, s, NewRequest("t1", "open"))
+	mustCreate(t, s, NewJob("t1", "open"))
 	n, err := s.DeleteFinished(ctx, T0.Add(time.Minute))
 	if err != nil || n != 1 {
 		t.Fatalf("DeleteFinished = %d, %v", n, err)
@@ -474,13 +498,13 @@ func testDeleteFinished(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 
 func testCounts(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	ctx := context.Background()
-	mustCreate(t, s, NewRequest("a", "1"))
-	mustCreate(t, s, NewRequest("a", "2"))
-	m := NewRequest("a", "3")
-	m.Kind = store.KindMember
+	mustCreate(t, s, NewJob("a", "1"))
+	mustCreate(t, s, NewJob("a", "2"))
+	m := NewJob("a", "3")
+	m.Kind = kindB
 	mustCreate(t, s, m)
-	done := mustCreate(t, s, NewRequest("b", "1"))
-	done.Status = store.StatusFailed
+	done := mustCreate(t, s, NewJob("b", "1"))
+	finalise(&done, statusFailed)
 	if _, err := s.Update(ctx, done); err != nil {
 		t.Fatal(err)
 	}
@@ -489,9 +513,9 @@ func testCounts(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 		t.Fatal(err)
 	}
 	want := []store.Count{
-		{TenantID: "a", Kind: "customer", Status: store.StatusPending, N: 2},
-		{TenantID: "a", Kind: "member", Status: store.StatusPending, N: 1},
-		{TenantID: "b", Kind: "customer", Status: store.StatusFailed, N: 1},
+		{TenantID: "a", Kind: kindA, Status: statusPending, N: 2},
+		{TenantID: "a", Kind: kindB, Status: statusPending, N: 1},
+		{TenantID: "b", Kind: kindA, Status: statusFailed, N: 1},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Counts = %+v, want %+v", got, want)
@@ -504,9 +528,9 @@ func testSubscribe(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mustCreate(t, s, NewRequest("t1", "r1"))
+	r := mustCreate(t, s, NewJob("t1", "r1"))
 	waitChange(t, feed, store.Change{TenantID: "t1", ID: "r1"})
-	r.Status = store.StatusCancelled
+	finalise(&r, statusCancelled)
 	if _, err := s.Update(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
@@ -536,7 +560,7 @@ func ClaimRace(t *testing.T, workers int, stores ...store.Store) {
 	t.Helper()
 	const rows = 200
 	for i := range rows {
-		r := NewRequest("race", fmt.Sprintf("r%03d", i))
+		r := NewJob("race", fmt.Sprintf("r%03d", i))
 		r.DueAt = T0.Add(time.Duration(i) * time.Millisecond)
 		mustCreate(t, stores[0], r)
 	}
@@ -589,4 +613,47 @@ func ClaimRace(t *testing.T, workers int, stores ...store.Store) {
 		owners[o] = true
 	}
 	t.Logf("%d rows claimed by %d owners", rows, len(owners))
+}
+
+func testExclusive(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	a := NewJob("t1", "a")
+	a.ExclusiveKey = "phone-x"
+	a = mustCreate(t, s, a)
+	// Another tenant, another kind: still refused while a is open.
+	b := NewJob("t2", "b")
+	b.Kind, b.ExclusiveKey = kindB, "phone-x"
+	got, err := s.Create(ctx, b)
+	wantErr(t, "second holder", err, store.ErrExclusive)
+	if got.TenantID != "t1" || got.ID != "a" {
+		t.Fatalf("exclusive conflict returned %s/%s, want t1/a", got.TenantID, got.ID)
+	}
+	if _, err := s.Get(ctx, "t2", "b"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("refused job stored: %v", err)
+	}
+	// Once a is final the key is free again.
+	finalise(&a, statusCompleted)
+	a, err = s.Update(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ExclusiveKey != "" {
+		t.Fatalf("final job keeps its exclusive key %q", a.ExclusiveKey)
+	}
+	mustCreate(t, s, b)
+}
+
+func testGetByKey(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	j := NewJob("t1", "j1")
+	j.IdempotencyKey = "evt-1"
+	mustCreate(t, s, j)
+	got, err := s.GetByKey(ctx, "t1", kindA, "evt-1")
+	if err != nil || got.ID != "j1" {
+		t.Fatalf("GetByKey = %s, %v", got.ID, err)
+	}
+	for _, c := range [][3]string{{"t2", kindA, "evt-1"}, {"t1", kindB, "evt-1"}, {"t1", kindA, "evt-2"}} {
+		_, err := s.GetByKey(ctx, c[0], c[1], c[2])
+		wantErr(t, "GetByKey "+c[0]+"/"+c[1]+"/"+c[2], err, store.ErrNotFound)
+	}
 }

@@ -1,0 +1,379 @@
+package work
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// Handler moves the jobs of one kind. The engine claims a due job with a
+// lease and calls Step; Step does one step of the job's state machine and
+// stores its outcome with [Engine.Save] (which also releases the lease).
+// A Step that stores nothing leaves the job to be claimed again when its
+// lease ends.
+type Handler interface {
+	// Final reports whether status is one of the kind's final statuses.
+	Final(status string) bool
+	// Step does the next step of a claimed job. ctx ends at the step
+	// timeout; saves made with Engine.Save still complete after it.
+	Step(ctx context.Context, j store.Job)
+}
+
+// Config tunes an Engine.
+type Config struct {
+	// Instance names this process in leases.
+	Instance string
+	// Concurrency is how many steps run at once.
+	Concurrency int
+	// Batch is how many due jobs one claim takes at most.
+	Batch int
+	// Lease is how long a claimed job stays with this process.
+	Lease time.Duration
+	// StepTimeout bounds one step; it must be shorter than Lease.
+	StepTimeout time.Duration
+	// ShutdownGrace is how long Run lets running steps finish after its
+	// context ends before it cancels them.
+	ShutdownGrace time.Duration
+	// Housekeeping: personal data of final jobs is purged DeliveredKeep
+	// after delivery or UndeliveredKeep after finishing, and final rows are
+	// deleted FinishedKeep after finishing.
+	DeliveredKeep, UndeliveredKeep, FinishedKeep time.Duration
+}
+
+// saveTimeout bounds one store write of a transition.
+const saveTimeout = 5 * time.Second
+
+// maxIdle bounds how long the claim loop sleeps without looking at the
+// store, so that work created by other replicas is picked up even when no
+// change notification reaches this one.
+const maxIdle = time.Second
+
+// Engine runs every kind of job on one store: it claims due jobs with
+// leases, runs their handlers' steps with bounded concurrency, runs the
+// schedules, keeps the house (purge, delete, gauges) and wakes long-polls.
+// It knows nothing of Vipps, BC or logins.
+type Engine struct {
+	st      store.Store
+	cfg     Config
+	clock   clockwork.Clock
+	log     *slog.Logger
+	metrics *metrics
+	notify  *notifier
+	wake    chan struct{}
+
+	mu        sync.RWMutex
+	handlers  map[string]Handler
+	schedules map[string]Schedule
+	observers []func(store.Job)
+}
+
+// New returns an engine on st. Its metrics are registered with reg (nil:
+// not registered).
+func New(st store.Store, cfg Config, clock clockwork.Clock, log *slog.Logger, reg prometheus.Registerer) *Engine {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	if cfg.StepTimeout <= 0 || cfg.StepTimeout >= cfg.Lease {
+		cfg.StepTimeout = cfg.Lease * 2 / 3
+	}
+	e := &Engine{
+		st: st, cfg: cfg, clock: clock, log: log, metrics: newMetrics(reg), notify: newNotifier(),
+		wake: make(chan struct{}, 1), handlers: map[string]Handler{}, schedules: map[string]Schedule{},
+	}
+	e.Register(KindSchedule, scheduleHandler{e})
+	return e
+}
+
+// Register makes h the handler of kind. Register before Run.
+func (e *Engine) Register(kind string, h Handler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.handlers[kind] = h
+}
+
+// OnTransition calls f after every stored change of status (also creates).
+// Register before Run.
+func (e *Engine) OnTransition(f func(store.Job)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.observers = append(e.observers, f)
+}
+
+func (e *Engine) handler(kind string) (Handler, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	h, ok := e.handlers[kind]
+	return h, ok
+}
+
+// Store is the engine's store.
+func (e *Engine) Store() store.Store { return e.st }
+
+// Instance is the lease owner name of this process.
+func (e *Engine) Instance() string { return e.cfg.Instance }
+
+// Clock is the engine's clock.
+func (e *Engine) Clock() clockwork.Clock { return e.clock }
+
+// Lease is how long a claimed job stays with this process.
+func (e *Engine) Lease() time.Duration { return e.cfg.Lease }
+
+// Wake makes Run look at the store now (new due work).
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Wait returns a channel closed at the next change of job id seen by this
+// process, and a function that forgets the waiter.
+func (e *Engine) Wait(id string) (<-chan struct{}, func()) { return e.notify.wait(id) }
+
+// final sets j.Final from its kind's final set; an unregistered kind is
+// refused.
+func (e *Engine) final(j *store.Job) error {
+	h, ok := e.handler(j.Kind)
+	if !ok {
+		return fmt.Errorf("work: no handler for kind %q", j.Kind)
+	}
+	j.Final = h.Final(j.Status)
+	return nil
+}
+
+// Create stores a new job (see store.Store.Create for duplicates).
+func (e *Engine) Create(ctx context.Context, j store.Job) (store.Job, error) {
+	if err := e.final(&j); err != nil {
+		return store.Job{}, err
+	}
+	created, err := e.st.Create(ctx, j)
+	if err != nil {
+		return created, err
+	}
+	e.transitioned(created)
+	if !created.DueAt.IsZero() && !created.DueAt.After(e.clock.Now()) {
+		e.Wake()
+	}
+	return created, nil
+}
+
+// TakenOver reports a write refused because the row changed or is held
+// elsewhere: the step's work is void, the row is someone else's now.
+func TakenOver(err error) bool {
+	return errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)
+}
+
+// Save writes next (read as prev) and tells waiting long-polls, metrics and
+// observers. A job this process claimed (LeaseOwner is this instance) is
+// written as the lease holder; others only if nobody holds them. The write
+// outlives ctx (a step whose upstream call used up its time must still
+// record what happened).
+func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.UpdateOption) (store.Job, error) {
+	if err := e.final(&next); err != nil {
+		return next, err
+	}
+	if next.LeaseOwner == e.cfg.Instance && next.LeaseOwner != "" {
+		opts = append([]store.UpdateOption{store.Holding(e.cfg.Instance)}, opts...)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	u, err := e.st.Update(sctx, next, opts...)
+	if err != nil {
+		if TakenOver(err) {
+			e.log.Warn("job taken over elsewhere; dropping this step", "tenant", next.TenantID, "job", next.ID, "kind", next.Kind, "err", err)
+		} else {
+			e.log.Error("store transition", "tenant", next.TenantID, "job", next.ID, "kind", next.Kind, "err", err)
+		}
+		return u, err
+	}
+	if prev.Status != u.Status {
+		e.transitioned(u)
+	} else {
+		e.notify.signal(u.ID)
+	}
+	if !u.DueAt.IsZero() && !u.DueAt.After(e.clock.Now()) && u.LeaseOwner == "" {
+		e.Wake()
+	}
+	return u, nil
+}
+
+// KeepLease is the option that keeps this process's lease on a saved job
+// for another lease period (a transition written before the work it
+// announces).
+func (e *Engine) KeepLease() store.UpdateOption {
+	return store.KeepLease(e.clock.Now().Add(e.cfg.Lease))
+}
+
+// transitioned counts and reports a change of status, then wakes the
+// long-polls waiting for it (in that order: what a woken caller reads next,
+// the metrics included, already counts the change).
+func (e *Engine) transitioned(j store.Job) {
+	e.metrics.transitions.WithLabelValues(j.Kind, j.Status).Inc()
+	e.mu.RLock()
+	obs := e.observers
+	e.mu.RUnlock()
+	for _, f := range obs {
+		f(j)
+	}
+	e.notify.signal(j.ID)
+}
+
+// Run runs the engine until ctx ends: it claims due jobs with a lease,
+// runs at most Concurrency steps at a time, runs the schedules, keeps the
+// house and forwards the store's change feed to long-polls. It claims only
+// as many jobs as it has free workers, so no claimed job waits while its
+// lease runs out. When ctx ends it stops claiming and lets the steps in
+// progress finish; after ShutdownGrace it cancels them (each still stores
+// its state) and returns once they have returned.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := e.ensureSchedules(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); e.forwardChanges(ctx) }()
+	go func() { defer bg.Done(); e.housekeeping(ctx) }()
+
+	var steps sync.WaitGroup
+	var inflight atomic.Int64
+	freed := make(chan struct{}, 1)
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	e.log.Info("workers started", "instance", e.cfg.Instance, "concurrency", e.cfg.Concurrency)
+
+	for ctx.Err() == nil {
+		free := e.cfg.Concurrency - int(inflight.Load())
+		if free <= 0 {
+			select {
+			case <-freed:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		limit := min(e.cfg.Batch, free)
+		now := e.clock.Now()
+		jobs, err := e.st.ClaimDue(ctx, e.cfg.Instance, now, e.cfg.Lease, limit)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claim due work", "err", err)
+		}
+		for _, j := range jobs {
+			if !j.DueAt.IsZero() {
+				e.metrics.lateness.WithLabelValues(j.Kind).Observe(now.Sub(j.DueAt).Seconds())
+			}
+			inflight.Add(1)
+			steps.Add(1)
+			go func(j store.Job) {
+				defer steps.Done()
+				defer func() {
+					inflight.Add(-1)
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
+				stepCtx, cancel := context.WithTimeout(work, e.cfg.StepTimeout)
+				defer cancel()
+				e.step(stepCtx, j)
+			}(j)
+		}
+		if len(jobs) == limit {
+			continue // more may be due
+		}
+		wait := maxIdle
+		if next, ok, err := e.st.NextDueAt(ctx); err == nil && ok {
+			if d := next.Sub(e.clock.Now()); d < wait {
+				wait = d
+			}
+		}
+		if wait <= 0 {
+			// Due work exists but is leased (by others, or in our pool).
+			wait = 10 * time.Millisecond
+		}
+		timer := e.clock.NewTimer(wait)
+		select {
+		case <-timer.Chan():
+		case <-e.wake:
+			timer.Stop()
+		case <-ctx.Done():
+			timer.Stop()
+		}
+	}
+	bg.Wait()
+	e.log.Info("workers stopping; waiting for running steps", "instance", e.cfg.Instance, "grace", e.cfg.ShutdownGrace.String())
+	e.drain(&steps, stopWork)
+	e.log.Info("workers stopped", "instance", e.cfg.Instance)
+	return nil
+}
+
+// drain waits for the running steps, cancelling them after the grace.
+func (e *Engine) drain(steps *sync.WaitGroup, cancel context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { steps.Wait(); close(done) }()
+	if e.cfg.ShutdownGrace > 0 {
+		t := e.clock.NewTimer(e.cfg.ShutdownGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+			return
+		case <-t.Chan():
+			e.log.Warn("shutdown grace over; cancelling running steps", "instance", e.cfg.Instance)
+		}
+	}
+	cancel()
+	<-done
+}
+
+// step runs the handler of j's kind; a kind without handler (removed from
+// this build, or of a newer version on another replica) is left alone.
+func (e *Engine) step(ctx context.Context, j store.Job) {
+	h, ok := e.handler(j.Kind)
+	if !ok {
+		e.log.Error("no handler for claimed job; leaving it", "tenant", j.TenantID, "job", j.ID, "kind", j.Kind)
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("step panicked; the job is retried when its lease ends", "tenant", j.TenantID, "job", j.ID, "kind", j.Kind, "panic", fmt.Sprint(p))
+		}
+	}()
+	h.Step(ctx, j)
+}
+
+// forwardChanges wakes long-polls on changes made by other replicas,
+// subscribing again when the store's feed ends until ctx ends.
+func (e *Engine) forwardChanges(ctx context.Context) {
+	for ctx.Err() == nil {
+		feed, err := e.st.Subscribe(ctx)
+		if err != nil {
+			e.log.Warn("store change feed unavailable; retrying", "err", err)
+		} else {
+			for ch := range feed {
+				e.notify.signal(ch.ID)
+			}
+		}
+		t := e.clock.NewTimer(time.Second)
+		select {
+		case <-t.Chan():
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+}
