@@ -28,7 +28,8 @@ type Server struct {
 	AdminListen string `mapstructure:"adminListen" yaml:"adminListen"`
 	// PublicBaseURL is the externally reachable base URL (for webhooks).
 	PublicBaseURL string `mapstructure:"publicBaseURL" yaml:"publicBaseURL"`
-	// ShutdownTimeout bounds a graceful shutdown (default 15s).
+	// ShutdownTimeout bounds a graceful shutdown (default 30s). It must be
+	// at least worker.stepTimeout, so that a step in progress can finish.
 	ShutdownTimeout time.Duration `mapstructure:"shutdownTimeout" yaml:"shutdownTimeout"`
 }
 
@@ -59,8 +60,14 @@ type Worker struct {
 	// further limited by businessCentral.limits.maxInFlight.
 	Concurrency int `mapstructure:"concurrency" yaml:"concurrency"`
 	// LeaseDuration is how long a claimed request stays with this replica
-	// (default 30s).
+	// (default 60s). It must be longer than StepTimeout: a step must end
+	// inside its lease, or another replica could take the request while
+	// this one still works on it.
 	LeaseDuration time.Duration `mapstructure:"leaseDuration" yaml:"leaseDuration"`
+	// StepTimeout is how long one scheduler step (one poll of Vipps, one
+	// write to BC or NP Retail, with its retries) may run (default 25s). It
+	// must be at least upstream.timeout and at most server.shutdownTimeout.
+	StepTimeout time.Duration `mapstructure:"stepTimeout" yaml:"stepTimeout"`
 	// ApplyDeadline is how long a consented profile keeps being retried
 	// against BC before the request fails (default 24h).
 	ApplyDeadline time.Duration `mapstructure:"applyDeadline" yaml:"applyDeadline"`
@@ -70,8 +77,10 @@ type Worker struct {
 
 // Retention says how long data is kept.
 type Retention struct {
-	// Profile is how long a consented profile is kept after it was
-	// delivered to BC (default 0: purged at delivery).
+	// Profile is how long a delivered answer (with the consented profile)
+	// can be fetched again after it was delivered, so that a response lost
+	// on the way to BC can be fetched again for this long (default 10m;
+	// must be greater than zero). The personal data is purged after it.
 	Profile time.Duration `mapstructure:"profile" yaml:"profile"`
 	// Requests is how long finished request rows are kept (default 720h).
 	Requests time.Duration `mapstructure:"requests" yaml:"requests"`
@@ -94,7 +103,8 @@ type Upstream struct {
 	// HTTPS, besides the system roots (a TLS-inspecting proxy, or the
 	// sandbox's simulated Entra ID authority).
 	CAFile string `mapstructure:"caFile" yaml:"caFile"`
-	// Timeout bounds one outbound HTTP attempt (default 30s).
+	// Timeout bounds one outbound HTTP attempt (default 10s). It must be at
+	// most worker.stepTimeout.
 	Timeout time.Duration `mapstructure:"timeout" yaml:"timeout"`
 }
 
@@ -274,4 +284,16 @@ type Mapping struct {
 	RequireVerifiedEmail *bool `mapstructure:"requireVerifiedEmail" yaml:"requireVerifiedEmail"`
 	// UpdatePolicy maps a target field to always, ifEmpty or never.
 	UpdatePolicy map[string]string `mapstructure:"updatePolicy" yaml:"updatePolicy"`
+	// OnNameMismatch is what happens when the name in the Vipps profile
+	// differs clearly from the existing customer's or member's name:
+	// warn (default) writes and adds a "name-mismatch" warning, skip
+	// writes nothing and returns only that warning. The connector passes it
+	// to mapping.Options.OnNameMismatch.
+	OnNameMismatch string `mapstructure:"onNameMismatch" yaml:"onNameMismatch"`
 }
+
+// Name-mismatch actions (mapping.onNameMismatch).
+const (
+	NameMismatchWarn = "warn"
+	NameMismatchSkip = "skip"
+)

@@ -13,24 +13,35 @@ func sectionDefaults() map[string]any {
 		"server.listen":          ":8080",
 		"server.adminListen":     "127.0.0.1:9090",
 		"server.publicBaseURL":   "",
-		"server.shutdownTimeout": 15 * time.Second,
+		"server.shutdownTimeout": DefaultShutdownTimeout,
 		"store.driver":           "sqlite",
 		"store.dsn":              "file:data/bcvipps.db",
 		"log.level":              "info",
 		"log.format":             "json",
 		"worker.pollBatch":       100,
 		"worker.concurrency":     64,
-		"worker.leaseDuration":   30 * time.Second,
+		"worker.leaseDuration":   DefaultLeaseDuration,
+		"worker.stepTimeout":     DefaultStepTimeout,
 		"worker.applyDeadline":   24 * time.Hour,
 		"worker.retryBackoffMax": 5 * time.Minute,
-		"retention.profile":      time.Duration(0),
+		"retention.profile":      DefaultRetentionProfile,
 		"retention.requests":     30 * 24 * time.Hour,
 		"login.defaultExpiry":    5 * time.Minute,
 		"login.bindingMessage":   false,
 		"upstream.caFile":        "",
-		"upstream.timeout":       30 * time.Second,
+		"upstream.timeout":       DefaultUpstreamTimeout,
 	}
 }
+
+// Timeouts that work together: one upstream attempt fits in a step, a step
+// ends inside its lease, and a shutdown waits for a step in progress.
+const (
+	DefaultUpstreamTimeout  = 10 * time.Second
+	DefaultStepTimeout      = 25 * time.Second
+	DefaultLeaseDuration    = 60 * time.Second
+	DefaultShutdownTimeout  = 30 * time.Second
+	DefaultRetentionProfile = 10 * time.Minute
+)
 
 // Tenant-level defaults.
 const (
@@ -40,6 +51,7 @@ const (
 	DefaultBCMaxInFlight       = 5
 	DefaultImplicitPhonePrefix = "+47"
 	DefaultNameFormat          = "firstLast"
+	DefaultOnNameMismatch      = NameMismatchWarn
 )
 
 // defaultUseCases are added to a tenant that does not configure them.
@@ -121,6 +133,9 @@ func (c *Config) applyDefaults() {
 		}
 		if m.NameFormat == "" {
 			m.NameFormat = DefaultNameFormat
+		}
+		if m.OnNameMismatch == "" {
+			m.OnNameMismatch = DefaultOnNameMismatch
 		}
 		if m.RequireVerifiedEmail == nil {
 			yes := true

@@ -30,6 +30,7 @@
 //	server.adminListen     BCVIPPS_SERVER_ADMINLISTEN
 //	store.dsn              BCVIPPS_STORE_DSN
 //	worker.leaseDuration   BCVIPPS_WORKER_LEASEDURATION=45s
+//	worker.stepTimeout     BCVIPPS_WORKER_STEPTIMEOUT=20s
 //
 // Tenants are a list, and list items cannot be addressed by variable
 // names. Their values (typically secrets) come from the environment through
@@ -44,12 +45,13 @@
 // # Defaults
 //
 //	server.listen ":8080", server.adminListen "127.0.0.1:9090",
-//	server.shutdownTimeout 15s, store.driver "sqlite",
+//	server.shutdownTimeout 30s, store.driver "sqlite",
 //	store.dsn "file:data/bcvipps.db", log.level "info", log.format "json",
-//	worker.pollBatch 100, worker.concurrency 64, worker.leaseDuration 30s,
-//	worker.applyDeadline 24h, worker.retryBackoffMax 5m,
-//	retention.profile 0 (purge at delivery), retention.requests 720h,
-//	login.defaultExpiry 5m (Vipps accepts 60–900 s).
+//	worker.pollBatch 100, worker.concurrency 64, worker.leaseDuration 60s,
+//	worker.stepTimeout 25s, worker.applyDeadline 24h,
+//	worker.retryBackoffMax 5m, retention.profile 10m, retention.requests
+//	720h, login.defaultExpiry 5m (Vipps accepts 60–900 s),
+//	upstream.timeout 10s.
 //	Per tenant: businessCentral.baseURL
 //	https://api.businesscentral.dynamics.com/v2.0, auth.method clientSecret,
 //	limits 6000 requests / 5m, 5 in flight; vipps.environment test;
@@ -59,7 +61,33 @@
 //	name email address birthDate phoneNumber delegatedConsents} when absent;
 //	a use case's salesUnit defaults to the first sales unit and its
 //	requestedExpiry to login.defaultExpiry; mapping.implicitPhonePrefix
-//	"+47", nameFormat firstLast, requireVerifiedEmail true.
+//	"+47", nameFormat firstLast, requireVerifiedEmail true, onNameMismatch
+//	warn.
+//
+// # Timeouts
+//
+// The timeouts must work together, and Validate names the key that breaks
+// a rule:
+//
+//	server.shutdownTimeout >= worker.stepTimeout >= upstream.timeout
+//	worker.leaseDuration   >  worker.stepTimeout
+//
+// upstream.timeout bounds one outbound HTTP attempt; worker.stepTimeout
+// bounds one scheduler step (a poll of Vipps or a write to BC / NP Retail),
+// so it must leave room for at least one attempt; a step must end inside
+// the lease of its request, or another replica could take the request while
+// this one still works on it; and a graceful shutdown waits for the step in
+// progress. The defaults (10s, 25s, 60s, 30s) follow these rules.
+//
+// retention.profile is how long a delivered answer, with the consented
+// profile, can be fetched again after it was delivered: a response lost on
+// the way to BC can be fetched again for this long. It must be greater than
+// zero (default 10m); the personal data is purged after it.
+//
+// mapping.onNameMismatch (warn or skip) says what happens when the name in
+// the Vipps profile differs clearly from the existing customer's or
+// member's name: warn writes and adds a warning with code "name-mismatch",
+// skip writes nothing and returns only that warning.
 //
 // # Secrets
 //

@@ -18,12 +18,15 @@ func TestLoadFull(t *testing.T) {
 	}{
 		{"listen from file", cfg.Server.Listen, ":8080"},
 		{"adminListen default", cfg.Server.AdminListen, "127.0.0.1:9090"},
-		{"shutdownTimeout default", cfg.Server.ShutdownTimeout, 15 * time.Second},
+		{"shutdownTimeout default", cfg.Server.ShutdownTimeout, 30 * time.Second},
+		{"leaseDuration default", cfg.Worker.LeaseDuration, 60 * time.Second},
+		{"stepTimeout default", cfg.Worker.StepTimeout, 25 * time.Second},
+		{"upstream timeout default", cfg.Upstream.Timeout, 10 * time.Second},
 		{"driver from file", cfg.Store.Driver, "postgres"},
 		{"embedded ${} expanded", cfg.Store.DSN, "postgres://bcvipps:db-pass-Zq81@db.example.com:5432/bcvipps?sslmode=require"},
 		{"log format default", cfg.Log.Format, "json"},
 		{"applyDeadline default", cfg.Worker.ApplyDeadline, 24 * time.Hour},
-		{"retention profile default purges at delivery", cfg.Retention.Profile, time.Duration(0)},
+		{"retention profile default keeps a delivered answer for 10m", cfg.Retention.Profile, 10 * time.Minute},
 		{"retention requests default", cfg.Retention.Requests, 30 * 24 * time.Hour},
 		{"login expiry default", cfg.Login.DefaultExpiry, 5 * time.Minute},
 		{"whole-value ${} expanded", tn.BusinessCentral.Auth.ClientSecret, "bc-secret-Xy77"},
@@ -41,6 +44,7 @@ func TestLoadFull(t *testing.T) {
 		{"country code keys keep their case", tn.Mapping.CountryCodes["SE"], "SE"},
 		{"requireVerifiedEmail defaults to true", *tn.Mapping.RequireVerifiedEmail, true},
 		{"name format default", tn.Mapping.NameFormat, "firstLast"},
+		{"onNameMismatch default", tn.Mapping.OnNameMismatch, NameMismatchWarn},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,6 +112,9 @@ func TestEnvOverrides(t *testing.T) {
 		{"durations parse from env",
 			map[string]string{"BCVIPPS_WORKER_LEASEDURATION": "45s"},
 			func(c *Config) bool { return c.Worker.LeaseDuration == 45*time.Second }},
+		{"stepTimeout from env",
+			map[string]string{"BCVIPPS_WORKER_STEPTIMEOUT": "20s"},
+			func(c *Config) bool { return c.Worker.StepTimeout == 20*time.Second }},
 		{"ints parse from env",
 			map[string]string{"BCVIPPS_WORKER_POLLBATCH": "7"},
 			func(c *Config) bool { return c.Worker.PollBatch == 7 }},
@@ -197,5 +204,42 @@ func TestFromReader(t *testing.T) {
 	}
 	if cfg.Tenants[0].ID != "t1" {
 		t.Fatalf("tenant = %q", cfg.Tenants[0].ID)
+	}
+}
+
+func TestOnNameMismatchFromFile(t *testing.T) {
+	doc := strings.Replace(minimalTenant, "    vipps:\n", "    mapping: {onNameMismatch: skip}\n    vipps:\n", 1)
+	cfg, err := LoadFromBytes([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Tenants[0].Mapping.OnNameMismatch; got != NameMismatchSkip {
+		t.Fatalf("onNameMismatch = %q, want skip", got)
+	}
+}
+
+// TestDefaultTimeoutsWorkTogether checks the defaults against the rules
+// Validate enforces: shutdownTimeout >= stepTimeout >= upstream.timeout and
+// leaseDuration > stepTimeout.
+func TestDefaultTimeoutsWorkTogether(t *testing.T) {
+	cfg, err := LoadFromBytes([]byte(minimalTenant))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]time.Duration{
+		"upstream.timeout":       {cfg.Upstream.Timeout, 10 * time.Second},
+		"worker.stepTimeout":     {cfg.Worker.StepTimeout, 25 * time.Second},
+		"worker.leaseDuration":   {cfg.Worker.LeaseDuration, 60 * time.Second},
+		"server.shutdownTimeout": {cfg.Server.ShutdownTimeout, 30 * time.Second},
+		"retention.profile":      {cfg.Retention.Profile, 10 * time.Minute},
+	}
+	for key, gw := range want {
+		if gw[0] != gw[1] {
+			t.Errorf("%s = %s, want %s", key, gw[0], gw[1])
+		}
+	}
+	w, s := cfg.Worker, cfg.Server
+	if !(s.ShutdownTimeout >= w.StepTimeout && w.StepTimeout >= cfg.Upstream.Timeout && w.LeaseDuration > w.StepTimeout) {
+		t.Errorf("default timeouts do not work together: %+v %+v %+v", s, w, cfg.Upstream)
 	}
 }

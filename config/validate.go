@@ -44,6 +44,7 @@ var (
 	kinds        = []string{KindCustomer, KindMember}
 	nameFormats  = []string{"firstLast", "lastFirst"}
 	policies     = []string{"always", "ifEmpty", "never"}
+	onMismatch   = []string{NameMismatchWarn, NameMismatchSkip}
 	vippsScopes  = []string{"openid", "name", "email", "phoneNumber", "address", "birthDate", "nin", "delegatedConsents", "customFlow", "gender", "paymentSourceReferences"}
 	msnRe        = regexp.MustCompile(`^[0-9]{4,6}$`)
 	sha256Re     = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
@@ -119,13 +120,13 @@ func (c *Config) Validate() error {
 	v.positive("worker.pollBatch", int64(c.Worker.PollBatch))
 	v.positive("worker.concurrency", int64(c.Worker.Concurrency))
 	v.positive("worker.leaseDuration", int64(c.Worker.LeaseDuration))
+	v.positive("worker.stepTimeout", int64(c.Worker.StepTimeout))
 	v.positive("worker.applyDeadline", int64(c.Worker.ApplyDeadline))
 	v.positive("worker.retryBackoffMax", int64(c.Worker.RetryBackoffMax))
-	if c.Retention.Profile < 0 {
-		v.add("retention.profile", "must not be negative")
-	}
+	v.positive("retention.profile", int64(c.Retention.Profile))
 	v.positive("retention.requests", int64(c.Retention.Requests))
 	v.positive("upstream.timeout", int64(c.Upstream.Timeout))
+	v.timeouts(c)
 	v.expiry("login.defaultExpiry", c.Login.DefaultExpiry)
 
 	if len(c.Tenants) == 0 {
@@ -158,6 +159,26 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	return &ValidationError{Problems: v.problems}
+}
+
+// timeouts checks that the timeouts work together: server.shutdownTimeout
+// >= worker.stepTimeout >= upstream.timeout, and worker.leaseDuration >
+// worker.stepTimeout. Values already reported as not positive are skipped.
+func (v *validator) timeouts(c *Config) {
+	step, up := c.Worker.StepTimeout, c.Upstream.Timeout
+	lease, shutdown := c.Worker.LeaseDuration, c.Server.ShutdownTimeout
+	if step <= 0 {
+		return
+	}
+	if up > 0 && step < up {
+		v.add("worker.stepTimeout", "must be at least upstream.timeout (a step makes at least one upstream call)")
+	}
+	if lease > 0 && lease <= step {
+		v.add("worker.leaseDuration", "must be greater than worker.stepTimeout (a step must end inside its lease)")
+	}
+	if shutdown >= 0 && shutdown < step {
+		v.add("server.shutdownTimeout", "must be at least worker.stepTimeout (a shutdown waits for the step in progress)")
+	}
 }
 
 func (v *validator) expiry(key string, d time.Duration) {
@@ -291,6 +312,7 @@ func (v *validator) mapping(p string, m Mapping) {
 		v.add(p+".implicitPhonePrefix", "must be + followed by a country calling code, e.g. +47")
 	}
 	v.oneOf(p+".nameFormat", m.NameFormat, nameFormats)
+	v.oneOf(p+".onNameMismatch", m.OnNameMismatch, onMismatch)
 	for _, iso := range sortedKeys(m.CountryCodes) {
 		if !countryRe.MatchString(iso) {
 			v.add(p+".countryCodes."+iso, "keys are ISO 3166-1 alpha-2 codes in upper case")

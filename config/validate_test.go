@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,14 @@ func TestValidateRules(t *testing.T) {
 		{"pollBatch positive", func(c *Config) { c.Worker.PollBatch = 0 }, "worker.pollBatch", "greater than zero"},
 		{"leaseDuration positive", func(c *Config) { c.Worker.LeaseDuration = 0 }, "worker.leaseDuration", "greater than zero"},
 		{"applyDeadline positive", func(c *Config) { c.Worker.ApplyDeadline = 0 }, "worker.applyDeadline", "greater than zero"},
-		{"retention profile not negative", func(c *Config) { c.Retention.Profile = -time.Second }, "retention.profile", "negative"},
+		{"retention profile not negative", func(c *Config) { c.Retention.Profile = -time.Second }, "retention.profile", "greater than zero"},
+		{"retention profile not zero", func(c *Config) { c.Retention.Profile = 0 }, "retention.profile", "greater than zero"},
+		{"stepTimeout positive", func(c *Config) { c.Worker.StepTimeout = 0 }, "worker.stepTimeout", "greater than zero"},
+		{"step fits an upstream call", func(c *Config) { c.Upstream.Timeout = 26 * time.Second }, "worker.stepTimeout", "upstream.timeout"},
+		{"step ends inside its lease", func(c *Config) { c.Worker.LeaseDuration = 25 * time.Second }, "worker.leaseDuration", "worker.stepTimeout"},
+		{"shutdown waits for a step", func(c *Config) { c.Server.ShutdownTimeout = 24 * time.Second }, "server.shutdownTimeout", "worker.stepTimeout"},
+		{"shutdown not zero", func(c *Config) { c.Server.ShutdownTimeout = 0 }, "server.shutdownTimeout", "worker.stepTimeout"},
+		{"longer step needs longer lease and shutdown", func(c *Config) { c.Worker.StepTimeout = 90 * time.Second }, "worker.leaseDuration", "worker.stepTimeout"},
 		{"login expiry within Vipps limits", func(c *Config) { c.Login.DefaultExpiry = 901 * time.Second }, "login.defaultExpiry", "900"},
 		{"at least one tenant", func(c *Config) { c.Tenants = nil }, "tenants", "at least one"},
 		{"tenant id required", func(c *Config) { c.Tenants[0].ID = "" }, "tenants[0].id", "required"},
@@ -68,6 +76,7 @@ func TestValidateRules(t *testing.T) {
 		{"updateExisting needs npRetail", func(c *Config) { c.Tenants[0].NPRetail = NPRetail{} }, "tenants[0].useCases.pos-member-registration.updateExisting", "npRetail"},
 		{"implicit prefix starts with +", func(c *Config) { c.Tenants[0].Mapping.ImplicitPhonePrefix = "47" }, "tenants[0].mapping.implicitPhonePrefix", "+"},
 		{"name format known", func(c *Config) { c.Tenants[0].Mapping.NameFormat = "first" }, "tenants[0].mapping.nameFormat", "firstLast"},
+		{"name mismatch action known", func(c *Config) { c.Tenants[0].Mapping.OnNameMismatch = "ignore" }, "tenants[0].mapping.onNameMismatch", "warn, skip"},
 		{"update policy known", func(c *Config) { c.Tenants[0].Mapping.UpdatePolicy["email"] = "sometimes" }, "tenants[0].mapping.updatePolicy.email", "always, ifEmpty, never"},
 		{"country code keys are ISO-2", func(c *Config) { c.Tenants[0].Mapping.CountryCodes["nor"] = "NO" }, "tenants[0].mapping.countryCodes.nor", "ISO"},
 	}
@@ -133,5 +142,42 @@ func TestProblemsNeverContainSecretValues(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("error quotes a secret value: %v", err)
 		}
+	}
+}
+
+// TestTimeoutBoundaries checks that equal timeouts are allowed where the
+// rule says "at least" and refused where it says "greater than".
+func TestTimeoutBoundaries(t *testing.T) {
+	tests := []struct {
+		name                            string
+		upstream, step, lease, shutdown time.Duration
+		badKeys                         []string
+	}{
+		{"defaults", 10 * time.Second, 25 * time.Second, 60 * time.Second, 30 * time.Second, nil},
+		{"all equal where allowed", 25 * time.Second, 25 * time.Second, 26 * time.Second, 25 * time.Second, nil},
+		{"lease equal to step", 10 * time.Second, 25 * time.Second, 25 * time.Second, 30 * time.Second, []string{"worker.leaseDuration"}},
+		{"everything backwards", 60 * time.Second, 30 * time.Second, 20 * time.Second, 10 * time.Second,
+			[]string{"worker.stepTimeout", "worker.leaseDuration", "server.shutdownTimeout"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadFull(t)
+			cfg.Upstream.Timeout, cfg.Worker.StepTimeout = tc.upstream, tc.step
+			cfg.Worker.LeaseDuration, cfg.Server.ShutdownTimeout = tc.lease, tc.shutdown
+			err := cfg.Validate()
+			if tc.badKeys == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var keys []string
+			for _, p := range problems(t, err) {
+				keys = append(keys, p.Key)
+			}
+			if !slices.Equal(keys, tc.badKeys) {
+				t.Errorf("problems at %v, want %v", keys, tc.badKeys)
+			}
+		})
 	}
 }

@@ -28,13 +28,23 @@ type CustomerResult struct {
 // customer (the zero value for a new one); only fields the update policies
 // allow and whose values differ end up in the result. A profile without an
 // address leaves the stored address untouched.
+//
+// When the profile's name differs clearly from the stored displayName
+// (NameMismatch), the result starts with the name-mismatch warning; with
+// NameMismatchSkip it holds nothing else.
 func Customer(p *vipps.UserInfo, current bc.Customer, o Options) CustomerResult {
 	var r CustomerResult
 	if p == nil {
 		return r
 	}
+	mismatch := NameMismatch(profileName(p), current.DisplayName)
+	if mismatch && o.OnNameMismatch == NameMismatchSkip {
+		r.Warnings = []Warning{nameMismatchWarning}
+		return r
+	}
 	var cs changeSet
-	w := &r.Warnings
+	var warns []Warning
+	w := &warns
 
 	name, shortened := displayName(p, o, bc.MaxCustomerDisplayName)
 	if shortened && utf8.RuneCountInString(name) <= bc.MaxCustomerDisplayName {
@@ -44,15 +54,19 @@ func Customer(p *vipps.UserInfo, current bc.Customer, o Options) CustomerResult 
 		fitName(name, bc.MaxCustomerDisplayName, "displayName", w),
 		o.policy("displayName"), sameText)
 
+	// The address is written as a whole: ifEmpty looks at the whole stored
+	// address, so that two addresses are never mixed.
+	pol := o.policy(FieldAddress)
+	writeAddress := pol == PolicyAlways || (pol == PolicyIfEmpty && customerAddressEmpty(current))
+	if !writeAddress {
+		cs.keep(FieldAddress, "addressLine1", "addressLine2", "city", "postalCode", "country")
+	}
 	addr, ok := profileAddress(p, o, "country", w)
 	if !ok {
 		if p.Address != nil || len(p.OtherAddresses) > 0 {
 			*w = append(*w, Warning{Field: FieldAddress, Reason: ReasonNoAddress})
 		}
-	} else if pol := o.policy(FieldAddress); pol != PolicyNever &&
-		(pol == PolicyAlways || customerAddressEmpty(current)) {
-		// The address is written as a whole: ifEmpty looks at the whole
-		// stored address, so that two addresses are never mixed.
+	} else if writeAddress {
 		cs.set("addressLine1", current.AddressLine1, fit(addr.Line1, bc.MaxCustomerAddressLine1, "addressLine1", w), PolicyAlways, sameText)
 		cs.set("addressLine2", current.AddressLine2, fit(addr.Line2, bc.MaxCustomerAddressLine2, "addressLine2", w), PolicyAlways, sameText)
 		cs.set("city", current.City, fit(addr.City, bc.MaxCustomerCity, "city", w), PolicyAlways, sameText)
@@ -67,6 +81,10 @@ func Customer(p *vipps.UserInfo, current bc.Customer, o Options) CustomerResult 
 
 	r.Patch, r.Changes = cs.patch, cs.changes
 	r.Extra = customerExtra(p, o, w)
+	r.Warnings = cs.warnings(warns)
+	if mismatch {
+		r.Warnings = append([]Warning{nameMismatchWarning}, r.Warnings...)
+	}
 	return r
 }
 

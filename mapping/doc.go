@@ -49,10 +49,16 @@
 // Phone. Vipps sends the number with country code and no "+"; BC stores it
 // as "+4791234567". A cashier may type "+47 912 34 567", "0047 91234567",
 // "912-34-567" (the implicit prefix supplies the country) or Vipps' own
-// "4791234567". A number is refused, with the reason, when it is empty, has
-// letters or other characters, has no country code and no implicit prefix is
-// configured, has an unknown country code, or has too few or too many digits
-// for its country. Number ranges are not checked, so Vipps test numbers work.
+// "4791234567". Digits that are no valid number of the implicit country but
+// start with a Nordic country code (45, 46, 47, 354, 358) are read as an
+// international number typed without "+": with prefix "+47", "4512345678"
+// is the Danish +45 12 34 56 78, while "45123456" is Norwegian. A number is
+// refused, with the reason, when it is empty, has letters or other
+// characters, has no country code and no implicit prefix is configured, has
+// an unknown country code, has too few or too many digits for its country,
+// or is no valid number of its country ("12345" in Norway). Mobile-length
+// numbers are accepted without checking their number range, so Vipps test
+// numbers such as +45 12 34 56 78 work.
 //
 // Birthday and consents. The standard BC customer has no birthday or consent
 // fields; when CustomerBirthdayField / CustomerConsentFields name fields of a
@@ -75,6 +81,20 @@
 // spellings of the same value are not a change: e-mail and country compared
 // without case, phone numbers compared as numbers. For members, NP Retail's
 // "not specified" values (NOT_SPECIFIED, NA, PENDING) count as empty.
+// A warning never names a field that is not written: a field its policy
+// keeps as it is gets no warning, and a cut value equal to the stored one is
+// not reported.
+//
+// Someone else's phone. The person who consents in Vipps may not be the
+// person on the card (a spouse's phone, a typo in the number). When the
+// name in Vipps differs clearly from the stored customer name or the
+// member's first, middle and last name, the result starts with a warning
+// with code "name-mismatch" and no field. Case, accents and Nordic letters
+// (ø/o/oe, å/a/aa, æ/ä/ae), word order, middle names and initials do not
+// count: "Kari M. Nordmann" and "NORDMANN KARI" match "Kari Nordmann", "Ola
+// Hansen" and "Ola Nordmann" do not. An empty stored name never differs.
+// With OnNameMismatch "skip" nothing is written: only the warning is
+// returned.
 //
 // Matching. A profile belongs to the record that stores its Vipps "sub";
 // failing that, to records with the same phone number; failing that, to
@@ -91,13 +111,13 @@
 // See Options for every setting; DefaultOptions gives "First Last" names,
 // identity country codes, verified e-mail only, PolicyIfEmpty for all fields,
 // newsletter from the "email" consent, GDPR from "personal", no implicit
-// phone prefix and no custom customer fields. UpdatePolicy keys are the
-// target field names ("displayName", "email", "phoneNumber", "firstName",
-// "middleName", "lastName", "phoneNo", "birthday", "gender", "newsletter",
-// "gdprConsent") and "address" for all address fields together. Example
-// configuration (DESIGN.md):
+// phone prefix, no custom customer fields and OnNameMismatch "warn".
+// UpdatePolicy keys are the target field names ("displayName", "email",
+// "phoneNumber", "firstName", "middleName", "lastName", "phoneNo",
+// "birthday", "gender", "newsletter", "gdprConsent") and "address" for all
+// address fields together. Example configuration (DESIGN.md):
 //
-//	mapping: {implicitPhonePrefix: "+47", updatePolicy: {email: ifEmpty, displayName: always}}
+//	mapping: {implicitPhonePrefix: "+47", onNameMismatch: warn, updatePolicy: {email: ifEmpty, displayName: always}}
 //
 // # Tests
 //
@@ -112,10 +132,10 @@
 // Measured with `go test -run '^$' -bench . -benchmem ./mapping` on a
 // 2-core Intel Xeon @ 2.80GHz (linux/amd64, Go 1.26):
 //
-//	BenchmarkCustomer         ~48 µs/op   4.0 kB/op   92 allocs/op
-//	BenchmarkMember          ~106 µs/op   5.3 kB/op   86 allocs/op
-//	BenchmarkParsePhone       ~23 µs/op   2.1 kB/op   51 allocs/op
-//	BenchmarkMatchCustomer   ~250 µs/op   5.3 kB/op  254 allocs/op (100 candidates, no match)
+//	BenchmarkCustomer         ~48 µs/op   5.6 kB/op  145 allocs/op
+//	BenchmarkMember          ~106 µs/op   6.4 kB/op  115 allocs/op
+//	BenchmarkParsePhone       ~23 µs/op   3.0 kB/op   80 allocs/op
+//	BenchmarkMatchCustomer   ~250 µs/op   6.3 kB/op  283 allocs/op (100 candidates, no match)
 //
 // Mapping runs once per consent, so this is far below any network call.
 package mapping

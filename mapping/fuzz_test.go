@@ -48,7 +48,7 @@ func checkValue(t *testing.T, field, v string, limits map[string]int) {
 func checkWarnings(t *testing.T, ws []Warning) {
 	t.Helper()
 	for _, w := range ws {
-		if w.Field == "" || w.Reason == "" {
+		if w.Reason == "" || (w.Field == "" && w.Code == "") {
 			t.Errorf("incomplete warning %+v", w)
 		}
 	}
@@ -137,8 +137,10 @@ func FuzzParsePhone(f *testing.F) {
 			f.Add("+"+p.PhoneNumber, "+47")
 		}
 	}
-	for _, s := range []string{"+47 912 34 567", "0047 91234567", "91234567", "912-34-567", "(+47) 912.34.567", "070-123 45 67", "abc", "", "+", "00", "+999 1"} {
+	for _, s := range []string{"+47 912 34 567", "0047 91234567", "91234567", "912-34-567", "(+47) 912.34.567", "070-123 45 67", "abc", "", "+", "00", "+999 1",
+		"4512345678", "12345", "+4712345", "358401234567", "+4300000000", "+39 06 1234 5678"} {
 		f.Add(s, "+47")
+		f.Add(s, "")
 	}
 	f.Fuzz(func(t *testing.T, input, prefix string) {
 		ph, err := ParsePhone(input, prefix)

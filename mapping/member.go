@@ -80,14 +80,21 @@ func memberFields(p *vipps.UserInfo, o Options) (memberValues, []Warning) {
 }
 
 // MemberChanges maps a Vipps profile onto an existing member, applying the
-// same update policies as Customer.
+// same update policies as Customer. When the profile's name differs clearly
+// from the member's first, middle and last name (NameMismatch), the result
+// starts with the name-mismatch warning; with NameMismatchSkip it holds
+// nothing else.
 func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChangeResult {
 	var r MemberChangeResult
 	if p == nil {
 		return r
 	}
+	mismatch := NameMismatch(profileName(p), joinWords(current.FirstName, current.MiddleName, current.LastName))
+	if mismatch && o.OnNameMismatch == NameMismatchSkip {
+		r.Warnings = []Warning{nameMismatchWarning}
+		return r
+	}
 	m, warns := memberFields(p, o)
-	r.Warnings = warns
 	var cs changeSet
 	cs.set("firstName", current.FirstName, m.FirstName, o.policy("firstName"), sameText)
 	cs.set("middleName", current.MiddleName, m.MiddleName, o.policy("middleName"), sameText)
@@ -96,18 +103,26 @@ func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChange
 	cs.set("phoneNo", current.PhoneNo, m.PhoneNo, o.policy("phoneNo"), samePhone(o.ImplicitPhonePrefix))
 	cs.set("birthday", current.Birthday, m.Birthday, o.policy("birthday"), sameText)
 	cs.setIf("gender", current.Gender, unspecified(current.Gender), m.Gender, o.policy("gender"), sameUpper)
-	if m.hasAddress {
-		if pol := o.policy(FieldAddress); pol == PolicyAlways ||
-			(pol == PolicyIfEmpty && clean(current.Address) == "" && clean(current.City) == "" && clean(current.PostCode) == "") {
+	// The address is written as a whole, as on a customer.
+	pol := o.policy(FieldAddress)
+	if pol == PolicyAlways ||
+		(pol == PolicyIfEmpty && clean(current.Address) == "" && clean(current.City) == "" && clean(current.PostCode) == "") {
+		if m.hasAddress {
 			cs.set("address", current.Address, m.Address, PolicyAlways, sameText)
 			cs.set("postCode", current.PostCode, m.PostCode, PolicyAlways, sameUpper)
 			cs.set("city", current.City, m.City, PolicyAlways, sameText)
 			cs.set("country", current.Country, m.Country, PolicyAlways, sameUpper)
 		}
+	} else {
+		cs.keep(FieldAddress, "postCode", "city", "country")
 	}
 	cs.setIf("newsletter", current.Newsletter, unspecified(current.Newsletter), m.Newsletter, o.policy("newsletter"), sameUpper)
 	cs.setIf("gdprConsent", current.GDPRConsent, unspecified(current.GDPRConsent), m.GDPRConsent, o.policy("gdprConsent"), sameUpper)
 	r.Patch, r.Changes = cs.patch, cs.changes
+	r.Warnings = cs.warnings(warns)
+	if mismatch {
+		r.Warnings = append([]Warning{nameMismatchWarning}, r.Warnings...)
+	}
 	return r
 }
 

@@ -84,11 +84,18 @@ type Options struct {
 	// CustomerConsentFields maps Vipps consent ids to boolean fields on a
 	// custom BC customer API page, for CustomerResult.Extra.
 	CustomerConsentFields map[string]string
+	// OnNameMismatch says what Customer and MemberChanges do when the
+	// profile's name differs clearly from the stored name (NameMismatch):
+	// NameMismatchWarn (default; "" means the same) writes as usual and adds
+	// the name-mismatch warning, NameMismatchSkip writes nothing and returns
+	// only that warning.
+	OnNameMismatch NameMismatchAction
 }
 
 // DefaultOptions returns the recommended settings: "First Last" names,
 // identity country codes, verified e-mail only, ifEmpty for every field,
-// newsletter from the "email" consent and GDPR consent from "personal".
+// newsletter from the "email" consent, GDPR consent from "personal", and a
+// warning when the profile's name differs clearly from the stored one.
 func DefaultOptions() Options {
 	return Options{
 		NameFormat:           NameFirstLast,
@@ -96,6 +103,7 @@ func DefaultOptions() Options {
 		DefaultPolicy:        PolicyIfEmpty,
 		NewsletterConsent:    "email",
 		GDPRConsent:          "personal",
+		OnNameMismatch:       NameMismatchWarn,
 	}
 }
 
@@ -174,6 +182,11 @@ func (o Options) Validate() error {
 	}
 	if o.GDPRConsent != "" && !consentID[o.GDPRConsent] {
 		return &OptionError{"GDPRConsent", `must be "email", "sms", "digital" or "personal"`}
+	}
+	switch o.OnNameMismatch {
+	case "", NameMismatchWarn, NameMismatchSkip:
+	default:
+		return &OptionError{"OnNameMismatch", `must be "warn" or "skip"`}
 	}
 	for _, k := range sortedKeys(o.CustomerConsentFields) {
 		if !consentID[k] {

@@ -34,6 +34,8 @@ func TestValidate(t *testing.T) {
 		{"gdpr consent unknown", func(o *Options) { o.GDPRConsent = "all" }, "GDPRConsent"},
 		{"consent field unknown id", func(o *Options) { o.CustomerConsentFields = map[string]string{"fax": "x"} }, "CustomerConsentFields[fax]"},
 		{"consent field without name", func(o *Options) { o.CustomerConsentFields = map[string]string{"sms": ""} }, "CustomerConsentFields[sms]"},
+		{"name mismatch skip", func(o *Options) { o.OnNameMismatch = NameMismatchSkip }, ""},
+		{"name mismatch unknown", func(o *Options) { o.OnNameMismatch = "ignore" }, "OnNameMismatch"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -248,21 +248,21 @@ func TestCustomerWarnings(t *testing.T) {
 		want    []Warning
 	}{
 		{"cut is reported", func(p *vipps.UserInfo) { p.Address.Region = "Øvre Årdal og Kjøllefjordbråtenhøgda" },
-			[]Warning{{"city", ReasonTruncated}}},
+			[]Warning{{Field: "city", Reason: ReasonTruncated}}},
 		{"dropping given names is reported", func(p *vipps.UserInfo) { p.GivenName = long },
-			[]Warning{{"displayName", ReasonTruncated}}},
+			[]Warning{{Field: "displayName", Reason: ReasonTruncated}}},
 		{"unverified e-mail is reported", func(p *vipps.UserInfo) { p.EmailVerified = ptr(false) },
-			[]Warning{{"email", ReasonEmailUnverified}}},
+			[]Warning{{Field: "email", Reason: ReasonEmailUnverified}}},
 		{"invalid e-mail is reported", func(p *vipps.UserInfo) { p.Email = "not an address" },
-			[]Warning{{"email", ReasonEmailInvalid}}},
+			[]Warning{{Field: "email", Reason: ReasonEmailInvalid}}},
 		{"too long e-mail is left out, not cut", func(p *vipps.UserInfo) { p.Email = strings.Repeat("a", 80) + "@example.no" },
-			[]Warning{{"email", ReasonTooLong}}},
+			[]Warning{{Field: "email", Reason: ReasonTooLong}}},
 		{"empty address is reported", func(p *vipps.UserInfo) { p.Address = &vipps.Address{} },
-			[]Warning{{"address", ReasonNoAddress}}},
+			[]Warning{{Field: "address", Reason: ReasonNoAddress}}},
 		{"bad country code is reported", func(p *vipps.UserInfo) { p.Address.Country = "Norge" },
-			[]Warning{{"country", ReasonCountryInvalid}}},
+			[]Warning{{Field: "country", Reason: ReasonCountryInvalid}}},
 		{"bad phone is reported", func(p *vipps.UserInfo) { p.PhoneNumber = "12" },
-			[]Warning{{"phoneNumber", ReasonPhoneInvalid}}},
+			[]Warning{{Field: "phoneNumber", Reason: ReasonPhoneInvalid}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
