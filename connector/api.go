@@ -164,12 +164,12 @@ func (s *Service) getRequest(kind string) gin.HandlerFunc {
 				return
 			}
 		}
-		if r.Final && r.DeliveredAt.IsZero() {
-			if err := s.store.MarkDelivered(c.Request.Context(), t.id, r.ID, s.clock.Now()); err != nil {
-				s.log.Warn("mark delivered", "tenant", t.id, "request", r.ID, "err", err)
-			}
-		}
 		c.JSON(http.StatusOK, s.view(r))
+		if r.Final && r.DeliveredAt.IsZero() {
+			// Delivery is recorded once the answer is written; the answer
+			// can be fetched again for retention.profile (a lost response).
+			s.markDelivered(c.Request.Context(), t.id, r.ID)
+		}
 	}
 }
 
@@ -260,11 +260,9 @@ func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
 			r.Private = nil
 			updated, err := s.save(ctx, prev, r)
 			if err == nil {
-				// The answer is the delivery of this final state.
-				if err := s.store.MarkDelivered(ctx, t.id, updated.ID, s.clock.Now()); err != nil {
-					s.log.Warn("mark delivered", "tenant", t.id, "request", updated.ID, "err", err)
-				}
 				c.JSON(http.StatusOK, s.view(updated))
+				// The answer is the delivery of this final state.
+				s.markDelivered(ctx, t.id, updated.ID)
 				return
 			}
 			if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLeased)) && attempt < 100 {
@@ -281,6 +279,13 @@ func (s *Service) cancelRequest(kind string) gin.HandlerFunc {
 			s.storeProblem(c, err)
 			return
 		}
+	}
+}
+
+// markDelivered records that a final answer was written to the caller.
+func (s *Service) markDelivered(ctx context.Context, tenantID, id string) {
+	if err := s.store.MarkDelivered(context.WithoutCancel(ctx), tenantID, id, s.clock.Now()); err != nil {
+		s.log.Warn("mark delivered", "tenant", tenantID, "request", id, "err", err)
 	}
 }
 

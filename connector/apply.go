@@ -144,6 +144,12 @@ func (s *Service) applyMember(ctx context.Context, t *tenant, r request) {
 	out.Member.MemberID = in.MemberID
 	out.Changes = ch.Changes
 	out.Warnings = mergeWarnings(mr.Warnings, ch.Warnings)
+	if uc.options.OnNameMismatch == mapping.NameMismatchSkip && hasNameMismatch(ch.Warnings) {
+		// Another person consented: nothing of the profile goes to the
+		// member or into the dialog.
+		out.Member = &memberView{MemberID: in.MemberID}
+		out.Warnings = ch.Warnings
+	}
 	s.finish(ctx, r, statusCompleted, out, nil)
 }
 
@@ -162,7 +168,16 @@ func (s *Service) bcFailure(ctx context.Context, r request, target string, err e
 	if bc.IsNotFound(err) {
 		title = "The record no longer exists"
 	}
-	s.fail(ctx, r, &Problem{Type: typ, Title: title, Status: http.StatusBadGateway, Detail: bcDetail(err)})
+	s.fail(ctx, r, &Problem{Type: typ, Title: title, Status: http.StatusBadGateway, Detail: upstreamDetail(target, err)})
+}
+
+func hasNameMismatch(ws []mapping.Warning) bool {
+	for _, w := range ws {
+		if w.Code == mapping.WarningNameMismatch {
+			return true
+		}
+	}
+	return false
 }
 
 func mergeWarnings(a, b []mapping.Warning) []mapping.Warning {

@@ -3,7 +3,9 @@ package connector
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -157,7 +159,7 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	}
 	in := input{CustomerNo: cust.Number, CustomerID: cust.ID, MSISDN: phone.MSISDN}
 	m := meta{CustomerNo: cust.Number, CustomerID: cust.ID}
-	s.create(c, t, uc, kindCustomer, "cir_", key, in, m)
+	s.create(c, t, uc, kindCustomer, "cir_", key, requestHash(kindCustomer, uc.name, in), in, m)
 }
 
 func (s *Service) createMemberRequest(c *gin.Context) {
@@ -249,13 +251,13 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 	}
 	in := input{MSISDN: phone.MSISDN, MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
-	s.create(c, t, uc, kindMember, "mir_", key, in, m)
+	s.create(c, t, uc, kindMember, "mir_", key, requestHash(kindMember, uc.name, in), in, m)
 }
 
 // create stores the new request, then starts the Vipps login inline so the
 // customer gets the push at once; the scheduler takes over from there (and
 // would also start the login if this process died right after storing).
-func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key string, in input, m meta) {
+func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key, hash string, in input, m meta) {
 	now := s.clock.Now()
 	if s.cfg.Login.BindingMessage {
 		m.BindingMessage = newBindingMessage()
@@ -263,18 +265,32 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 	r := request{
 		Job: store.Job{
 			ID: newID(prefix), TenantID: t.id, Kind: kind, Status: statusPending,
-			IdempotencyKey: key, Input: mustJSON(in), DueAt: now.Add(startGrace),
+			IdempotencyKey: key, RequestHash: hash, ExclusiveKey: phoneKey(in.MSISDN),
+			Input: mustJSON(in), DueAt: now.Add(startGrace),
 		},
 		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now.Add(uc.expiry), Meta: mustJSON(m),
 	}
 	stored, err := s.engine.Create(c.Request.Context(), r.job())
 	if errors.Is(err, store.ErrDuplicate) {
-		if stored.Kind != kind {
-			writeProblem(c, &Problem{Type: ProblemConflict, Title: "Idempotency-Key reused", Status: http.StatusConflict,
-				Detail: "This Idempotency-Key belongs to another request."})
+		if stored.Kind != kind || stored.IdempotencyKey != key || stored.RequestHash != hash {
+			// Another endpoint's key, or the same key with another body: the
+			// first request's answer would be an answer to another question.
+			writeProblem(c, &Problem{Type: ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
+				Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
+				Errors: []FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
 			return
 		}
 		c.JSON(http.StatusOK, s.view(toRequest(stored)))
+		return
+	}
+	if errors.Is(err, store.ErrExclusive) {
+		p := &Problem{Type: ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+			Detail: "Vipps MobilePay lets a customer answer one login at a time. Wait for the pending request to finish (or cancel it), then try again.",
+			Errors: []FieldProblem{{Field: "phoneNumber", Reason: "has a request waiting for the customer"}}}
+		if stored.TenantID == t.id {
+			p.PendingRequestID = stored.ID
+		}
+		writeProblem(c, p)
 		return
 	}
 	if err != nil {
@@ -295,6 +311,23 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 		}
 	}
 	c.JSON(http.StatusAccepted, s.view(updated))
+}
+
+// requestHash fingerprints what a validated request asks for (kind, use
+// case, the normalised input: a phone typed in another form is the same
+// request), so that a reused Idempotency-Key with another request is told
+// apart from a retry.
+func requestHash(kind, useCase string, in input) string {
+	sum := sha256.Sum256(append([]byte(kind+"\x00"+useCase+"\x00"), mustJSON(in)...))
+	return hex.EncodeToString(sum[:])
+}
+
+// phoneKey is the exclusive key of a pending login: one login per phone
+// number at a time across tenants (Vipps lets a customer answer one). It
+// is a hash, and the store drops it when the login leaves pending.
+func phoneKey(msisdn string) string {
+	sum := sha256.Sum256([]byte("login-phone\x00" + msisdn))
+	return "login-phone:" + hex.EncodeToString(sum[:])
 }
 
 // newBindingMessage returns a code like "K4M-Q7Z" (^[A-Z0-9\-]{5,8}$)

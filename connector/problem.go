@@ -17,6 +17,9 @@ type Problem struct {
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"requestId,omitempty"`
 	Errors    []FieldProblem `json:"errors,omitempty"`
+	// PendingRequestID names the caller's own request that blocks this one
+	// (login-pending).
+	PendingRequestID string `json:"pendingRequestId,omitempty"`
 }
 
 // FieldProblem names one invalid input field and why it is invalid.
@@ -43,6 +46,8 @@ const (
 	ProblemNotFound           = problemTypeBase + "not-found"
 	ProblemMethodNotAllowed   = problemTypeBase + "method-not-allowed"
 	ProblemConflict           = problemTypeBase + "conflict"
+	ProblemIdempotencyReused  = problemTypeBase + "idempotency-key-reused"
+	ProblemLoginPending       = problemTypeBase + "login-pending"
 	ProblemUnknownCustomer    = problemTypeBase + "unknown-customer"
 	ProblemUnknownMember      = problemTypeBase + "unknown-member"
 	ProblemVippsUser          = problemTypeBase + "vipps-user"

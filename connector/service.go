@@ -168,7 +168,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 	}
 	s.engine = work.New(s.store, work.Config{
 		Instance: s.instance, Concurrency: cfg.Worker.Concurrency, Batch: cfg.Worker.PollBatch,
-		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.LeaseDuration * 2 / 3, ShutdownGrace: cfg.Server.ShutdownTimeout,
+		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.StepTimeout, ShutdownGrace: cfg.Server.ShutdownTimeout,
 		DeliveredKeep: cfg.Retention.Profile, UndeliveredKeep: 24 * time.Hour, FinishedKeep: cfg.Retention.Requests,
 	}, o.clock, o.log, s.metrics.registry)
 	for _, kind := range []string{kindCustomer, kindMember} {

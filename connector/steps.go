@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -74,7 +75,7 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 	prev := r
 	r.LeaseOwner = owner
 	if err != nil {
-		var rl *vipps.RateLimitError
+			var rl *vipps.RateLimitError
 		switch {
 		case errors.Is(err, vipps.ErrInvalidUser):
 			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
@@ -96,6 +97,13 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 			return s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		}
 		if !r.DueAt.Before(r.ExpiresAt) {
+			if rl != nil {
+				// Vipps still has an earlier login of this phone open (one
+				// cancelled here cannot be withdrawn there, or one started
+				// by another system): say so now rather than expire later.
+				return s.fail(ctx, r, &Problem{Type: ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+					Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))})
+			}
 			return s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
 		}
 		m.LastError = vippsDetail(err)
@@ -188,6 +196,8 @@ func (s *Service) fetchProfile(ctx context.Context, t *tenant, r request, sec se
 		return
 	}
 	r.Status = statusApplying
+	// The customer answered: the phone is free for the next login.
+	r.ExclusiveKey = ""
 	r.Private = mustJSON(secret{Profile: info})
 	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)
 	r.DueAt = now
@@ -229,10 +239,7 @@ func (s *Service) fail(ctx context.Context, r request, p *Problem) (request, err
 func (s *Service) deferApply(ctx context.Context, r request, target string, err error) {
 	prev := r
 	m, _ := decodeJSON[meta](r.Meta)
-	m.LastError = bcDetail(err)
-	if target == "npretail" {
-		m.LastError = "NP Retail: " + m.LastError
-	}
+	m.LastError = upstreamDetail(target, err)
 	r.Meta = mustJSON(m)
 	r.DueAt = s.clock.Now().Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
 	r.Attempts++

@@ -152,6 +152,9 @@ func mappingOptions(m config.Mapping) (mapping.Options, error) {
 	if m.ImplicitPhonePrefix != "" {
 		o.ImplicitPhonePrefix = m.ImplicitPhonePrefix
 	}
+	if m.OnNameMismatch != "" {
+		o.OnNameMismatch = mapping.NameMismatchAction(m.OnNameMismatch)
+	}
 	return o, o.Validate()
 }
 

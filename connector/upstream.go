@@ -63,10 +63,19 @@ func transientBC(err error) bool {
 }
 
 // bcDetail describes a BC failure without any data from the request.
-func bcDetail(err error) string {
+func bcDetail(err error) string { return upstreamDetail("bc", err) }
+
+// upstreamDetail describes a failure of Business Central (target "bc") or
+// NP Retail ("npretail") without any data from the request, naming the
+// service that failed.
+func upstreamDetail(target string, err error) string {
+	name := "Business Central"
+	if target == "npretail" {
+		name = "NP Retail"
+	}
 	var be *bc.Error
 	if errors.As(err, &be) {
-		d := fmt.Sprintf("Business Central answered HTTP %d", be.Status)
+		d := fmt.Sprintf("%s answered HTTP %d", name, be.Status)
 		if be.Code != "" {
 			d += " " + be.Code
 		}
@@ -77,12 +86,15 @@ func bcDetail(err error) string {
 	}
 	var ae *bc.AuthError
 	if errors.As(err, &ae) {
+		if target == "npretail" {
+			return "NP Retail did not accept the configured API key (npRetail.apiKey)."
+		}
 		return "Could not get a token from Microsoft Entra ID for Business Central; check the app registration and its secret."
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return "Business Central did not answer in time."
+		return name + " did not answer in time."
 	}
-	return "Business Central could not be reached."
+	return name + " could not be reached."
 }
 
 func bcProblem(title string, err error) *Problem {
@@ -98,8 +110,7 @@ func npProblem(title string, err error) *Problem {
 	if transientBC(err) {
 		status, typ = http.StatusServiceUnavailable, ProblemNPRetailUnavailble
 	}
-	d := bcDetail(err)
-	return &Problem{Type: typ, Title: title, Status: status, Detail: "NP Retail: " + d}
+	return &Problem{Type: typ, Title: title, Status: status, Detail: upstreamDetail("npretail", err)}
 }
 
 // vippsDetail describes a Vipps failure without personal data (the client

@@ -37,12 +37,15 @@ type sandboxEnv struct {
 // zero overrides the default.
 func sandboxConfig(e sandboxEnv) *config.Config {
 	return &config.Config{
-		Server: config.Server{Listen: e.Listen, AdminListen: e.AdminListen, ShutdownTimeout: 10 * time.Second},
+		// A step outlasts its upstream call (a slow Vipps token endpoint
+		// must not cut off a poll that redeems the consent), the lease
+		// outlasts the step, and shutdown waits for a step.
+		Server: config.Server{Listen: e.Listen, AdminListen: e.AdminListen, ShutdownTimeout: 15 * time.Second},
 		Store:  config.Store{Driver: "sqlite", DSN: "file:" + filepath.ToSlash(filepath.Join(e.DataDir, "bcvipps.db"))},
 		Log:    config.Log{Level: e.LogLevel, Format: e.LogFormat},
-		Worker: config.Worker{PollBatch: 100, Concurrency: 64, LeaseDuration: 10 * time.Second,
+		Worker: config.Worker{PollBatch: 100, Concurrency: 64, LeaseDuration: 20 * time.Second, StepTimeout: 15 * time.Second,
 			ApplyDeadline: time.Hour, RetryBackoffMax: 5 * time.Second},
-		Retention: config.Retention{Profile: 0, Requests: 7 * 24 * time.Hour},
+		Retention: config.Retention{Profile: 10 * time.Minute, Requests: 7 * 24 * time.Hour},
 		Login:     config.Login{DefaultExpiry: 5 * time.Minute},
 		Upstream:  config.Upstream{CAFile: e.CAFile, Timeout: 10 * time.Second},
 		Tenants: []config.Tenant{{

@@ -46,7 +46,7 @@ func TestSandboxConfig(t *testing.T) {
 		{"use cases get their defaults", len(tn.UseCases), 2},
 		{"the store is SQLite in the data dir", reloaded.Store.DSN, "file:" + dir + "/bcvipps.db"},
 		{"the CA file is trusted for upstream calls", reloaded.Upstream.CAFile, dir + "/ca.pem"},
-		{"durations survive the YAML round trip", reloaded.Worker.LeaseDuration, 10 * time.Second},
+		{"durations survive the YAML round trip", reloaded.Worker.LeaseDuration, 20 * time.Second},
 		{"the sandbox runs on what it wrote", cfg.Worker.RetryBackoffMax, reloaded.Worker.RetryBackoffMax},
 	}
 	for _, c := range checks {

@@ -1,0 +1,237 @@
+package connector
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// problemNames reports whether a problem answer names field in errors.
+func problemNames(res apiResponse, field string) bool {
+	errs, _ := res.Body["errors"].([]any)
+	for _, x := range errs {
+		if m, ok := x.(map[string]any); ok && m["field"] == field {
+			return true
+		}
+	}
+	return false
+}
+
+// Every way an Idempotency-Key can be reused for another request is a 409
+// naming Idempotency-Key; only a true retry gets the first answer.
+func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
+	e := newEnv(t)
+	first := e.do(http.MethodPost, customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore), "Idempotency-Key", "till-1")
+	if first.Status != http.StatusAccepted {
+		t.Fatalf("first POST: %d %s", first.Status, first.Raw)
+	}
+	for _, tc := range []struct {
+		name, route string
+		body        map[string]any
+	}{
+		{"another customer", customerRoute, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaIgnore)},
+		{"another phone", customerRoute, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do(http.MethodPost, tc.route, keyAcme, tc.body, "Idempotency-Key", "till-1")
+			if res.Status != http.StatusConflict || res.Body["type"] != ProblemIdempotencyReused || !problemNames(res, "Idempotency-Key") {
+				t.Fatalf("status %d, want 409 naming Idempotency-Key: %s", res.Status, res.Raw)
+			}
+			if res.Body["id"] != nil {
+				t.Errorf("the conflict carries the first request: %s", res.Raw)
+			}
+		})
+	}
+	// Keys are per endpoint: the member endpoint's own key, reused there
+	// with another member body.
+	m1 := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject}, "Idempotency-Key", "till-1")
+	if m1.Status != http.StatusAccepted {
+		t.Fatalf("member POST: %d %s", m1.Status, m1.Raw)
+	}
+	m2 := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject, "memberId": bctest.DemoMemberWithPhoneID}, "Idempotency-Key", "till-1")
+	if m2.Status != http.StatusConflict || !problemNames(m2, "Idempotency-Key") {
+		t.Fatalf("member key reused: %d %s", m2.Status, m2.Raw)
+	}
+	// A true retry (same body, keys in another order, spaces trimmed) is the
+	// first answer.
+	retry := e.do(http.MethodPost, customerRoute, keyAcme, `{"phoneNumber":" +`+vippstest.PersonaIgnore+`","customerNo":"`+bctest.DemoCustomerEmptyAddress+`"}`, "Idempotency-Key", "till-1")
+	if retry.Status != http.StatusOK || retry.Body["id"] != first.Body["id"] {
+		t.Fatalf("retry: %d %s", retry.Status, retry.Raw)
+	}
+	if n := e.vipps.Stats().BackchannelRequests; n != 2 {
+		t.Errorf("pushes = %d, want 2", n)
+	}
+}
+
+// The other 409 answers: cancelling a finished request.
+func TestCancelAFinishedRequestIsAConflict(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, id, "rejected")
+	res := e.do(http.MethodDelete, customerRoute+"/"+id, keyAcme, nil)
+	if res.Status != http.StatusConflict || res.Body["type"] != ProblemConflict {
+		t.Fatalf("DELETE of a rejected request: %d %s", res.Status, res.Raw)
+	}
+}
+
+// A second login for a phone that already has one waiting is refused at
+// once with a clear problem (and the pending id for the same tenant), not
+// left to expire later.
+func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	phone := "+" + vippstest.PersonaIgnore
+	first := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	pushes := e.vipps.Stats().BackchannelRequests
+
+	for _, tc := range []struct {
+		name, route, key string
+		body             map[string]any
+		wantID           bool
+	}{
+		{"same tenant, customer", customerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "0047 934 56 789"), true},
+		{"same tenant, member", memberRoute, keyAcme, map[string]any{"phoneNumber": phone}, true},
+		{"other tenant", customerRoute, keyOther, customerBody(bctest.DemoCustomerEmptyAddress, phone), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do(http.MethodPost, tc.route, tc.key, tc.body)
+			if res.Status != http.StatusConflict || res.Body["type"] != ProblemLoginPending {
+				t.Fatalf("status %d: %s", res.Status, res.Raw)
+			}
+			if !strings.Contains(res.Body["title"].(string), "already waiting for the customer") {
+				t.Errorf("title %q", res.Body["title"])
+			}
+			if got, _ := res.Body["pendingRequestId"].(string); (got == first) != tc.wantID || (!tc.wantID && got != "") {
+				t.Errorf("pendingRequestId = %q (first %s, want shown: %v)", got, first, tc.wantID)
+			}
+			if strings.Contains(string(res.Raw), vippstest.PersonaIgnore[2:]) {
+				t.Errorf("the problem echoes the phone number")
+			}
+		})
+	}
+	if n := e.vipps.Stats().BackchannelRequests; n != pushes {
+		t.Errorf("pushes sent for refused logins: %d", n-pushes)
+	}
+	// Cancelled here, the first login stays open at Vipps until it expires:
+	// a new request says so at once instead of expiring later.
+	if res := e.do(http.MethodDelete, customerRoute+"/"+first, keyAcme, nil); res.Status != http.StatusOK {
+		t.Fatalf("DELETE: %d", res.Status)
+	}
+	res := e.do(http.MethodPost, customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	errObj, _ := res.Body["error"].(map[string]any)
+	if res.Status != http.StatusAccepted || res.Body["status"] != "failed" || errObj["type"] != ProblemLoginPending ||
+		strings.Contains(errObj["detail"].(string), "slow down") {
+		t.Fatalf("login after a cancel: %d %s", res.Status, res.Raw)
+	}
+	// Once Vipps' login has expired the phone is free again.
+	e.advance(5*time.Minute + time.Second)
+	e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+}
+
+// A finished answer that was delivered can be fetched again for
+// retention.profile (a response lost on the way back to BC), and not after.
+func TestDeliveredAnswerCanBeFetchedAgainForAWhile(t *testing.T) {
+	e := newEnv(t)
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+	e.advance(5 * time.Second)
+	e.await(customerRoute, keyAcme, id, "completed")
+	e.advance(0)
+	if r := e.row("acme", id); r.DeliveredAt.IsZero() {
+		t.Fatal("delivery not recorded after the answer was written")
+	}
+	e.advance(2 * time.Minute)
+	e.first().svc.engine.Housekeep(context.Background())
+	again := e.do(http.MethodGet, customerRoute+"/"+id, keyAcme, nil)
+	cust, _ := again.Body["customer"].(map[string]any)
+	if again.Status != http.StatusOK || cust["number"] != bctest.DemoCustomerEmptyAddress {
+		t.Fatalf("answer gone 2 minutes after delivery: %s", again.Raw)
+	}
+	e.advance(e.cfg.Retention.Profile)
+	e.first().svc.engine.Housekeep(context.Background())
+	if r := e.row("acme", id); r.Result != nil || r.PurgedAt.IsZero() {
+		t.Fatalf("answer kept past retention.profile")
+	}
+}
+
+// NP Retail failures are reported as NP Retail's, not Business Central's.
+func TestNPRetailFailuresNameNPRetail(t *testing.T) {
+	e := newEnv(t)
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusInternalServerError})
+	id := e.create(memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaApprove, "memberId": bctest.DemoMemberWithPhoneID})
+	e.advance(5 * time.Second)
+	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	m, _ := decodeJSON[meta](r.Meta)
+	if !strings.Contains(m.LastError, "NP Retail answered HTTP 500") || strings.Contains(m.LastError, "Business Central") {
+		t.Fatalf("deferred NP Retail write says %q", m.LastError)
+	}
+}
+
+// warningCodes lists the codes of an answer's warnings.
+func warningCodes(res apiResponse) []string {
+	var out []string
+	ws, _ := res.Body["warnings"].([]any)
+	for _, w := range ws {
+		if m, ok := w.(map[string]any); ok {
+			code, _ := m["code"].(string)
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// The person who consents may not be the person on the card: a clearly
+// different name is a name-mismatch warning (warn: written anyway; skip:
+// nothing written).
+func TestNameMismatch(t *testing.T) {
+	for _, policy := range []string{"warn", "skip"} {
+		t.Run(policy, func(t *testing.T) {
+			e := newEnv(t, notStarted())
+			for i := range e.cfg.Tenants {
+				e.cfg.Tenants[i].Mapping.OnNameMismatch = policy
+			}
+			e.start("a")
+			before := e.customer(bctest.DemoCustomerEmptyAddressID) // "Kari Nordmann"; the persona is Åse Østby
+			id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+			e.advance(5 * time.Second)
+			res := e.await(customerRoute, keyAcme, id, "completed")
+			codes := warningCodes(res)
+			if len(codes) == 0 || codes[0] != "name-mismatch" {
+				t.Fatalf("warnings %v: %s", codes, res.Raw)
+			}
+			changes, _ := res.Body["changes"].([]any)
+			patches := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]
+			switch policy {
+			case "warn":
+				if len(changes) == 0 || patches != 1 {
+					t.Errorf("warn: %d changes, %d PATCHes", len(changes), patches)
+				}
+			case "skip":
+				if len(changes) != 0 || patches != 0 || len(codes) != 1 {
+					t.Errorf("skip: %d changes, %d PATCHes, warnings %v", len(changes), patches, codes)
+				}
+				if after := e.customer(bctest.DemoCustomerEmptyAddressID); after["@odata.etag"] != before["@odata.etag"] {
+					t.Errorf("skip: the customer changed")
+				}
+			}
+			for _, w := range res.Body["warnings"].([]any) {
+				if f, _ := w.(map[string]any)["field"].(string); f != "" && !changedField(changes, f) {
+					t.Errorf("a warning names %s, which was not written", f)
+				}
+			}
+		})
+	}
+}
+
+func changedField(changes []any, field string) bool {
+	for _, c := range changes {
+		if m, ok := c.(map[string]any); ok && m["field"] == field {
+			return true
+		}
+	}
+	return false
+}
