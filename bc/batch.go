@@ -135,7 +135,7 @@ func (c *Client) Batch(ctx context.Context, ops []BatchOperation, opts BatchOpti
 			case !ok:
 				res.Err = fmt.Errorf("batch: no response for operation %s", it.ID)
 			case r.Status >= 400:
-				res.Err = decodeError(r.Status, headerOf(r.Headers), r.Body)
+				res.Err = decodeError(ServiceBC, r.Status, headerOf(r.Headers), r.Body)
 			}
 			results = append(results, res)
 		}

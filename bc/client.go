@@ -58,7 +58,8 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		cfg: cfg,
 		t: &transport{
 			rc: newResty(o.httpClient), auth: auth, gov: gov,
-			clock: o.clock, logger: o.logger, maxRetries: cfg.MaxRetries,
+			clock: o.clock, logger: o.logger, maxRetries: cfg.MaxRetries, maxWait: o.maxWait,
+			service: ServiceBC, logName: "bc",
 		},
 		root: cfg.apiRoot(),
 	}

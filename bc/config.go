@@ -80,6 +80,7 @@ type options struct {
 	logger     *slog.Logger
 	credential azcore.TokenCredential
 	governor   *Governor
+	maxWait    time.Duration // negative: no bound
 }
 
 // WithHTTPClient sets the HTTP client used for BC and, when the client builds
@@ -103,8 +104,21 @@ func WithCredential(cred azcore.TokenCredential) Option {
 // client gets its own governor from Config.Limits.
 func WithGovernor(g *Governor) Option { return func(o *options) { o.governor = g } }
 
+// WithMaxWait bounds how long one request may wait inside the call, in
+// all: retry backoff, the server's Retry-After and the governor holding it
+// back (its request window, or a pause after a 429). A wait that would go
+// beyond d is not started; the call returns at once with the last failure —
+// an *Error whose RetryAfter is the server's, or a *LimitError from the
+// governor — so that a durable scheduler can defer the step (see
+// RetryAfter). d == 0 never waits. Without this option waits are bounded
+// only by Config.MaxRetries and the 5-minute cap on Retry-After. Waiting
+// for a concurrency slot (Limits.MaxInFlight) is not counted.
+func WithMaxWait(d time.Duration) Option {
+	return func(o *options) { o.maxWait = max(d, 0) }
+}
+
 func buildOptions(opts []Option) options {
-	o := options{}
+	o := options{maxWait: -1}
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -79,14 +79,22 @@
 // per sliding 5 minutes and processes 5 at a time, queueing more and answering
 // 429 beyond. A Governor keeps the client inside both (Config.Limits;
 // configurable) and is shared by all clients of one principal through
-// WithGovernor. Requests answered 429 or 503 are retried (504 and network
-// errors only when the request is idempotent: GET, DELETE, PATCH with
-// If-Match, batches without POST) up to Config.MaxRetries times, waiting
-// Retry-After when BC sends it (capped at 5 minutes) and otherwise an
-// exponential backoff with jitter (0.5 s doubling to 30 s). A 429 also pauses
-// the governor, so every worker of the principal slows down. $batch sends at
-// most 100 operations per request and splits larger sets; one $batch request
-// counts once against the governor. All waiting uses the injected clock.
+// WithGovernor. Requests answered 429 are retried; 503 too, except that a
+// request that is not idempotent (a POST that creates something) is retried
+// after a 503 only with Retry-After, which says it was not processed. 504
+// and network errors are retried only when the request is idempotent (GET,
+// DELETE, PATCH with If-Match, batches without POST); a non-idempotent request is retried after a network error only
+// when the connection was never made (refused, DNS), so nothing was sent.
+// At most Config.MaxRetries (NPRetailConfig.MaxRetries) retries (default 6;
+// negative: none), waiting Retry-After when the server sends it (capped at 5
+// minutes) and otherwise an exponential backoff with jitter (0.5 s doubling
+// to 30 s). A 429 also pauses the governor, so every worker of the
+// principal slows down. WithMaxWait bounds all waiting inside one request
+// (backoff, Retry-After, the governor): a longer wait is not started and the
+// call returns at once, so a durable scheduler can defer the step by
+// RetryAfter(err) instead. $batch sends at most 100 operations per request
+// and splits larger sets; one $batch request counts once against the
+// governor. All waiting uses the injected clock.
 //
 // # Performance
 //
@@ -106,10 +114,19 @@
 //
 // # Errors and personal data
 //
-// BC's {"error":{"code","message"}} becomes an *Error with Status, Code and
-// the CorrelationId; IsNotFound, IsConflict, IsStringExceededLength,
-// IsUnauthorized and IsThrottled classify it. Error strings and log lines
-// never contain tokens, keys, query strings, bodies or BC's message (which can
-// quote a value): only method, path, status, code and correlation id.
+// BC's and NP Retail's {"error":{"code","message"}} becomes an *Error with
+// Service (ServiceBC or ServiceNPRetail), Status, Code, the CorrelationId,
+// the server's RetryAfter and OutcomeUnknown; its text names the service
+// ("NP Retail answered 500 …"). A failure without an answer (network,
+// timeout) is a transport error whose text starts with the service's name
+// and which unwraps to its cause. IsNotFound, IsConflict,
+// IsStringExceededLength, IsUnauthorized and IsThrottled classify errors;
+// RetryAfter(err) says how long to wait before trying again when the server
+// (or the governor, *LimitError) said so; OutcomeUnknown(err) says a write
+// may have been carried out despite the error (a 5xx other than 503 with
+// Retry-After, or a timeout or dropped connection after sending) and must
+// not be sent again without reading back first. Error strings and log lines
+// never contain tokens, keys, query strings, bodies or BC's message (which
+// can quote a value): only method, path, status, code and correlation id.
 // Token failures are an *AuthError that prints only the authority's status.
 package bc

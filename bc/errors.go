@@ -5,8 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
+	"time"
+)
+
+// Service names in Error.Service and in error strings.
+const (
+	ServiceBC       = "Business Central"
+	ServiceNPRetail = "NP Retail"
 )
 
 // BC error codes the client and its callers branch on. The names are the
@@ -20,29 +28,52 @@ const (
 	CodeTooManyRequests      = "Application_TooManyRequests"
 )
 
-// Error is an error answered by Business Central (or the NP Retail API): the
+// Error is an error answered by Business Central or the NP Retail API: the
 // HTTP status, BC's error code and the correlation id BC support asks for.
 //
 // Message is BC's own text. It can contain the offending value (a name, an
 // e-mail address), so Error() never prints it; do not log it either.
 type Error struct {
+	Service       string // ServiceBC or ServiceNPRetail; "" is read as ServiceBC
 	Status        int    // HTTP status
 	Code          string // BC error code, e.g. Request_EntityChanged
 	Message       string // BC's message; may contain personal data
 	CorrelationID string // from the message suffix or the response headers
+
+	// RetryAfter is the server's Retry-After (429, 503), uncapped; 0 when
+	// it sent none. See the RetryAfter function.
+	RetryAfter time.Duration
+	// OutcomeUnknown is set when the request was a write the server may
+	// have carried out despite this answer (a 5xx other than 503 with
+	// Retry-After). See the OutcomeUnknown function.
+	OutcomeUnknown bool
 }
 
-// Error implements error without personal data: status, code, correlation id.
+// Error implements error without personal data: service, status, code,
+// correlation id, Retry-After.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "bc: %d %s", e.Status, http.StatusText(e.Status))
+	fmt.Fprintf(&b, "%s answered %d %s", e.service(), e.Status, http.StatusText(e.Status))
 	if e.Code != "" {
 		fmt.Fprintf(&b, " (%s)", e.Code)
 	}
 	if e.CorrelationID != "" {
 		fmt.Fprintf(&b, " correlation id %s", e.CorrelationID)
 	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, ", retry after %s", e.RetryAfter)
+	}
+	if e.OutcomeUnknown {
+		b.WriteString("; the request may have been carried out")
+	}
 	return b.String()
+}
+
+func (e *Error) service() string {
+	if e.Service == "" {
+		return ServiceBC
+	}
+	return e.Service
 }
 
 // correlationRe finds BC's "CorrelationId: <guid>." message suffix.
@@ -52,9 +83,9 @@ var correlationRe = regexp.MustCompile(`CorrelationId:\s*([0-9A-Fa-f-]{8,})`)
 // for the request's correlation id, most specific first.
 var correlationHeaders = []string{"ms-correlation-x", "x-ms-correlation-id", "request-id", "x-ms-request-id", "x-correlation-id"}
 
-// decodeError builds an *Error from a non-2xx response.
-func decodeError(status int, h http.Header, body []byte) *Error {
-	e := &Error{Status: status}
+// decodeError builds an *Error of service from a non-2xx response.
+func decodeError(service string, status int, h http.Header, body []byte) *Error {
+	e := &Error{Service: service, Status: status}
 	var env struct {
 		Error struct {
 			Code    string `json:"code"`
@@ -113,8 +144,86 @@ func IsUnauthorized(err error) bool {
 	return ok && (e.Status == http.StatusUnauthorized || strings.HasPrefix(e.Code, "Authentication_"))
 }
 
-// IsThrottled reports whether err is a 429 that survived the client's retries.
+// IsThrottled reports whether err is a 429 that survived the client's
+// retries, or a *LimitError (the client's own limits held the request back
+// longer than WithMaxWait allows).
 func IsThrottled(err error) bool {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return true
+	}
 	e, ok := AsError(err)
 	return ok && e.Status == http.StatusTooManyRequests
 }
+
+// RetryAfter reports how long the caller should wait before sending the
+// request again, when the failure says so: the server's Retry-After of an
+// *Error (429 or 503), or the wait of a *LimitError. A durable scheduler
+// defers the step by it instead of sleeping. ok is false when err carries
+// no such wait (then use your own backoff).
+func RetryAfter(err error) (d time.Duration, ok bool) {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le.RetryAfter, true
+	}
+	if e, isErr := AsError(err); isErr && e.RetryAfter > 0 {
+		return e.RetryAfter, true
+	}
+	return 0, false
+}
+
+// OutcomeUnknown reports whether err is the failure of a write (POST,
+// PATCH, DELETE, $batch) that the server may nevertheless have carried out:
+// an answer 5xx other than 503 with Retry-After (for BC and NP Retail, 429
+// and 503 with Retry-After mean "not processed"), or a timeout, cancellation
+// or dropped connection after the request may have been sent. Do not send
+// such a request again blindly: read back first (e.g. search for the member
+// or membership) or let a person decide. The client itself never repeats a
+// non-idempotent request in this state.
+//
+// It is false for reads, for refusals (4xx), for failures before anything
+// was sent (no token, connection refused, the governor's LimitError) and
+// for errors not from this package.
+func OutcomeUnknown(err error) bool {
+	var re *requestError
+	if errors.As(err, &re) {
+		return re.outcomeUnknown
+	}
+	e, ok := AsError(err)
+	return ok && e.OutcomeUnknown
+}
+
+// LimitError is returned instead of waiting when the client's own limits —
+// its Governor's request window, or a pause after a 429 — would hold a
+// request back longer than WithMaxWait allows. Nothing was sent.
+type LimitError struct {
+	RetryAfter time.Duration // how long until the governor would let the request start
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("client-side limit: the governor would hold the request back %s (longer than the maximum wait)", e.RetryAfter)
+}
+
+// requestError is a failure without an answer from the service (network,
+// timeout, no token, the governor). Its text names the service, method and
+// path only — no query string.
+type requestError struct {
+	service, method, path string
+	err                   error
+	outcomeUnknown        bool
+}
+
+func (e *requestError) Error() string {
+	inner := e.err
+	var ue *url.Error
+	if errors.As(inner, &ue) {
+		inner = ue.Err // its text would repeat method and path
+	}
+	s := fmt.Sprintf("%s: %s %s: %v", e.service, e.method, e.path, inner)
+	if e.outcomeUnknown {
+		s += "; the request may have been carried out"
+	}
+	return s
+}
+
+func (e *requestError) Unwrap() error { return e.err }

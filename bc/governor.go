@@ -47,23 +47,38 @@ func NewGovernor(limits Limits, clock clockwork.Clock) *Governor {
 // Acquire waits until a request may start and returns the function that
 // ends it. It returns ctx's error if ctx ends first.
 func (g *Governor) Acquire(ctx context.Context) (release func(), err error) {
+	release, _, err = g.acquire(ctx, -1)
+	return release, err
+}
+
+// acquire is Acquire that waits for the request window or a pause at most
+// limit in all (negative: no bound): a longer wait is not started and a
+// *LimitError says how long it would have been. Waiting for a concurrency
+// slot is not bounded (slots are held only while a request is in flight).
+// waited is the time spent waiting for the window or a pause.
+func (g *Governor) acquire(ctx context.Context, limit time.Duration) (release func(), waited time.Duration, err error) {
 	select {
 	case g.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("bc governor: %w", ctx.Err())
+		return nil, 0, fmt.Errorf("bc governor: %w", ctx.Err())
 	}
 	var once sync.Once
 	release = func() { once.Do(func() { <-g.slots }) }
 	for {
 		wait := g.tryStart()
 		if wait <= 0 {
-			return release, nil
+			return release, waited, nil
+		}
+		if limit >= 0 && waited+wait > limit {
+			release()
+			return nil, waited, &LimitError{RetryAfter: wait}
 		}
 		select {
 		case <-g.clock.After(wait):
+			waited += wait
 		case <-ctx.Done():
 			release()
-			return nil, fmt.Errorf("bc governor: %w", ctx.Err())
+			return nil, waited, fmt.Errorf("bc governor: %w", ctx.Err())
 		}
 	}
 }

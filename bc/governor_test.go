@@ -2,6 +2,7 @@ package bc
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -106,6 +107,59 @@ func TestGovernor(t *testing.T) {
 		}
 		if g.InFlight() != 0 {
 			t.Fatal("cancelled Acquire kept its slot")
+		}
+	})
+}
+
+func TestGovernorWaitLimit(t *testing.T) {
+	t.Run("a pause longer than the limit is not waited out", func(t *testing.T) {
+		clock := clockwork.NewFakeClock()
+		g := NewGovernor(Limits{}, clock)
+		g.Pause(clock.Now().Add(2 * time.Minute))
+		_, waited, err := g.acquire(t.Context(), 10*time.Second)
+		var le *LimitError
+		if !errors.As(err, &le) || le.RetryAfter != 2*time.Minute || waited != 0 {
+			t.Fatalf("err = %v, waited %v; want a *LimitError of 2m without waiting", err, waited)
+		}
+		if g.InFlight() != 0 {
+			t.Fatal("the refused request kept its slot")
+		}
+	})
+	t.Run("a full window within the limit is waited for", func(t *testing.T) {
+		clock := clockwork.NewFakeClock()
+		g := NewGovernor(Limits{RequestsPerWindow: 1, Window: 30 * time.Second}, clock)
+		rel, _ := g.Acquire(t.Context())
+		rel()
+		type res struct {
+			waited time.Duration
+			err    error
+		}
+		done := make(chan res, 1)
+		go func() {
+			rel, waited, err := g.acquire(t.Context(), time.Minute)
+			if err == nil {
+				rel()
+			}
+			done <- res{waited, err}
+		}()
+		if err := clock.BlockUntilContext(t.Context(), 1); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(30 * time.Second)
+		if r := <-done; r.err != nil || r.waited != 30*time.Second {
+			t.Fatalf("err = %v, waited %v; want success after 30s", r.err, r.waited)
+		}
+	})
+	t.Run("a zero limit never waits", func(t *testing.T) {
+		clock := clockwork.NewFakeClock()
+		g := NewGovernor(Limits{RequestsPerWindow: 1, Window: time.Second}, clock)
+		rel, _, err := g.acquire(t.Context(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel()
+		if _, _, err := g.acquire(t.Context(), 0); !IsThrottled(err) {
+			t.Fatalf("err = %v, want a throttling *LimitError", err)
 		}
 	})
 }

@@ -17,8 +17,9 @@ type NPRetailConfig struct {
 	BaseURL string
 	// APIKey is a NaviPartner API key, sent as x-np-api-key.
 	APIKey string
-	// MaxRetries bounds retries after 429/503/504 or network errors
-	// (idempotent requests only for the last two); default 6, negative: none.
+	// MaxRetries bounds retries after 429/503/504 or network errors (see
+	// decideRetry: POSTs only after 429, 503 with Retry-After or a refused
+	// connection); default 6, negative: none.
 	MaxRetries int
 }
 
@@ -32,7 +33,9 @@ type NPRetail struct {
 	Members *MemberService
 }
 
-// NewNPRetail returns an NP Retail client. Options as for New; WithGovernor
+// NewNPRetail returns an NP Retail client. Its errors name NP Retail: an
+// *Error with Service ServiceNPRetail, or a transport error whose text
+// starts with "NP Retail:". Options as for New; WithGovernor
 // applies BC limits (the gateway forwards to BC as an Entra app), and
 // WithCredential is not used (the API key authenticates).
 func NewNPRetail(cfg NPRetailConfig, opts ...Option) (*NPRetail, error) {
@@ -54,7 +57,8 @@ func NewNPRetail(cfg NPRetailConfig, opts ...Option) (*NPRetail, error) {
 	o := buildOptions(opts)
 	n := &NPRetail{base: base, t: &transport{
 		rc: newResty(o.httpClient), headers: map[string]string{"x-np-api-key": cfg.APIKey},
-		gov: o.governor, clock: o.clock, logger: o.logger, maxRetries: retries,
+		gov: o.governor, clock: o.clock, logger: o.logger, maxRetries: retries, maxWait: o.maxWait,
+		service: ServiceNPRetail, logName: "np retail",
 	}}
 	n.Members = &MemberService{n: n}
 	return n, nil
@@ -82,7 +86,7 @@ func decodeMember(b []byte) (*Member, error) {
 	}
 	var m Member
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("decode member: %w", err)
+		return nil, fmt.Errorf("decode NP Retail member: %w", err)
 	}
 	return &m, nil
 }
@@ -96,17 +100,17 @@ func decodeMembers(b []byte) ([]Member, error) {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, fmt.Errorf("decode members: %w", err)
+		return nil, fmt.Errorf("decode NP Retail members: %w", err)
 	}
 	for _, k := range []string{"members", "value", "member"} {
 		if raw, ok := obj[k]; ok {
 			if err := json.Unmarshal(raw, &arr); err != nil {
-				return nil, fmt.Errorf("decode members: %w", err)
+				return nil, fmt.Errorf("decode NP Retail members: %w", err)
 			}
 			return arr, nil
 		}
 	}
-	return nil, errors.New("decode members: no member list in the answer")
+	return nil, errors.New("decode NP Retail members: no member list in the answer")
 }
 
 func (s *MemberService) call(ctx context.Context, method, path string, body any, idempotent bool) ([]byte, error) {
@@ -114,7 +118,7 @@ func (s *MemberService) call(ctx context.Context, method, path string, body any,
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, fmt.Errorf("encode body: %w", err)
+			return nil, fmt.Errorf("encode NP Retail request: %w", err)
 		}
 		req.body = b
 	}
@@ -135,7 +139,7 @@ func (s *MemberService) Search(ctx context.Context, q MemberQuery) ([]Member, er
 		}
 	}
 	if len(v) == 0 {
-		return nil, errors.New("search members: no search parameter")
+		return nil, errors.New("search NP Retail members: no search parameter")
 	}
 	b, err := s.call(ctx, "GET", "/membership/member?"+strings.ReplaceAll(v.Encode(), "+", "%20"), nil, true)
 	if err != nil {
@@ -192,7 +196,7 @@ func (s *MemberService) CreateMembership(ctx context.Context, m Membership) (*Me
 	}
 	var out Membership
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("create membership: decode: %w", err)
+		return nil, fmt.Errorf("create membership: decode NP Retail membership: %w", err)
 	}
 	return &out, nil
 }
