@@ -1,19 +1,19 @@
 package connector
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/connector/internal/jsonbody"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bcvipps/bcvipps/connector/store"
@@ -91,9 +91,15 @@ func (s *Service) health(r *gin.Engine) {
 	})
 }
 
-// bindJSON decodes the body strictly: unknown fields and wrong types are
-// field problems, and the body is size-limited.
+// bindJSON decodes the body strictly: only application/json, exactly one
+// JSON object, keys matching the documented names exactly and once, types
+// named in plain words; the body is size-limited.
 func bindJSON(c *gin.Context, dst any) *Problem {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		return &Problem{Type: ProblemUnsupportedMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
+			Detail: "Send the body as JSON with Content-Type: application/json.",
+			Errors: []FieldProblem{{Field: "Content-Type", Reason: "must be application/json"}}}
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxBodyBytes+1))
 	if err != nil {
 		return invalidInput(FieldProblem{Field: "body", Reason: "could not be read"})
@@ -101,25 +107,8 @@ func bindJSON(c *gin.Context, dst any) *Problem {
 	if len(body) > maxBodyBytes {
 		return invalidInput(FieldProblem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", maxBodyBytes)})
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return invalidInput(FieldProblem{Field: "body", Reason: "is empty; send a JSON object"})
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return invalidInput(FieldProblem{Field: te.Field, Reason: "must be a " + te.Type.String()})
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return invalidInput(FieldProblem{Field: f, Reason: "is not a known field"})
-		default:
-			return invalidInput(FieldProblem{Field: "body", Reason: "is not valid JSON"})
-		}
-	}
-	if dec.More() {
-		return invalidInput(FieldProblem{Field: "body", Reason: "must hold exactly one JSON object"})
+	if p := jsonbody.Decode(body, dst); p != nil {
+		return invalidInput(FieldProblem{Field: p.Field, Reason: p.Reason})
 	}
 	return nil
 }

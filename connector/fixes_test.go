@@ -235,3 +235,78 @@ func changedField(changes []any, field string) bool {
 	}
 	return false
 }
+
+// BC's Retry-After defers the write to the time BC named instead of a
+// backoff of its own (or a call sleeping past its lease).
+func TestBusinessCentralRetryAfterDefersTheWrite(t *testing.T) {
+	e := newEnv(t)
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute, Times: 1})
+	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+	e.advance(5 * time.Second)
+	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	if wait := r.DueAt.Sub(e.clock.Now()); wait < 2*time.Minute-time.Second || wait > 2*time.Minute {
+		t.Fatalf("write deferred by %v, want BC's Retry-After of 2m", wait)
+	}
+	e.advance(2 * time.Minute)
+	if r := e.drive("acme", id); r.Status != statusCompleted {
+		t.Fatalf("after the wait: %s", r.Status)
+	}
+	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+		t.Errorf("PATCHes that landed = %d, want 1", n)
+	}
+}
+
+// Strict bodies: JSON only (415 otherwise), one object, exact field names
+// given once, problems that name no Go type.
+func TestStrictRequestBodies(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(http.MethodPost, customerRoute, keyAcme, `customerNo=10000&phoneNumber=91234567`, "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusUnsupportedMediaType || !problemNames(res, "Content-Type") {
+		t.Fatalf("form body: %d %s", res.Status, res.Raw)
+	}
+	for _, tc := range []struct{ name, body, field string }{
+		{"array", `[{"customerNo":"10000","phoneNumber":"91234567"}]`, "body"},
+		{"string", `"10000"`, "body"},
+		{"differently cased key", `{"customerNo":"10000","PHONENUMBER":"91234567"}`, "PHONENUMBER"},
+		{"duplicate key", `{"customerNo":"10000","phoneNumber":"91234567","phoneNumber":"92345678"}`, "phoneNumber"},
+		{"duplicate cased key", `{"customerNo":"10000","phoneNumber":"91234567","PHONENUMBER":"92345678"}`, "phoneNumber"},
+		{"wrong type", `{"customerNo":10000,"phoneNumber":"91234567"}`, "customerNo"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do(http.MethodPost, customerRoute, keyAcme, tc.body)
+			if res.Status != http.StatusBadRequest || !problemNames(res, tc.field) {
+				t.Fatalf("status %d, want 400 naming %s: %s", res.Status, tc.field, res.Raw)
+			}
+			if strings.Contains(string(res.Raw), "connector.") || strings.Contains(string(res.Raw), "Go ") || strings.Contains(string(res.Raw), "map[") {
+				t.Errorf("the problem names a Go type: %s", res.Raw)
+			}
+		})
+	}
+	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+		t.Errorf("pushes sent for refused bodies: %d", n)
+	}
+}
+
+// Numbers that cannot be real are refused before anything is stored or
+// pushed; the Nordic forms a cashier types are accepted.
+func TestPhoneNumbersAreRealNumbers(t *testing.T) {
+	e := newEnv(t)
+	for _, bad := range []string{"12345", "+4712345", "0047 123"} {
+		res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": bad})
+		if res.Status != http.StatusBadRequest || !problemNames(res, "phoneNumber") {
+			t.Errorf("%q: %d %s", bad, res.Status, res.Raw)
+		}
+	}
+	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+		t.Fatalf("pushes sent for impossible numbers: %d", n)
+	}
+	for _, good := range []string{"4512345678", "+45 12 34 56 78", "0045 12 34 56 78", "+46 70 123 45 67", "0046701234567", "+358 40 1234567", "912 34 567"} {
+		res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": good})
+		if res.Status != http.StatusAccepted {
+			t.Errorf("%q: %d %s", good, res.Status, res.Raw)
+			continue
+		}
+		// Free the phone for the next form of the same number.
+		e.do(http.MethodDelete, memberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -67,7 +68,10 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 	}
 	m, _ := decodeJSON[meta](r.Meta)
 	uc := t.useCases[r.UseCase]
-	start, err := t.vipps[r.MSN].Login.Start(ctx, vipps.LoginRequest{
+	// The call is not cut off by the step's deadline (the HTTP client's
+	// upstream.timeout, shorter than the step, bounds it): a login Vipps
+	// started must be recorded, or the customer gets a second push later.
+	start, err := t.vipps[r.MSN].Login.Start(context.WithoutCancel(ctx), vipps.LoginRequest{
 		PhoneNumber: in.MSISDN, Scopes: uc.scopes, BindingMessage: m.BindingMessage, RequestedExpiry: uc.expiry,
 	})
 	s.observe("vipps", "login.start", err)
@@ -127,7 +131,10 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 
 // poll asks the token endpoint once, at the pace Vipps sets.
 func (s *Service) poll(ctx context.Context, t *tenant, r request) {
-	res, err := t.vipps[r.MSN].Login.Poll(ctx, r.AuthReqID, r.PollInterval)
+	// A token answer that arrives must never be thrown away (the token
+	// endpoint answers a consent once): the poll is not cut off by the
+	// step's deadline; upstream.timeout (shorter than the step) bounds it.
+	res, err := t.vipps[r.MSN].Login.Poll(context.WithoutCancel(ctx), r.AuthReqID, r.PollInterval)
 	s.observe("vipps", "login.poll", err)
 	now := s.clock.Now()
 	prev := r
@@ -242,6 +249,11 @@ func (s *Service) deferApply(ctx context.Context, r request, target string, err 
 	m.LastError = upstreamDetail(target, err)
 	r.Meta = mustJSON(m)
 	r.DueAt = s.clock.Now().Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
+	if wait, ok := bc.RetryAfter(err); ok {
+		// BC (or NP Retail) said when to come back: the step ends now and
+		// the job is due then, instead of a call sleeping past its lease.
+		r.DueAt = s.clock.Now().Add(wait)
+	}
 	r.Attempts++
 	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
 	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)

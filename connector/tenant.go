@@ -38,6 +38,12 @@ type useCase struct {
 	options      mapping.Options
 }
 
+// maxInCallWait bounds how long one BC or NP Retail call may wait inside
+// itself (Retry-After, backoff, the governor): a longer wait returns at once
+// with the wait in the error, and the step defers the job instead of
+// sleeping past its lease.
+const maxInCallWait = 5 * time.Second
+
 // clientDeps are the shared pieces every tenant's clients are built with.
 type clientDeps struct {
 	http       *http.Client
@@ -101,14 +107,15 @@ func newTenant(tc config.Tenant, d *clientDeps) (*tenant, error) {
 		Limits:     bc.Limits{RequestsPerWindow: b.Limits.RequestsPerWindow, Window: b.Limits.Window, MaxInFlight: b.Limits.MaxInFlight},
 		MaxRetries: d.bcRetries, MaxConflictRetries: d.bcConflict,
 		PhoneRegion: regionForPrefix(tc.Mapping.ImplicitPhonePrefix),
-	}, bc.WithHTTPClient(d.http), bc.WithClock(d.clock), bc.WithLogger(d.log.With("tenant", tc.ID)), bc.WithGovernor(gov))
+	}, bc.WithHTTPClient(d.http), bc.WithClock(d.clock), bc.WithLogger(d.log.With("tenant", tc.ID)), bc.WithGovernor(gov),
+		bc.WithMaxWait(maxInCallWait))
 	if err != nil {
 		return nil, fmt.Errorf("tenant %s: business central: %w", tc.ID, err)
 	}
 
 	if tc.NPRetail.BaseURL != "" {
 		t.np, err = bc.NewNPRetail(bc.NPRetailConfig{BaseURL: tc.NPRetail.BaseURL, APIKey: tc.NPRetail.APIKey, MaxRetries: d.bcRetries},
-			bc.WithHTTPClient(d.http), bc.WithClock(d.clock), bc.WithLogger(d.log.With("tenant", tc.ID)))
+			bc.WithHTTPClient(d.http), bc.WithClock(d.clock), bc.WithLogger(d.log.With("tenant", tc.ID)), bc.WithMaxWait(maxInCallWait))
 		if err != nil {
 			return nil, fmt.Errorf("tenant %s: np retail: %w", tc.ID, err)
 		}

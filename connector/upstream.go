@@ -44,6 +44,9 @@ func (s *Service) observe(api, op string, err error) {
 // (outage, throttling, auth trouble an admin can fix) rather than being a
 // refusal of the data.
 func transientBC(err error) bool {
+	if bc.IsThrottled(err) {
+		return true
+	}
 	var be *bc.Error
 	if !errors.As(err, &be) {
 		// No answer (network, timeout) or no token: may pass. Anything else

@@ -289,7 +289,7 @@ func (e *Engine) Run(ctx context.Context) error {
 					default:
 					}
 				}()
-				stepCtx, cancel := context.WithTimeout(work, e.cfg.StepTimeout)
+				stepCtx, cancel := withClockTimeout(work, e.clock, e.cfg.StepTimeout)
 				defer cancel()
 				e.step(stepCtx, j)
 			}(j)
