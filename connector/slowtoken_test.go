@@ -1,0 +1,71 @@
+package connector
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// slowTokenEndpoint holds every CIBA token poll until the test releases
+// it, standing for a token endpoint that answers slowly. Like the real
+// network, a released poll reaches Vipps (which hands out the consent's
+// token once) even when the caller has given up meanwhile; the caller then
+// never sees the answer.
+type slowTokenEndpoint struct {
+	next    http.RoundTripper
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowTokenEndpoint) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/oauth2/token") {
+		return s.next.RoundTrip(req)
+	}
+	s.entered <- struct{}{}
+	<-s.release
+	res, err := s.next.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
+	if cerr := req.Context().Err(); cerr != nil {
+		if err == nil {
+			res.Body.Close()
+		}
+		return nil, cerr // the answer is lost on the way back
+	}
+	return res, err
+}
+
+// A token endpoint slower than any step deadline never costs a consent:
+// the poll is not cut off by the step's deadline, and the token it
+// redeems is kept and used once.
+func TestSlowTokenEndpointNeverLosesAConsent(t *testing.T) {
+	for _, latency := range []time.Duration{7 * time.Second, 12 * time.Second, 26 * time.Second} {
+		t.Run(latency.String(), func(t *testing.T) {
+			e := newEnv(t, notStarted())
+			base := e.bc.HTTPClient()
+			slow := &slowTokenEndpoint{next: base.Transport, entered: make(chan struct{}, 1), release: make(chan struct{})}
+			e.startWith("a", &http.Client{Transport: slow})
+			id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+
+			// The first poll is due after the interval; the customer has
+			// consented by then (after 2 s). The poll hangs for latency,
+			// past the step deadline (25 s, the default worker.stepTimeout) in
+			// the last case; a real poll is bounded by upstream.timeout (10 s).
+			e.advance(5 * time.Second)
+			<-slow.entered
+			e.advance(latency)
+			close(slow.release)
+
+			r := e.drive("acme", id)
+			if r.Status != statusCompleted {
+				t.Fatalf("login ended %s: %s", r.Status, r.Error)
+			}
+			if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+				t.Errorf("PATCHes = %d, want 1", n)
+			}
+		})
+	}
+}
