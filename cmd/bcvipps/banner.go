@@ -56,9 +56,16 @@ func tryLines(b bannerInfo) (customer, member, bcCustomers, ownUser []string) {
 		get("/v1/member-info-requests"),
 	}
 	bcCustomers = []string{fmt.Sprintf("curl -s %s/_sim/customers", b.BCURL)}
-	user := fmt.Sprintf(`{"phoneNumber":"%s","behaviour":"approve","delaySeconds":3,"profile":{"name":"Test Testesen","given_name":"Test","family_name":"Testesen","email":"test.testesen@example.com","email_verified":true,"phone_number":"%s","phone_number_verified":true,"address":{"street_address":"Testveien 1","postal_code":"0150","region":"Oslo","country":"NO"}}}`,
+	user := fmt.Sprintf(`{"phoneNumber":"%s","behaviour":"approve","delaySeconds":3,"profile":{"name":"Per Hansen","given_name":"Per","family_name":"Hansen","email":"per.hansen@example.com","email_verified":true,"phone_number":"%s","phone_number_verified":true,"address":{"street_address":"Testveien 1","postal_code":"0150","region":"Oslo","country":"NO"}}}`,
 		ownUserMSISDN, ownUserMSISDN)
-	ownUser = []string{fmt.Sprintf("curl -s -X POST %s/_sim/users -H 'Content-Type: application/json' -d %s", b.VippsURL, shellQuote(user))}
+	// The walk-through writes to a customer the first lines leave alone
+	// (30000 has only an e-mail), so the new user's address shows as a
+	// change in BC.
+	ownUser = []string{
+		fmt.Sprintf("curl -s -X POST %s/_sim/users -H 'Content-Type: application/json' -d %s", b.VippsURL, shellQuote(user)),
+		post("/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"+%s"}`, bctest.DemoCustomerEmailOnly, ownUserMSISDN)),
+		get("/v1/customer-info-requests"),
+	}
 	return customer, member, bcCustomers, ownUser
 }
 
@@ -94,7 +101,7 @@ func printBanner(w io.Writer, b bannerInfo) {
 		section(&s, "POS member registration: the member fields for the dialog", member)
 	}
 	section(&s, "The customers in the simulated BC", bcCustomers)
-	section(&s, "Add your own test user, then use +47 "+ownUserMSISDN[2:]+" as phoneNumber above", ownUser)
+	section(&s, "Add your own test user (edit its profile as you like) and fill customer "+bctest.DemoCustomerEmailOnly+" (only an e-mail yet) from it", ownUser)
 	s.WriteString("\nStop with Ctrl-C.\n")
 	_, _ = io.WriteString(w, s.String())
 }

@@ -51,7 +51,7 @@ func TestSandboxProcess(t *testing.T) {
 		if before["addressLine1"] != "" {
 			t.Fatalf("demo customer already has an address: %v", before["addressLine1"])
 		}
-		id := runBannerPost(t, p.stdoutText(), "/v1/customer-info-requests")
+		id := runBannerPost(t, p.stdoutText(), "/v1/customer-info-requests", bctest.DemoCustomerEmptyAddress)
 		got := awaitRequest(t, customerURL(api, id), sandboxAPIKey, 60*time.Second)
 		if got["status"] != "completed" {
 			t.Fatalf("request ended %v: %v", got["status"], got["error"])
@@ -63,8 +63,36 @@ func TestSandboxProcess(t *testing.T) {
 		}
 	})
 
+	t.Run("the own-user walk-through lands the new user's profile in BC", func(t *testing.T) {
+		var add string
+		for _, l := range strings.Split(p.stdoutText(), "\n") {
+			if l = strings.TrimSpace(l); strings.Contains(l, "/_sim/users") {
+				add = l
+			}
+		}
+		if out, err := exec.Command("sh", "-c", add).CombinedOutput(); err != nil {
+			t.Fatalf("add user: %v %s", err, out)
+		}
+		before := bcCustomer(t, bcURL, bctest.DemoCustomerEmailOnly)
+		id := runBannerPost(t, p.stdoutText(), "/v1/customer-info-requests", ownUserMSISDN)
+		got := awaitRequest(t, customerURL(api, id), sandboxAPIKey, 60*time.Second)
+		if got["status"] != "completed" {
+			t.Fatalf("request ended %v: %v", got["status"], got["error"])
+		}
+		if ch, _ := got["changes"].([]any); len(ch) == 0 {
+			t.Errorf("the walk-through shows no change: %v", got)
+		}
+		if b, _ := got["bindingMessage"].(string); b == "" {
+			t.Errorf("no bindingMessage, which the README promises")
+		}
+		after := bcCustomer(t, bcURL, bctest.DemoCustomerEmailOnly)
+		if after["addressLine1"] != "Testveien 1" || before["addressLine1"] == after["addressLine1"] {
+			t.Errorf("BC customer %s: addressLine1 %q → %q", bctest.DemoCustomerEmailOnly, before["addressLine1"], after["addressLine1"])
+		}
+	})
+
 	t.Run("the printed member curl lines complete a POS member request", func(t *testing.T) {
-		id := runBannerPost(t, p.stdoutText(), "/v1/member-info-requests")
+		id := runBannerPost(t, p.stdoutText(), "/v1/member-info-requests", "")
 		got := awaitRequest(t, api+"/v1/member-info-requests/"+id, sandboxAPIKey, 60*time.Second)
 		if got["status"] != "completed" {
 			t.Fatalf("request ended %v: %v", got["status"], got["error"])
@@ -89,7 +117,7 @@ func TestSandboxProcess(t *testing.T) {
 
 // runBannerPost runs, in sh, the banner's POST line for path exactly as
 // printed, and returns the id it echoes.
-func runBannerPost(t *testing.T, banner, path string) string {
+func runBannerPost(t *testing.T, banner, path, must string) string {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatalf("curl is needed to check the printed lines: %v", err)
@@ -97,8 +125,9 @@ func runBannerPost(t *testing.T, banner, path string) string {
 	var line string
 	for _, l := range strings.Split(banner, "\n") {
 		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "ID=$(curl") && strings.Contains(l, path+" ") {
+		if strings.HasPrefix(l, "ID=$(curl") && strings.Contains(l, path+" ") && strings.Contains(l, must) {
 			line = l
+			break
 		}
 	}
 	if line == "" {

@@ -46,7 +46,7 @@ func sandboxConfig(e sandboxEnv) *config.Config {
 		Worker: config.Worker{PollBatch: 100, Concurrency: 64, LeaseDuration: 20 * time.Second, StepTimeout: 15 * time.Second,
 			ApplyDeadline: time.Hour, RetryBackoffMax: 5 * time.Second},
 		Retention: config.Retention{Profile: 10 * time.Minute, Requests: 7 * 24 * time.Hour},
-		Login:     config.Login{DefaultExpiry: 5 * time.Minute},
+		Login:     config.Login{DefaultExpiry: 5 * time.Minute, BindingMessage: true},
 		Upstream:  config.Upstream{CAFile: e.CAFile, Timeout: 10 * time.Second},
 		Tenants: []config.Tenant{{
 			ID:      sandboxTenant,
