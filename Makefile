@@ -39,11 +39,16 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 	@if [ -d cmd/bcvipps-load ]; then $(GO) run ./cmd/bcvipps-load $(LOADFLAGS); fi
 
-## lint: formatting, go vet and staticcheck
+## lint: formatting, go.mod tidy, go vet and staticcheck
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run make tidy"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+## tidy: bring go.mod and go.sum in line with the imports
+tidy:
+	$(GO) mod tidy
 
 ## build: the binary in bin/
 build:

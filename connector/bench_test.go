@@ -64,6 +64,7 @@ func BenchmarkCreateMemberRequest(b *testing.B) {
 		body := fmt.Sprintf(`{"phoneNumber":"+4780%06d"}`, i)
 		req, _ := http.NewRequest(http.MethodPost, url+memberRoute, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+keyAcme)
+		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)

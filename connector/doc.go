@@ -21,7 +21,11 @@
 // the phone number through the Vipps QR API). Only then is the request
 // stored and the login started; the answer is 202 with the id.
 // Idempotency-Key makes a repeated POST return the first request (200)
-// instead of sending the customer a second push.
+// instead of sending the customer a second push; the same key with another
+// request is a 409 naming Idempotency-Key. A phone number with a login
+// already waiting for the customer is a 409 (login-pending) at once: Vipps
+// lets a customer answer one login at a time. Bodies are strict: JSON only
+// (415), field names exact and given once.
 //
 // # The state machine
 //
@@ -50,6 +54,14 @@
 //
 //   - The request row is stored before the login is started. If the process
 //     dies in between, the scheduler starts the login after a grace period.
+//     What remains: CIBA's backchannel request has no idempotency key, so
+//     if the process dies after Vipps accepted the start and before the
+//     auth_req_id is stored (the few milliseconds of one database write,
+//     retried a few times when the database is busy), the scheduler starts
+//     a second login after the grace period: the customer may get a second
+//     push, or Vipps refuses it while the first is open and the request
+//     fails as login-pending. The call itself is never cut off by the
+//     step's deadline, so a started login is not lost to a timeout.
 //   - pending: each token poll happens at the row's due time, which is the
 //     time Vipps allows (interval, +5 s after slow_down, Retry-After), so
 //     the connector never polls early. The scheduler keeps no timer per
@@ -82,6 +94,14 @@
 // test scans the captured logs of the end-to-end flows for them.
 //
 // # Operations
+//
+// The logins are two job kinds (customer, member) on the durable engine of
+// package work; their own state (use case, sales unit, auth_req_id, poll
+// interval, expiry, apply deadline) is the job's state document, and the
+// engine and store know none of it. A token poll is never cut off by the
+// step's deadline (worker.stepTimeout, longer than upstream.timeout): the
+// token endpoint hands out a consent once. A BC or NP Retail Retry-After
+// defers the write to the time named instead of sleeping in the step.
 //
 // Run is the scheduler; APIHandler and AdminHandler are the two listeners'
 // handlers (metrics only on the admin one). Several replicas may share one

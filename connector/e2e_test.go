@@ -138,16 +138,21 @@ func TestCancelPendingRequest(t *testing.T) {
 	if res.Status != http.StatusOK || res.Body["status"] != "cancelled" {
 		t.Fatalf("DELETE: %d %s", res.Status, res.Raw)
 	}
-	// A cancelled request is never polled again.
+	// A cancelled request is never polled again. The synchronisation point:
+	// a second request, due when the cancelled one would have been, is
+	// claimed and polled; a claimable cancelled row would have been claimed
+	// in the same batch (its version bumped) and polled too.
+	cancelled := e.row("acme", id)
 	polls := e.vipps.Stats().TokenPolls
-	e.advance(10 * time.Second)
-	e.advance(10 * time.Second)
-	got := e.do(http.MethodGet, customerRoute+"/"+id, keyAcme, nil)
-	if got.Body["status"] != "cancelled" {
-		t.Errorf("status after cancel = %v", got.Body["status"])
+	other := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaReject))
+	if r := e.drive("acme", other); r.Status != statusRejected {
+		t.Fatalf("second request ended %s", r.Status)
 	}
-	if n := e.vipps.Stats().TokenPolls; n != polls {
-		t.Errorf("token polls after cancel: %d, before %d", n, polls)
+	if r := e.row("acme", id); r.Version != cancelled.Version || r.Status != statusCancelled {
+		t.Errorf("cancelled request touched again: version %d → %d, status %s", cancelled.Version, r.Version, r.Status)
+	}
+	if n := e.vipps.Stats().TokenPolls; n != polls+1 {
+		t.Errorf("token polls after cancel: %d, want %d (the second request's only)", n, polls+1)
 	}
 	// Cancelling a finished request is a conflict.
 	if again := e.do(http.MethodDelete, customerRoute+"/"+id, keyAcme, nil); again.Status != http.StatusOK {

@@ -34,9 +34,6 @@ func loginFinal(status string) bool {
 	return false
 }
 
-// loginStatuses lists every login status (metrics, documentation).
-var loginStatuses = []string{statusPending, statusApplying, statusCompleted, statusRejected, statusExpired, statusFailed, statusCancelled}
-
 // request is a login job with the login's own state decoded from
 // Job.State. Job.Private holds the consent (token, then profile); Job.Input
 // the caller's request; Job.Result the answer.

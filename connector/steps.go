@@ -79,7 +79,7 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 	prev := r
 	r.LeaseOwner = owner
 	if err != nil {
-			var rl *vipps.RateLimitError
+		var rl *vipps.RateLimitError
 		switch {
 		case errors.Is(err, vipps.ErrInvalidUser):
 			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
@@ -124,9 +124,26 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 	if start.ExpiresIn > 0 {
 		r.ExpiresAt = now.Add(start.ExpiresIn)
 	}
-	// No need to wake the scheduler: the first poll is an interval away,
-	// and the scheduler never sleeps longer than maxIdle.
-	return s.save(ctx, prev, r)
+	// Vipps has sent the push: record it at once, retrying a failed write
+	// (a busy database) rather than leaving the row to the scheduler,
+	// which would start a second login after startGrace.
+	return s.saveStarted(ctx, prev, r)
+}
+
+// saveStarted stores a started login, retrying a write that failed for a
+// reason other than a takeover a few times.
+func (s *Service) saveStarted(ctx context.Context, prev, r request) (request, error) {
+	for attempt := 0; ; attempt++ {
+		u, err := s.save(ctx, prev, r)
+		if err == nil || takenOver(err) || attempt >= 4 {
+			return u, err
+		}
+		select {
+		case <-s.clock.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			return u, err
+		}
+	}
 }
 
 // poll asks the token endpoint once, at the pace Vipps sets.

@@ -57,7 +57,8 @@ type orderBody struct {
 	QuotedOK    bool              `json:"quotedOk,string"`
 	Ignored     string            `json:"-"`
 	Untagged    string
-	unexported  string //nolint:unused // must not be decodable
+	//lint:ignore U1000 present to show that an unexported field is not decodable
+	unexported string
 }
 
 // allReasons is every Reason Decode may give.

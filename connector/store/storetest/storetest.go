@@ -135,10 +135,10 @@ func testCreateGet(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 
 func testCreateInvalid(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	for name, edit := range map[string]func(*store.Job){
-		"no id":          func(r *store.Job) { r.ID = "" },
-		"no tenant":      func(r *store.Job) { r.TenantID = "" },
-		"no kind":        func(r *store.Job) { r.Kind = "" },
-		"no status":      func(r *store.Job) { r.Status = "" },
+		"no id":     func(r *store.Job) { r.ID = "" },
+		"no tenant": func(r *store.Job) { r.TenantID = "" },
+		"no kind":   func(r *store.Job) { r.Kind = "" },
+		"no status": func(r *store.Job) { r.Status = "" },
 	} {
 		r := NewJob("t1", "r1")
 		edit(&r)
