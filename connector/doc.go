@@ -1,11 +1,18 @@
-// Package connector is the bcvipps service: the HTTP API that Business
-// Central extensions call, the scheduler that runs Vipps Login (CIBA) by
-// phone number and writes the consented profile to BC or NP Retail, and the
-// housekeeping that keeps personal data only as long as needed.
+// Package connector is the bcvipps service and its composition root: it
+// builds the store, the durable engine (package work), the job packages
+// (package login for J1 and J2: Vipps Login by phone number, the consented
+// profile written to BC or NP Retail) and the two listeners (package api
+// holds the HTTP building blocks; the job packages register their routes).
+// The engine keeps personal data only as long as needed.
+//
+// Packages: work (engine: jobs, leases, schedules, inbox), store (jobs in
+// SQLite or PostgreSQL), api (problem+json, auth, strict bodies, OpenAPI),
+// login (the login flows and their endpoints). The rest of this page
+// describes the login flows, the connector's first jobs.
 //
 // # API
 //
-// The contract is openapi.yaml (served at /openapi.json and checked against
+// The contract is api/openapi.yaml (served at /openapi.json and checked against
 // the routes and real answers by the tests). Each tenant authenticates with
 // "Authorization: Bearer <api key>"; only SHA-256 hashes of keys are
 // configured, and a key never sees another tenant's requests (404).

@@ -19,11 +19,11 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/work"
-	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // SandboxAPIKey is the fixed API key of the offline sandbox. It is accepted
@@ -41,10 +41,10 @@ type Service struct {
 	ownStore bool
 	http     *http.Client
 	instance string
-	tenants  map[string]*tenant
-	keys     keyring
+	keys     api.Keys
 	metrics  *metrics
 	engine   *work.Engine
+	logins   *login.Flows
 	ready    bool
 
 	// shutdown ends long-polls when Run's context ends.
@@ -121,29 +121,14 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		o.http = hc
 	}
 	s := &Service{
-		cfg: cfg, clock: o.clock, log: o.log, instance: o.instance,
-		tenants: map[string]*tenant{}, keys: keyring{},
+		cfg: cfg, clock: o.clock, log: o.log, instance: o.instance, keys: api.Keys{},
 		metrics:  newMetrics(),
 		shutdown: make(chan struct{}),
 	}
 	o.http = instrument(o.http, s.metrics)
 	s.http = o.http
-	deps := &clientDeps{
-		http: o.http, clock: o.clock, log: o.log, tokens: vipps.NewTokenCache(),
-		governors: map[string]*bc.Governor{}, loginDflt: cfg.Login.DefaultExpiry,
-		bcRetries: 2, bcConflict: 3,
-	}
-	if o.noRetry {
-		deps.bcRetries = -1
-		deps.vippsRetry = &vipps.RetryPolicy{MaxAttempts: 1}
-	}
 	sandboxHash := HashAPIKey(SandboxAPIKey)
 	for _, tc := range cfg.Tenants {
-		t, err := newTenant(tc, deps)
-		if err != nil {
-			return nil, err
-		}
-		s.tenants[tc.ID] = t
 		for _, k := range tc.APIKeys {
 			h := strings.ToLower(k.SHA256)
 			if h == sandboxHash && (!o.sandbox || tc.Vipps.Environment == config.VippsProduction) {
@@ -152,7 +137,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 			s.keys[h] = tc.ID
 		}
 	}
-	doc, err := openAPIJSON()
+	doc, err := api.OpenAPIJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -171,10 +156,16 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.StepTimeout, ShutdownGrace: cfg.Server.ShutdownTimeout,
 		DeliveredKeep: cfg.Retention.Profile, UndeliveredKeep: 24 * time.Hour, FinishedKeep: cfg.Retention.Requests,
 	}, o.clock, o.log, s.metrics.registry)
-	for _, kind := range []string{kindCustomer, kindMember} {
-		s.engine.Register(kind, loginKind{s})
+	s.logins, err = login.New(login.Deps{
+		Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Metrics: s.metrics.login,
+		Clients: login.ClientDeps{HTTP: o.http, NoRetry: o.noRetry}, Shutdown: s.shutdown,
+	})
+	if err != nil {
+		if s.ownStore {
+			_ = s.store.Close()
+		}
+		return nil, err
 	}
-	s.engine.OnTransition(s.observeTransition)
 	s.ready = true
 	return s, nil
 }
@@ -242,3 +233,10 @@ func NewLogger(w io.Writer, c config.Log) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(w, ho))
 }
+
+// HashAPIKey returns the hex SHA-256 of an API key, the form configured in
+// tenants[].apiKeys[].sha256.
+func HashAPIKey(key string) string { return api.HashAPIKey(key) }
+
+// Engine is the service's work engine (for the job packages and tests).
+func (s *Service) Engine() *work.Engine { return s.engine }

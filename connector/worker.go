@@ -1,11 +1,6 @@
 package connector
 
-import (
-	"context"
-
-	"github.com/bcvipps/bcvipps/connector/store"
-	"github.com/bcvipps/bcvipps/connector/work"
-)
+import "context"
 
 // Run runs the engine until ctx ends: it claims due jobs (token polls of
 // pending logins, BC writes of consented profiles, …) with a lease, works
@@ -18,24 +13,5 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.engine.Run(ctx)
 }
 
-// wakeScheduler makes the engine look at the store now.
-func (s *Service) wakeScheduler() { s.engine.Wake() }
-
-// takenOver reports a write refused because the row changed or is held
-// elsewhere: this step's work is void, the row is someone else's now.
-func takenOver(err error) bool { return work.TakenOver(err) }
-
-// keepLease keeps this process's lease on a saved job for another lease
-// period.
-func (s *Service) keepLease() store.UpdateOption { return s.engine.KeepLease() }
-
-// observeTransition counts finished logins and logs every transition.
-func (s *Service) observeTransition(j store.Job) {
-	if j.Kind != kindCustomer && j.Kind != kindMember {
-		return
-	}
-	if j.Final {
-		s.metrics.logins.WithLabelValues(j.Kind, j.Status).Inc()
-	}
-	s.log.Info("request "+j.Status, "tenant", j.TenantID, "request", j.ID, "kind", j.Kind)
-}
+// Wake makes the engine look at the store now.
+func (s *Service) Wake() { s.engine.Wake() }

@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -18,11 +20,11 @@ func customerBody(no, phone string) map[string]any {
 func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 	e := newEnv(t)
 	before := e.customer(bctest.DemoCustomerEmptyAddressID)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
 
 	// The persona approves after 2 s; Vipps asks for polls every 5 s.
 	e.advance(5 * time.Second)
-	res := e.await(customerRoute, keyAcme, id, "completed")
+	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 
 	after := e.customer(bctest.DemoCustomerEmptyAddressID)
 	changes, _ := res.Body["changes"].([]any)
@@ -78,13 +80,13 @@ func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 
 func TestCustomerAlreadyUpToDateWritesNothing(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "completed")
+	e.await(login.CustomerRoute, keyAcme, id, "completed")
 
-	id2 := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id2 := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.advance(5 * time.Second)
-	res := e.await(customerRoute, keyAcme, id2, "completed")
+	res := e.await(login.CustomerRoute, keyAcme, id2, "completed")
 	if ch, _ := res.Body["changes"].([]any); len(ch) != 0 {
 		t.Errorf("second request changed %v", ch)
 	}
@@ -108,7 +110,7 @@ func TestLoginOutcomes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			before := e.customer(bctest.DemoCustomerEmptyAddressID)
-			res := e.do(http.MethodPost, customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+tc.phone))
+			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+tc.phone))
 			if res.Status != http.StatusAccepted {
 				t.Fatalf("POST: %d %s", res.Status, res.Raw)
 			}
@@ -116,11 +118,11 @@ func TestLoginOutcomes(t *testing.T) {
 			for _, d := range tc.advance {
 				e.advance(d)
 			}
-			got := e.await(customerRoute, keyAcme, id, tc.want)
+			got := e.await(login.CustomerRoute, keyAcme, id, tc.want)
 			if tc.want == "failed" {
 				errObj, _ := got.Body["error"].(map[string]any)
-				if errObj["type"] != ProblemVippsUser {
-					t.Errorf("error = %v, want type %s", errObj, ProblemVippsUser)
+				if errObj["type"] != api.ProblemVippsUser {
+					t.Errorf("error = %v, want type %s", errObj, api.ProblemVippsUser)
 				}
 			}
 			after := e.customer(bctest.DemoCustomerEmptyAddressID)
@@ -133,8 +135,8 @@ func TestLoginOutcomes(t *testing.T) {
 
 func TestCancelPendingRequest(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore))
-	res := e.do(http.MethodDelete, customerRoute+"/"+id, keyAcme, nil)
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore))
+	res := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
 	if res.Status != http.StatusOK || res.Body["status"] != "cancelled" {
 		t.Fatalf("DELETE: %d %s", res.Status, res.Raw)
 	}
@@ -144,18 +146,18 @@ func TestCancelPendingRequest(t *testing.T) {
 	// in the same batch (its version bumped) and polled too.
 	cancelled := e.row("acme", id)
 	polls := e.vipps.Stats().TokenPolls
-	other := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaReject))
-	if r := e.drive("acme", other); r.Status != statusRejected {
+	other := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaReject))
+	if r := e.drive("acme", other); r.Status != login.StatusRejected {
 		t.Fatalf("second request ended %s", r.Status)
 	}
-	if r := e.row("acme", id); r.Version != cancelled.Version || r.Status != statusCancelled {
+	if r := e.row("acme", id); r.Version != cancelled.Version || r.Status != login.StatusCancelled {
 		t.Errorf("cancelled request touched again: version %d → %d, status %s", cancelled.Version, r.Version, r.Status)
 	}
 	if n := e.vipps.Stats().TokenPolls; n != polls+1 {
 		t.Errorf("token polls after cancel: %d, want %d (the second request's only)", n, polls+1)
 	}
 	// Cancelling a finished request is a conflict.
-	if again := e.do(http.MethodDelete, customerRoute+"/"+id, keyAcme, nil); again.Status != http.StatusOK {
+	if again := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil); again.Status != http.StatusOK {
 		t.Errorf("second DELETE of a cancelled request: %d", again.Status)
 	}
 }
@@ -178,7 +180,7 @@ func TestInvalidInputIsRefusedAndNothingStored(t *testing.T) {
 		{"not json", `{"customerNo":`, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, customerRoute, keyAcme, tc.body)
+			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
 			if res.Status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400: %s", res.Status, res.Raw)
 			}
@@ -214,8 +216,8 @@ func TestInvalidInputIsRefusedAndNothingStored(t *testing.T) {
 
 func TestUnknownCustomer(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, customerRoute, keyAcme, customerBody("99999", "91234567"))
-	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != ProblemUnknownCustomer {
+	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("99999", "91234567"))
+	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != api.ProblemUnknownCustomer {
 		t.Fatalf("status %d: %s", res.Status, res.Raw)
 	}
 	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
@@ -225,22 +227,22 @@ func TestUnknownCustomer(t *testing.T) {
 
 func TestTenantIsolation(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	for _, m := range []string{http.MethodGet, http.MethodDelete} {
-		res := e.do(m, customerRoute+"/"+id, keyOther, nil)
+		res := e.do(m, login.CustomerRoute+"/"+id, keyOther, nil)
 		if res.Status != http.StatusNotFound {
 			t.Errorf("%s with another tenant's key: %d, want 404", m, res.Status)
 		}
 	}
-	if res := e.do(http.MethodGet, memberRoute+"/"+id, keyAcme, nil); res.Status != http.StatusNotFound {
+	if res := e.do(http.MethodGet, login.MemberRoute+"/"+id, keyAcme, nil); res.Status != http.StatusNotFound {
 		t.Errorf("customer request read as a member request: %d", res.Status)
 	}
 	for _, key := range []string{"", "wrong-key"} {
-		if res := e.do(http.MethodGet, customerRoute+"/"+id, key, nil); res.Status != http.StatusUnauthorized {
+		if res := e.do(http.MethodGet, login.CustomerRoute+"/"+id, key, nil); res.Status != http.StatusUnauthorized {
 			t.Errorf("key %q: %d, want 401", key, res.Status)
 		}
 	}
-	if res := e.do(http.MethodGet, customerRoute+"/"+id, keyAcme, nil); res.Status != http.StatusOK {
+	if res := e.do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil); res.Status != http.StatusOK {
 		t.Errorf("own key: %d", res.Status)
 	}
 }
@@ -248,8 +250,8 @@ func TestTenantIsolation(t *testing.T) {
 func TestIdempotencyKeyReturnsTheFirstRequest(t *testing.T) {
 	e := newEnv(t)
 	body := customerBody(bctest.DemoCustomerEmptyAddress, "91234567")
-	first := e.do(http.MethodPost, customerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
-	second := e.do(http.MethodPost, customerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
+	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
+	second := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
 	if first.Status != http.StatusAccepted || second.Status != http.StatusOK {
 		t.Fatalf("statuses %d, %d", first.Status, second.Status)
 	}
@@ -263,22 +265,22 @@ func TestIdempotencyKeyReturnsTheFirstRequest(t *testing.T) {
 
 func TestBusinessCentralDownThenBack(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	// Still down on the next attempts: the request stays applying.
 	for i := 0; i < 3; i++ {
 		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
 		attempts := r.Attempts
-		r = e.waitRow("acme", id, func(r request) bool { return r.Attempts > attempts })
-		if r.Status != statusApplying {
+		r = e.waitRow("acme", id, func(r login.Request) bool { return r.Attempts > attempts })
+		if r.Status != login.StatusApplying {
 			t.Fatalf("status %s during the outage", r.Status)
 		}
 	}
 	e.bc.Sim.ClearFaults()
 	e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
-	res := e.await(customerRoute, keyAcme, id, "completed")
+	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 	if e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"] != "Storgata 1" {
 		t.Errorf("customer not written after the outage: %s", res.Raw)
 	}
@@ -289,36 +291,36 @@ func TestBusinessCentralDownThenBack(t *testing.T) {
 
 func TestBusinessCentralOutageLongerThanTheDeadlineFails(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
-	for r.Status == statusApplying {
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
+	for r.Status == login.StatusApplying {
 		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
 		v := r.Version
-		r = e.waitRow("acme", id, func(x request) bool { return x.Version > v })
+		r = e.waitRow("acme", id, func(x login.Request) bool { return x.Version > v })
 	}
-	res := e.await(customerRoute, keyAcme, id, "failed")
+	res := e.await(login.CustomerRoute, keyAcme, id, "failed")
 	errObj, _ := res.Body["error"].(map[string]any)
-	if errObj["type"] != ProblemDeadlinePassed {
+	if errObj["type"] != api.ProblemDeadlinePassed {
 		t.Errorf("error %v", errObj)
 	}
 }
 
 func TestConcurrentChangeInBusinessCentralIsReapplied(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	// The PATCH fails once, so the plan (made against the current ETag) is
 	// stored but not sent; then another user changes the customer.
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	if err := e.bc.Sim.TouchCustomer(bctest.DemoCompanyID, bctest.DemoCustomerEmptyAddressID); err != nil {
 		t.Fatal(err)
 	}
 	touched := e.customer(bctest.DemoCustomerEmptyAddressID)
 	e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
-	res := e.await(customerRoute, keyAcme, id, "completed")
+	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 	after := e.customer(bctest.DemoCustomerEmptyAddressID)
 	if after["addressLine1"] != "Storgata 1" {
 		t.Errorf("change not re-applied: %s", res.Raw)
@@ -330,15 +332,15 @@ func TestConcurrentChangeInBusinessCentralIsReapplied(t *testing.T) {
 
 func TestRepeatedBCConflictsDeferInsteadOfFailing(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	// Every PATCH of the first attempt meets a concurrency conflict.
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: maxReplans + 1})
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: login.MaxReplans + 1})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Final || r.Attempts >= 1 })
-	if r.Status != statusApplying {
-		t.Fatalf("after %d conflicts the request is %s, want applying (deferred)", maxReplans+1, r.Status)
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Final || r.Attempts >= 1 })
+	if r.Status != login.StatusApplying {
+		t.Fatalf("after %d conflicts the request is %s, want applying (deferred)", login.MaxReplans+1, r.Status)
 	}
-	if r := e.drive("acme", id); r.Status != statusCompleted {
+	if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 		t.Fatalf("status %s: %s", r.Status, r.Error)
 	}
 	if got := e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"]; got != "Storgata 1" {

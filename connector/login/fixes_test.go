@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -26,7 +28,7 @@ func problemNames(res apiResponse, field string) bool {
 // naming Idempotency-Key; only a true retry gets the first answer.
 func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 	e := newEnv(t)
-	first := e.do(http.MethodPost, customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore), "Idempotency-Key", "till-1")
+	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore), "Idempotency-Key", "till-1")
 	if first.Status != http.StatusAccepted {
 		t.Fatalf("first POST: %d %s", first.Status, first.Raw)
 	}
@@ -34,12 +36,12 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 		name, route string
 		body        map[string]any
 	}{
-		{"another customer", customerRoute, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaIgnore)},
-		{"another phone", customerRoute, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject)},
+		{"another customer", login.CustomerRoute, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaIgnore)},
+		{"another phone", login.CustomerRoute, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.do(http.MethodPost, tc.route, keyAcme, tc.body, "Idempotency-Key", "till-1")
-			if res.Status != http.StatusConflict || res.Body["type"] != ProblemIdempotencyReused || !problemNames(res, "Idempotency-Key") {
+			if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemIdempotencyReused || !problemNames(res, "Idempotency-Key") {
 				t.Fatalf("status %d, want 409 naming Idempotency-Key: %s", res.Status, res.Raw)
 			}
 			if res.Body["id"] != nil {
@@ -49,17 +51,17 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 	}
 	// Keys are per endpoint: the member endpoint's own key, reused there
 	// with another member body.
-	m1 := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject}, "Idempotency-Key", "till-1")
+	m1 := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject}, "Idempotency-Key", "till-1")
 	if m1.Status != http.StatusAccepted {
 		t.Fatalf("member POST: %d %s", m1.Status, m1.Raw)
 	}
-	m2 := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject, "memberId": bctest.DemoMemberWithPhoneID}, "Idempotency-Key", "till-1")
+	m2 := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject, "memberId": bctest.DemoMemberWithPhoneID}, "Idempotency-Key", "till-1")
 	if m2.Status != http.StatusConflict || !problemNames(m2, "Idempotency-Key") {
 		t.Fatalf("member key reused: %d %s", m2.Status, m2.Raw)
 	}
 	// A true retry (same body, keys in another order, spaces trimmed) is the
 	// first answer.
-	retry := e.do(http.MethodPost, customerRoute, keyAcme, `{"phoneNumber":" +`+vippstest.PersonaIgnore+`","customerNo":"`+bctest.DemoCustomerEmptyAddress+`"}`, "Idempotency-Key", "till-1")
+	retry := e.do(http.MethodPost, login.CustomerRoute, keyAcme, `{"phoneNumber":" +`+vippstest.PersonaIgnore+`","customerNo":"`+bctest.DemoCustomerEmptyAddress+`"}`, "Idempotency-Key", "till-1")
 	if retry.Status != http.StatusOK || retry.Body["id"] != first.Body["id"] {
 		t.Fatalf("retry: %d %s", retry.Status, retry.Raw)
 	}
@@ -71,11 +73,11 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 // The other 409 answers: cancelling a finished request.
 func TestCancelAFinishedRequestIsAConflict(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "rejected")
-	res := e.do(http.MethodDelete, customerRoute+"/"+id, keyAcme, nil)
-	if res.Status != http.StatusConflict || res.Body["type"] != ProblemConflict {
+	e.await(login.CustomerRoute, keyAcme, id, "rejected")
+	res := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
+	if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemConflict {
 		t.Fatalf("DELETE of a rejected request: %d %s", res.Status, res.Raw)
 	}
 }
@@ -86,7 +88,7 @@ func TestCancelAFinishedRequestIsAConflict(t *testing.T) {
 func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 	e := newEnv(t)
 	phone := "+" + vippstest.PersonaIgnore
-	first := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	first := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
 	pushes := e.vipps.Stats().BackchannelRequests
 
 	for _, tc := range []struct {
@@ -94,13 +96,13 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 		body             map[string]any
 		wantID           bool
 	}{
-		{"same tenant, customer", customerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "0047 934 56 789"), true},
-		{"same tenant, member", memberRoute, keyAcme, map[string]any{"phoneNumber": phone}, true},
-		{"other tenant", customerRoute, keyOther, customerBody(bctest.DemoCustomerEmptyAddress, phone), false},
+		{"same tenant, customer", login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "0047 934 56 789"), true},
+		{"same tenant, member", login.MemberRoute, keyAcme, map[string]any{"phoneNumber": phone}, true},
+		{"other tenant", login.CustomerRoute, keyOther, customerBody(bctest.DemoCustomerEmptyAddress, phone), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := e.do(http.MethodPost, tc.route, tc.key, tc.body)
-			if res.Status != http.StatusConflict || res.Body["type"] != ProblemLoginPending {
+			if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemLoginPending {
 				t.Fatalf("status %d: %s", res.Status, res.Raw)
 			}
 			if !strings.Contains(res.Body["title"].(string), "already waiting for the customer") {
@@ -119,40 +121,40 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 	}
 	// Cancelled here, the first login stays open at Vipps until it expires:
 	// a new request says so at once instead of expiring later.
-	if res := e.do(http.MethodDelete, customerRoute+"/"+first, keyAcme, nil); res.Status != http.StatusOK {
+	if res := e.do(http.MethodDelete, login.CustomerRoute+"/"+first, keyAcme, nil); res.Status != http.StatusOK {
 		t.Fatalf("DELETE: %d", res.Status)
 	}
-	res := e.do(http.MethodPost, customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
 	errObj, _ := res.Body["error"].(map[string]any)
-	if res.Status != http.StatusAccepted || res.Body["status"] != "failed" || errObj["type"] != ProblemLoginPending ||
+	if res.Status != http.StatusAccepted || res.Body["status"] != "failed" || errObj["type"] != api.ProblemLoginPending ||
 		strings.Contains(errObj["detail"].(string), "slow down") {
 		t.Fatalf("login after a cancel: %d %s", res.Status, res.Raw)
 	}
 	// Once Vipps' login has expired the phone is free again.
 	e.advance(5*time.Minute + time.Second)
-	e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
 }
 
 // A finished answer that was delivered can be fetched again for
 // retention.profile (a response lost on the way back to BC), and not after.
 func TestDeliveredAnswerCanBeFetchedAgainForAWhile(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "completed")
+	e.await(login.CustomerRoute, keyAcme, id, "completed")
 	e.advance(0)
 	if r := e.row("acme", id); r.DeliveredAt.IsZero() {
 		t.Fatal("delivery not recorded after the answer was written")
 	}
 	e.advance(2 * time.Minute)
-	e.first().svc.engine.Housekeep(context.Background())
-	again := e.do(http.MethodGet, customerRoute+"/"+id, keyAcme, nil)
+	e.first().svc.Engine().Housekeep(context.Background())
+	again := e.do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil)
 	cust, _ := again.Body["customer"].(map[string]any)
 	if again.Status != http.StatusOK || cust["number"] != bctest.DemoCustomerEmptyAddress {
 		t.Fatalf("answer gone 2 minutes after delivery: %s", again.Raw)
 	}
 	e.advance(e.cfg.Retention.Profile)
-	e.first().svc.engine.Housekeep(context.Background())
+	e.first().svc.Engine().Housekeep(context.Background())
 	if r := e.row("acme", id); r.Result != nil || r.PurgedAt.IsZero() {
 		t.Fatalf("answer kept past retention.profile")
 	}
@@ -162,12 +164,12 @@ func TestDeliveredAnswerCanBeFetchedAgainForAWhile(t *testing.T) {
 func TestNPRetailFailuresNameNPRetail(t *testing.T) {
 	e := newEnv(t)
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusInternalServerError})
-	id := e.create(memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaApprove, "memberId": bctest.DemoMemberWithPhoneID})
+	id := e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaApprove, "memberId": bctest.DemoMemberWithPhoneID})
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
-	m, _ := decodeJSON[meta](r.Meta)
-	if !strings.Contains(m.LastError, "NP Retail answered HTTP 500") || strings.Contains(m.LastError, "Business Central") {
-		t.Fatalf("deferred NP Retail write says %q", m.LastError)
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
+	last := login.LastError(r)
+	if !strings.Contains(last, "NP Retail answered HTTP 500") || strings.Contains(last, "Business Central") {
+		t.Fatalf("deferred NP Retail write says %q", last)
 	}
 }
 
@@ -196,9 +198,9 @@ func TestNameMismatch(t *testing.T) {
 			}
 			e.start("a")
 			before := e.customer(bctest.DemoCustomerEmptyAddressID) // "Kari Nordmann"; the persona is Åse Østby
-			id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+			id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
 			e.advance(5 * time.Second)
-			res := e.await(customerRoute, keyAcme, id, "completed")
+			res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 			codes := warningCodes(res)
 			if len(codes) == 0 || codes[0] != "name-mismatch" {
 				t.Fatalf("warnings %v: %s", codes, res.Raw)
@@ -241,14 +243,14 @@ func changedField(changes []any, field string) bool {
 func TestBusinessCentralRetryAfterDefersTheWrite(t *testing.T) {
 	e := newEnv(t)
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute, Times: 1})
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
 	e.advance(5 * time.Second)
-	r := e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	if wait := r.DueAt.Sub(e.clock.Now()); wait < 2*time.Minute-time.Second || wait > 2*time.Minute {
 		t.Fatalf("write deferred by %v, want BC's Retry-After of 2m", wait)
 	}
 	e.advance(2 * time.Minute)
-	if r := e.drive("acme", id); r.Status != statusCompleted {
+	if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 		t.Fatalf("after the wait: %s", r.Status)
 	}
 	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
@@ -260,7 +262,7 @@ func TestBusinessCentralRetryAfterDefersTheWrite(t *testing.T) {
 // given once, problems that name no Go type.
 func TestStrictRequestBodies(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, customerRoute, keyAcme, `customerNo=10000&phoneNumber=91234567`, "Content-Type", "application/x-www-form-urlencoded")
+	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, `customerNo=10000&phoneNumber=91234567`, "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != http.StatusUnsupportedMediaType || !problemNames(res, "Content-Type") {
 		t.Fatalf("form body: %d %s", res.Status, res.Raw)
 	}
@@ -273,7 +275,7 @@ func TestStrictRequestBodies(t *testing.T) {
 		{"wrong type", `{"customerNo":10000,"phoneNumber":"91234567"}`, "customerNo"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, customerRoute, keyAcme, tc.body)
+			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
 			if res.Status != http.StatusBadRequest || !problemNames(res, tc.field) {
 				t.Fatalf("status %d, want 400 naming %s: %s", res.Status, tc.field, res.Raw)
 			}
@@ -292,7 +294,7 @@ func TestStrictRequestBodies(t *testing.T) {
 func TestPhoneNumbersAreRealNumbers(t *testing.T) {
 	e := newEnv(t)
 	for _, bad := range []string{"12345", "+4712345", "0047 123"} {
-		res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": bad})
+		res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": bad})
 		if res.Status != http.StatusBadRequest || !problemNames(res, "phoneNumber") {
 			t.Errorf("%q: %d %s", bad, res.Status, res.Raw)
 		}
@@ -301,12 +303,12 @@ func TestPhoneNumbersAreRealNumbers(t *testing.T) {
 		t.Fatalf("pushes sent for impossible numbers: %d", n)
 	}
 	for _, good := range []string{"4512345678", "+45 12 34 56 78", "0045 12 34 56 78", "+46 70 123 45 67", "0046701234567", "+358 40 1234567", "912 34 567"} {
-		res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": good})
+		res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": good})
 		if res.Status != http.StatusAccepted {
 			t.Errorf("%q: %d %s", good, res.Status, res.Raw)
 			continue
 		}
 		// Free the phone for the next form of the same number.
-		e.do(http.MethodDelete, memberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
+		e.do(http.MethodDelete, login.MemberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
 	}
 }

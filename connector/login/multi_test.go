@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -114,7 +115,7 @@ func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
 		phone := fmt.Sprintf("47900%05d", i)
 		e.vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: 12 * time.Second,
 			Profile: vipps.UserInfo{GivenName: "Test", FamilyName: fmt.Sprint("Person", i), PhoneNumber: phone}})
-		ids = append(ids, e.create(memberRoute, keyAcme, map[string]any{"phoneNumber": "+" + phone}))
+		ids = append(ids, e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + phone}))
 	}
 	// Polls at 5 s, 10 s (pending) and 15 s (approved).
 	for range 3 {
@@ -125,12 +126,12 @@ func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
 		e.advance(5 * time.Second)
 		for _, id := range ids {
 			v := versions[id]
-			e.waitRow("acme", id, func(r request) bool { return r.Version > v })
+			e.waitRow("acme", id, func(r login.Request) bool { return r.Version > v })
 		}
 	}
 	for _, id := range ids {
-		r := e.waitRow("acme", id, func(r request) bool { return r.Final })
-		if r.Status != statusCompleted {
+		r := e.waitRow("acme", id, func(r login.Request) bool { return r.Final })
+		if r.Status != login.StatusCompleted {
 			t.Errorf("request %s ended %s", id, r.Status)
 		}
 	}

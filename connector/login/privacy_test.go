@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"net/http"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -14,22 +16,22 @@ import (
 // captured and scans them for every personal value and secret involved.
 func TestLogsHoldNoPersonalDataOrSecrets(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "completed")
+	e.await(login.CustomerRoute, keyAcme, id, "completed")
 
-	mid := e.create(memberRoute, keyAcme, map[string]any{"qrCode": e.vipps.PersonalQR(vippstest.PersonaDanish)})
+	mid := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.vipps.PersonalQR(vippstest.PersonaDanish)})
 	e.advance(5 * time.Second)
-	e.await(memberRoute, keyAcme, mid, "completed")
+	e.await(login.MemberRoute, keyAcme, mid, "completed")
 
 	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
-	id2 := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmailOnly, "+"+vippstest.PersonaApprove))
+	id2 := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmailOnly, "+"+vippstest.PersonaApprove))
 	e.advance(5 * time.Second)
 	e.drive("acme", id2)
-	e.do(http.MethodPost, customerRoute, keyAcme, customerBody("10000", "12ab34"))
-	rej := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
+	e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("10000", "12ab34"))
+	rej := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, rej, "rejected")
+	e.await(login.CustomerRoute, keyAcme, rej, "rejected")
 
 	logs := e.logs.String()
 	if !strings.Contains(logs, "request completed") {
@@ -39,7 +41,7 @@ func TestLogsHoldNoPersonalDataOrSecrets(t *testing.T) {
 		"91234567", "912 34 567", "4791234567", "12345678", "4512345678", "12ab34",
 		"Åse", "Østby", "Ærlig", "Søren", "Kierkegård", "ase.ostby@example.com", "soren@example.dk",
 		"Storgata", "H0301", "Nørregade", "17048512345", "1985-04-17",
-		keyAcme, HashAPIKey(keyAcme), vippstest.DefaultClientSecret, vippstest.DefaultSubscriptionKey,
+		keyAcme, connector.HashAPIKey(keyAcme), vippstest.DefaultClientSecret, vippstest.DefaultSubscriptionKey,
 		bctest.DemoClientSecret, bctest.DemoNPRetailAPIKey, "Bearer ey", "eyJ",
 	} {
 		if strings.Contains(logs, secret) {

@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -18,7 +19,7 @@ const maxReplans = 3
 // applyCustomer writes the consented profile to the BC customer, at most
 // once: the PATCH is planned (and stored) against the customer's ETag before
 // it is sent; a later attempt recognises a plan that already landed.
-func (s *Service) applyCustomer(ctx context.Context, t *tenant, r request) {
+func (s *Flows) applyCustomer(ctx context.Context, t *tenant, r request) {
 	profile, in, uc, ok := s.consented(ctx, t, r)
 	if !ok {
 		return
@@ -76,10 +77,10 @@ func (s *Service) applyCustomer(ctx context.Context, t *tenant, r request) {
 
 // consented returns what an applying request needs: the stored profile,
 // the input and the use case. A row without a profile fails.
-func (s *Service) consented(ctx context.Context, t *tenant, r request) (*vipps.UserInfo, input, useCase, bool) {
+func (s *Flows) consented(ctx context.Context, t *tenant, r request) (*vipps.UserInfo, input, useCase, bool) {
 	sec, err := decodeJSON[secret](r.Private)
 	if err != nil || sec.Profile == nil {
-		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
+		s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "The consented profile is missing", Status: http.StatusInternalServerError})
 		return nil, input{}, useCase{}, false
 	}
 	in, _ := decodeJSON[input](r.Input)
@@ -107,7 +108,7 @@ func landed(cur *bc.Customer, patch map[string]any) bool {
 // applyMember maps the profile to the POS dialog's member fields and, when
 // a memberId was given, updates that member through NP Retail. Setting the
 // same values twice is harmless, so a retry after a crash needs no plan.
-func (s *Service) applyMember(ctx context.Context, t *tenant, r request) {
+func (s *Flows) applyMember(ctx context.Context, t *tenant, r request) {
 	profile, in, uc, ok := s.consented(ctx, t, r)
 	if !ok {
 		return
@@ -155,20 +156,20 @@ func (s *Service) applyMember(ctx context.Context, t *tenant, r request) {
 
 // bcFailure defers the write when BC may recover, and fails the request
 // when BC refused the data.
-func (s *Service) bcFailure(ctx context.Context, r request, target string, err error) {
+func (s *Flows) bcFailure(ctx context.Context, r request, target string, err error) {
 	if transientBC(err) {
 		s.deferApply(ctx, r, target, err)
 		return
 	}
 	title := "Business Central refused the update"
-	typ := ProblemBCRejected
+	typ := api.ProblemBCRejected
 	if target == "npretail" {
-		title, typ = "NP Retail refused the update", ProblemNPRetailRejected
+		title, typ = "NP Retail refused the update", api.ProblemNPRetailRejected
 	}
 	if bc.IsNotFound(err) {
 		title = "The record no longer exists"
 	}
-	s.fail(ctx, r, &Problem{Type: typ, Title: title, Status: http.StatusBadGateway, Detail: upstreamDetail(target, err)})
+	s.fail(ctx, r, &api.Problem{Type: typ, Title: title, Status: http.StatusBadGateway, Detail: upstreamDetail(target, err)})
 }
 
 func hasNameMismatch(ws []mapping.Warning) bool {

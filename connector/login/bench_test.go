@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"context"
@@ -15,13 +15,15 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
 // benchEnv is a connector on the real clock against in-process simulators.
-func benchEnv(b *testing.B) (*Service, *vippstest.Server, *http.Client, string) {
+func benchEnv(b *testing.B) (*connector.Service, *vippstest.Server, *http.Client, string) {
 	b.Helper()
 	vs := vippstest.Start(b)
 	bcs := bctest.Start(b)
@@ -31,8 +33,8 @@ func benchEnv(b *testing.B) (*Service, *vippstest.Server, *http.Client, string) 
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := New(cfg, WithStore(st), WithHTTPClient(bcs.HTTPClient()), WithLogger(NewLogger(discard{}, config.Log{Level: "error"})),
-		WithClock(clockwork.NewRealClock()))
+	svc, err := connector.New(cfg, connector.WithStore(st), connector.WithHTTPClient(bcs.HTTPClient()), connector.WithLogger(connector.NewLogger(discard{}, config.Log{Level: "error"})),
+		connector.WithClock(clockwork.NewRealClock()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func BenchmarkCreateMemberRequest(b *testing.B) {
 	for b.Loop() {
 		i := n.Add(1)%users + 1
 		body := fmt.Sprintf(`{"phoneNumber":"+4780%06d"}`, i)
-		req, _ := http.NewRequest(http.MethodPost, url+memberRoute, strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, url+login.MemberRoute, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+keyAcme)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)

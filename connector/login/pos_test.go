@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"net/http"
@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
 func TestPOSPersonalQRFillsTheDialog(t *testing.T) {
 	e := newEnv(t)
 	qr := e.vipps.PersonalQR(vippstest.PersonaApprove)
-	id := e.create(memberRoute, keyAcme, map[string]any{"qrCode": qr})
+	id := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": qr})
 	e.advance(5 * time.Second)
-	res := e.await(memberRoute, keyAcme, id, "completed")
+	res := e.await(login.MemberRoute, keyAcme, id, "completed")
 	m, _ := res.Body["member"].(map[string]any)
 	want := map[string]string{
 		"firstName": "Åse Ærlig", "lastName": "Østby", "email": "ase.ostby@example.com", "phoneNo": "+4791234567",
@@ -33,11 +35,11 @@ func TestPOSPersonalQRFillsTheDialog(t *testing.T) {
 
 func TestPOSTokenizedQRAndBadQR(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(memberRoute, keyAcme, map[string]any{"qrCode": e.vipps.TokenizedPersonalQR(vippstest.PersonaApprove)})
+	id := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.vipps.TokenizedPersonalQR(vippstest.PersonaApprove)})
 	e.advance(5 * time.Second)
-	e.await(memberRoute, keyAcme, id, "completed")
+	e.await(login.MemberRoute, keyAcme, id, "completed")
 
-	res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"qrCode": "https://example.com/not-a-vipps-code"})
+	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"qrCode": "https://example.com/not-a-vipps-code"})
 	if res.Status != http.StatusBadRequest {
 		t.Fatalf("bad QR: %d %s", res.Status, res.Raw)
 	}
@@ -48,9 +50,9 @@ func TestPOSTokenizedQRAndBadQR(t *testing.T) {
 
 func TestPOSExistingMemberIsUpdatedInNPRetail(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(memberRoute, keyAcme, map[string]any{"phoneNumber": "912 34 567", "memberId": bctest.DemoMemberWithPhoneID})
+	id := e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "912 34 567", "memberId": bctest.DemoMemberWithPhoneID})
 	e.advance(5 * time.Second)
-	res := e.await(memberRoute, keyAcme, id, "completed")
+	res := e.await(login.MemberRoute, keyAcme, id, "completed")
 	var stored map[string]any
 	for _, m := range e.bc.Sim.Members() {
 		if m.ID == bctest.DemoMemberWithPhoneID {
@@ -71,8 +73,8 @@ func TestPOSExistingMemberIsUpdatedInNPRetail(t *testing.T) {
 
 func TestPOSUnknownMember(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": "7c2b9e4a-1d3f-4a6b-8e5c-0000000fffff"})
-	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != ProblemUnknownMember {
+	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": "7c2b9e4a-1d3f-4a6b-8e5c-0000000fffff"})
+	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != api.ProblemUnknownMember {
 		t.Fatalf("%d %s", res.Status, res.Raw)
 	}
 }
@@ -86,7 +88,7 @@ func TestPOSMemberUpdateNeedsTheUseCaseToAllowIt(t *testing.T) {
 	uc.UpdateExisting = false
 	e.cfg.Tenants[0].UseCases["pos-member-registration"] = uc
 	e.start("a")
-	res := e.do(http.MethodPost, memberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": bctest.DemoMemberWithPhoneID})
+	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": bctest.DemoMemberWithPhoneID})
 	if res.Status != http.StatusBadRequest {
 		t.Fatalf("%d %s", res.Status, res.Raw)
 	}

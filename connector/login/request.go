@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"context"
@@ -101,14 +101,14 @@ func (r request) job() store.Job {
 }
 
 // loginKind is the engine's handler of the two login kinds.
-type loginKind struct{ s *Service }
+type loginKind struct{ s *Flows }
 
 func (loginKind) Final(status string) bool { return loginFinal(status) }
 
 func (k loginKind) Step(ctx context.Context, j store.Job) { k.s.process(ctx, toRequest(j)) }
 
 // save writes a transition of a login through the engine.
-func (s *Service) save(ctx context.Context, prev, r request, opts ...store.UpdateOption) (request, error) {
+func (s *Flows) save(ctx context.Context, prev, r request, opts ...store.UpdateOption) (request, error) {
 	u, err := s.engine.Save(ctx, prev.job(), r.job(), opts...)
 	if err != nil {
 		return r, err
@@ -117,7 +117,7 @@ func (s *Service) save(ctx context.Context, prev, r request, opts ...store.Updat
 }
 
 // get reads a login job of the tenant.
-func (s *Service) get(ctx context.Context, tenantID, id string) (request, error) {
+func (s *Flows) get(ctx context.Context, tenantID, id string) (request, error) {
 	j, err := s.store.Get(ctx, tenantID, id)
 	if err != nil {
 		return request{}, err

@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -46,21 +47,6 @@ type memberRequestBody struct {
 	MemberID    string `json:"memberId"`
 }
 
-// bindCreate decodes a POST body and its Idempotency-Key, answering the
-// problem itself when either is invalid.
-func bindCreate(c *gin.Context, body any) (key string, ok bool) {
-	if p := bindJSON(c, body); p != nil {
-		writeProblem(c, p)
-		return "", false
-	}
-	key, p := idempotencyKey(c)
-	if p != nil {
-		writeProblem(c, p)
-		return "", false
-	}
-	return key, true
-}
-
 // newID returns a request id: a kind prefix and 128 random bits.
 func newID(prefix string) string {
 	var b [16]byte
@@ -71,32 +57,32 @@ func newID(prefix string) string {
 // useCaseFor resolves the use case named in the body (or the default of the
 // kind) and checks it is of the right kind.
 // The problems slice is where the caller collects further field problems.
-func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, []FieldProblem) {
+func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, []api.FieldProblem) {
 	if name == "" {
 		name = dflt
 	}
 	uc, ok := t.useCases[name]
 	if !ok {
-		return useCase{}, []FieldProblem{{Field: "useCase", Reason: "is not configured for this tenant"}}
+		return useCase{}, []api.FieldProblem{{Field: "useCase", Reason: "is not configured for this tenant"}}
 	}
 	if uc.kind != kind {
-		return useCase{}, []FieldProblem{{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}}
+		return useCase{}, []api.FieldProblem{{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}}
 	}
 	return uc, nil
 }
 
-func phoneProblem(err error) FieldProblem {
+func phoneProblem(err error) api.FieldProblem {
 	var pe *mapping.PhoneError
 	if errors.As(err, &pe) {
-		return FieldProblem{Field: "phoneNumber", Reason: pe.Error()}
+		return api.FieldProblem{Field: "phoneNumber", Reason: pe.Error()}
 	}
-	return FieldProblem{Field: "phoneNumber", Reason: "is not a valid phone number"}
+	return api.FieldProblem{Field: "phoneNumber", Reason: "is not a valid phone number"}
 }
 
-func (s *Service) createCustomerRequest(c *gin.Context) {
+func (s *Flows) createCustomerRequest(c *gin.Context) {
 	t := s.tenantOf(c)
 	var body customerRequestBody
-	key, ok := bindCreate(c, &body)
+	key, ok := api.BindCreate(c, &body)
 	if !ok {
 		return
 	}
@@ -105,30 +91,30 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	body.CustomerID = strings.TrimSpace(body.CustomerID)
 	switch {
 	case body.CustomerNo == "" && body.CustomerID == "":
-		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is required (or give customerId)"})
+		errs = append(errs, api.FieldProblem{Field: "customerNo", Reason: "is required (or give customerId)"})
 	case body.CustomerNo != "" && body.CustomerID != "":
-		errs = append(errs, FieldProblem{Field: "customerId", Reason: "give customerNo or customerId, not both"})
+		errs = append(errs, api.FieldProblem{Field: "customerId", Reason: "give customerNo or customerId, not both"})
 	case len([]rune(body.CustomerNo)) > bc.MaxCustomerNumber:
-		errs = append(errs, FieldProblem{Field: "customerNo", Reason: "is longer than 20 characters"})
+		errs = append(errs, api.FieldProblem{Field: "customerNo", Reason: "is longer than 20 characters"})
 	case body.CustomerID != "":
 		if id, ok := canonicalGUID(body.CustomerID); ok {
 			body.CustomerID = id
 		} else {
-			errs = append(errs, FieldProblem{Field: "customerId", Reason: "must be a GUID"})
+			errs = append(errs, api.FieldProblem{Field: "customerId", Reason: "must be a GUID"})
 		}
 	}
 	var phone mapping.Phone
 	if strings.TrimSpace(body.PhoneNumber) == "" {
-		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is required"})
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required"})
 	} else if len([]rune(body.PhoneNumber)) > maxPhoneInput {
-		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
 	} else if ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix); err != nil {
 		errs = append(errs, phoneProblem(err))
 	} else {
 		phone = ph
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalidInput(errs...))
+		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
 
@@ -149,12 +135,12 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 			if body.CustomerID != "" {
 				field = "customerId"
 			}
-			writeProblem(c, &Problem{Type: ProblemUnknownCustomer, Title: "Unknown customer", Status: http.StatusUnprocessableEntity,
+			api.WriteProblem(c, &api.Problem{Type: api.ProblemUnknownCustomer, Title: "Unknown customer", Status: http.StatusUnprocessableEntity,
 				Detail: "Business Central has no such customer in the configured company.",
-				Errors: []FieldProblem{{Field: field, Reason: "no such customer in Business Central"}}})
+				Errors: []api.FieldProblem{{Field: field, Reason: "no such customer in Business Central"}}})
 			return
 		}
-		writeProblem(c, bcProblem("Could not look up the customer in Business Central", err))
+		api.WriteProblem(c, bcProblem("Could not look up the customer in Business Central", err))
 		return
 	}
 	in := input{CustomerNo: cust.Number, CustomerID: cust.ID, MSISDN: phone.MSISDN}
@@ -162,10 +148,10 @@ func (s *Service) createCustomerRequest(c *gin.Context) {
 	s.create(c, t, uc, kindCustomer, "cir_", key, requestHash(kindCustomer, uc.name, in), in, m)
 }
 
-func (s *Service) createMemberRequest(c *gin.Context) {
+func (s *Flows) createMemberRequest(c *gin.Context) {
 	t := s.tenantOf(c)
 	var body memberRequestBody
-	key, ok := bindCreate(c, &body)
+	key, ok := api.BindCreate(c, &body)
 	if !ok {
 		return
 	}
@@ -176,15 +162,15 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 	var phone mapping.Phone
 	switch {
 	case body.PhoneNumber == "" && body.QRCode == "":
-		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
 	case body.PhoneNumber != "" && body.QRCode != "":
-		errs = append(errs, FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
+		errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
 	case body.QRCode != "":
 		if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
-			errs = append(errs, FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
+			errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
 		}
 	case len([]rune(body.PhoneNumber)) > maxPhoneInput:
-		errs = append(errs, FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
 	default:
 		ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix)
 		if err != nil {
@@ -200,15 +186,15 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 		}
 		switch {
 		case !isGUID:
-			errs = append(errs, FieldProblem{Field: "memberId", Reason: "must be a GUID"})
+			errs = append(errs, api.FieldProblem{Field: "memberId", Reason: "must be a GUID"})
 		case t.np == nil:
-			errs = append(errs, FieldProblem{Field: "memberId", Reason: "NP Retail is not configured for this tenant"})
+			errs = append(errs, api.FieldProblem{Field: "memberId", Reason: "NP Retail is not configured for this tenant"})
 		case uc.name != "" && !uc.updateMember:
-			errs = append(errs, FieldProblem{Field: "memberId", Reason: "updating existing members is not enabled for this use case (useCases." + uc.name + ".updateExisting)"})
+			errs = append(errs, api.FieldProblem{Field: "memberId", Reason: "updating existing members is not enabled for this use case (useCases." + uc.name + ".updateExisting)"})
 		}
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalidInput(errs...))
+		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
@@ -219,19 +205,19 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 		if err != nil {
 			var ve *vipps.Error
 			if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests {
-				writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code"}))
+				api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code"}))
 				return
 			}
 			if errors.Is(err, vipps.ErrInvalidRequest) {
-				writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "is not a personal QR code"}))
+				api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "is not a personal QR code"}))
 				return
 			}
-			writeProblem(c, vippsProblem("Could not read the personal QR code at Vipps MobilePay", err))
+			api.WriteProblem(c, vippsProblem("Could not read the personal QR code at Vipps MobilePay", err))
 			return
 		}
 		ph, err := mapping.ParsePhone("+"+ex.MSISDN, t.mapping.ImplicitPhonePrefix)
 		if err != nil {
-			writeProblem(c, invalidInput(FieldProblem{Field: "qrCode", Reason: "does not lead to a usable phone number"}))
+			api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "does not lead to a usable phone number"}))
 			return
 		}
 		phone = ph
@@ -241,11 +227,11 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 		s.observe("npretail", "members.get", err)
 		if err != nil {
 			if bc.IsNotFound(err) {
-				writeProblem(c, &Problem{Type: ProblemUnknownMember, Title: "Unknown member", Status: http.StatusUnprocessableEntity,
-					Detail: "NP Retail has no such member.", Errors: []FieldProblem{{Field: "memberId", Reason: "no such member in NP Retail"}}})
+				api.WriteProblem(c, &api.Problem{Type: api.ProblemUnknownMember, Title: "Unknown member", Status: http.StatusUnprocessableEntity,
+					Detail: "NP Retail has no such member.", Errors: []api.FieldProblem{{Field: "memberId", Reason: "no such member in NP Retail"}}})
 				return
 			}
-			writeProblem(c, npProblem("Could not look up the member in NP Retail", err))
+			api.WriteProblem(c, npProblem("Could not look up the member in NP Retail", err))
 			return
 		}
 	}
@@ -257,7 +243,7 @@ func (s *Service) createMemberRequest(c *gin.Context) {
 // create stores the new request, then starts the Vipps login inline so the
 // customer gets the push at once; the scheduler takes over from there (and
 // would also start the login if this process died right after storing).
-func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key, hash string, in input, m meta) {
+func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key, hash string, in input, m meta) {
 	now := s.clock.Now()
 	if s.cfg.Login.BindingMessage {
 		m.BindingMessage = newBindingMessage()
@@ -275,22 +261,22 @@ func (s *Service) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, ke
 		if stored.Kind != kind || stored.IdempotencyKey != key || stored.RequestHash != hash {
 			// Another endpoint's key, or the same key with another body: the
 			// first request's answer would be an answer to another question.
-			writeProblem(c, &Problem{Type: ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
+			api.WriteProblem(c, &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
 				Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
-				Errors: []FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
+				Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
 			return
 		}
 		c.JSON(http.StatusOK, s.view(toRequest(stored)))
 		return
 	}
 	if errors.Is(err, store.ErrExclusive) {
-		p := &Problem{Type: ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+		p := &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
 			Detail: "Vipps MobilePay lets a customer answer one login at a time. Wait for the pending request to finish (or cancel it), then try again.",
-			Errors: []FieldProblem{{Field: "phoneNumber", Reason: "has a request waiting for the customer"}}}
+			Errors: []api.FieldProblem{{Field: "phoneNumber", Reason: "has a request waiting for the customer"}}}
 		if stored.TenantID == t.id {
 			p.PendingRequestID = stored.ID
 		}
-		writeProblem(c, p)
+		api.WriteProblem(c, p)
 		return
 	}
 	if err != nil {

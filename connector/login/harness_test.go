@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -46,7 +47,7 @@ type env struct {
 
 // running is one started Service.
 type running struct {
-	svc    *Service
+	svc    *connector.Service
 	api    *httptest.Server
 	st     store.Store
 	cancel context.CancelFunc
@@ -70,14 +71,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// specDir is the folder of the official Vipps OpenAPI files, when present.
-func specDir() string {
-	d := filepath.Join("..", "..", "shared", "specs", "vipps")
-	if _, err := os.Stat(d); err != nil {
-		return ""
-	}
-	return d
-}
+// specDir is the folder of the official Vipps OpenAPI files (../shared
+// beside the repository).
+func specDir() string { return filepath.Join("..", "..", "..", "shared", "specs", "vipps") }
 
 func testConfig(t *testing.T, vippsURL string, bcs *bctest.Servers, driver, dsn string) *config.Config {
 	t.Helper()
@@ -99,7 +95,7 @@ func testConfig(t *testing.T, vippsURL string, bcs *bctest.Servers, driver, dsn 
       system: {name: bcvipps-test, version: "1.0.0"}
       salesUnits: [{msn: "%s", clientId: %s, clientSecret: %s, subscriptionKey: %s}]
     mapping: {implicitPhonePrefix: "+47"}`,
-			id, HashAPIKey(key), bcs.BCURL, bctest.DemoTenantID, bctest.DemoEnvironment, bctest.DemoCompanyID,
+			id, connector.HashAPIKey(key), bcs.BCURL, bctest.DemoTenantID, bctest.DemoEnvironment, bctest.DemoCompanyID,
 			bctest.DemoClientID, bctest.DemoClientSecret, bcs.AuthorityURL, np, bctest.DemoNPRetailAPIKey,
 			vippsURL, vippstest.DefaultMSN, vippstest.DefaultClientID, vippstest.DefaultClientSecret, vippstest.DefaultSubscriptionKey)
 	}
@@ -138,8 +134,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
 	vopts := []vippstest.Option{vippstest.WithClock(clock)}
-	if d := specDir(); d != "" {
-		vopts = append(vopts, vippstest.WithSpecValidation(d))
+	if opt, ok := vippstest.SpecValidationIfPresent(specDir()); ok {
+		vopts = append(vopts, opt)
 	}
 	e := &env{t: t, clock: clock, vipps: vippstest.Start(t, vopts...), bc: bctest.Start(t, bctest.WithClock(clock)), logs: &syncBuffer{}}
 	e.cfg = testConfig(t, e.vipps.URL, e.bc, o.driver, o.dsn)
@@ -164,9 +160,9 @@ func (e *env) startWith(instance string, hc *http.Client) *running {
 	if err != nil {
 		e.t.Fatalf("open store: %v", err)
 	}
-	log := NewLogger(e.logs, config.Log{Level: "debug", Format: "json"})
-	svc, err := New(e.cfg, WithClock(e.clock), WithLogger(log.With("instance", instance)), WithStore(st),
-		WithInstanceID(instance), WithHTTPClient(hc), WithoutClientRetries())
+	log := connector.NewLogger(e.logs, config.Log{Level: "debug", Format: "json"})
+	svc, err := connector.New(e.cfg, connector.WithClock(e.clock), connector.WithLogger(log.With("instance", instance)), connector.WithStore(st),
+		connector.WithInstanceID(instance), connector.WithHTTPClient(hc), connector.WithoutClientRetries())
 	if err != nil {
 		e.t.Fatalf("new service: %v", err)
 	}
@@ -221,7 +217,7 @@ func (e *env) advance(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.svcs {
-		r.svc.wakeScheduler()
+		r.svc.Wake()
 	}
 }
 
@@ -240,7 +236,7 @@ func (e *env) do(method, path, key string, body any, headers ...string) apiRespo
 		case string:
 			rd = strings.NewReader(b)
 		default:
-			rd = bytes.NewReader(mustJSON(b))
+			rd = bytes.NewReader(login.MustJSON(b))
 		}
 	}
 	req, err := http.NewRequest(method, e.first().api.URL+path, rd)
@@ -292,7 +288,7 @@ func (e *env) await(route, key, id, want string) apiResponse {
 		if res.Body["status"] == want {
 			return res
 		}
-		if s, _ := res.Body["status"].(string); loginFinal(s) {
+		if s, _ := res.Body["status"].(string); login.Final(s) {
 			e.t.Fatalf("request %s ended %s, want %s: %s", id, s, want, res.Raw)
 		}
 	}
@@ -301,18 +297,18 @@ func (e *env) await(route, key, id, want string) apiResponse {
 }
 
 // row reads a request straight from the store.
-func (e *env) row(tenant, id string) request {
+func (e *env) row(tenant, id string) login.Request {
 	e.t.Helper()
 	j, err := e.first().st.Get(context.Background(), tenant, id)
 	if err != nil {
 		e.t.Fatalf("store get %s: %v", id, err)
 	}
-	return toRequest(j)
+	return login.ToRequest(j)
 }
 
 // waitRow blocks until the stored row satisfies ok, driven by the store's
 // change feed (no sleeping).
-func (e *env) waitRow(tenant, id string, ok func(request) bool) request {
+func (e *env) waitRow(tenant, id string, ok func(login.Request) bool) login.Request {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -335,7 +331,7 @@ func (e *env) waitRow(tenant, id string, ok func(request) bool) request {
 
 // drive advances the fake clock to each due time of the request until it
 // reaches a final status, waiting for the scheduler's step each time.
-func (e *env) drive(tenant, id string) request {
+func (e *env) drive(tenant, id string) login.Request {
 	e.t.Helper()
 	for range 50 {
 		r := e.row(tenant, id)
@@ -348,10 +344,10 @@ func (e *env) drive(tenant, id string) request {
 			e.advance(0)
 		}
 		v := r.Version
-		e.waitRow(tenant, id, func(x request) bool { return x.Version > v })
+		e.waitRow(tenant, id, func(x login.Request) bool { return x.Version > v })
 	}
 	e.t.Fatalf("request %s did not finish", id)
-	return request{}
+	return login.Request{}
 }
 
 func (e *env) customer(id string) map[string]any {
@@ -361,7 +357,7 @@ func (e *env) customer(id string) map[string]any {
 		e.t.Fatalf("customer %s missing", id)
 	}
 	var m map[string]any
-	_ = json.Unmarshal(mustJSON(c), &m)
+	_ = json.Unmarshal(login.MustJSON(c), &m)
 	return m
 }
 

@@ -1,4 +1,4 @@
-package connector
+package api
 
 import (
 	"crypto/rand"
@@ -11,13 +11,38 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Keys under which middleware stores values in the gin context.
 const (
-	ctxRequestID = "bcvipps.requestID"
-	ctxTenant    = "bcvipps.tenant"
+	CtxRequestID = "bcvipps.requestID"
+	CtxTenant    = "bcvipps.tenant"
 )
+
+// Metrics are the HTTP series AccessLog counts.
+type Metrics struct {
+	Requests *prometheus.CounterVec
+	Duration *prometheus.HistogramVec
+}
+
+// NewMetrics makes the HTTP series and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_http_requests_total", Help: "API requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bcvipps_http_request_duration_seconds", Help: "API request latency by method and route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30, 60},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.Requests, m.Duration)
+	return m
+}
+
+// TenantOf is the tenant id Auth set.
+func TenantOf(c *gin.Context) string { return c.GetString(CtxTenant) }
 
 // newRequestID returns a random 16-byte hex id.
 func newRequestID() string {
@@ -26,15 +51,15 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// requestIDMiddleware accepts a caller's X-Request-Id (printable, ≤ 64
+// RequestID accepts a caller's X-Request-Id (printable, ≤ 64
 // characters) or makes one, and echoes it in the response.
-func requestIDMiddleware() gin.HandlerFunc {
+func RequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader("X-Request-Id")
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		c.Set(ctxRequestID, id)
+		c.Set(CtxRequestID, id)
 		c.Header("X-Request-Id", id)
 		c.Next()
 	}
@@ -52,10 +77,10 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// accessLogMiddleware logs one line per request: method, route (the
+// AccessLog logs one line per request: method, route (the
 // pattern, never the raw path with ids), status, duration, request id and
 // tenant. Query strings and bodies are never logged.
-func accessLogMiddleware(log *slog.Logger, m *metrics) gin.HandlerFunc {
+func AccessLog(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -66,8 +91,8 @@ func accessLogMiddleware(log *slog.Logger, m *metrics) gin.HandlerFunc {
 		status := c.Writer.Status()
 		elapsed := time.Since(start)
 		if m != nil {
-			m.httpRequests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-			m.httpDuration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+			m.Requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+			m.Duration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
 		}
 		if route == "/healthz" || route == "/readyz" {
 			return
@@ -81,14 +106,14 @@ func accessLogMiddleware(log *slog.Logger, m *metrics) gin.HandlerFunc {
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Duration("duration", elapsed),
-			slog.String("request_id", c.GetString(ctxRequestID)),
-			slog.String("tenant", c.GetString(ctxTenant)),
+			slog.String("request_id", c.GetString(CtxRequestID)),
+			slog.String("tenant", c.GetString(CtxTenant)),
 		)
 	}
 }
 
-// keyring maps SHA-256 hashes (hex) of API keys to tenant ids.
-type keyring map[string]string
+// Keys maps SHA-256 hashes (hex) of API keys to tenant ids.
+type Keys map[string]string
 
 // HashAPIKey returns the hex SHA-256 of an API key, the form configured in
 // tenants[].apiKeys[].sha256.
@@ -97,27 +122,27 @@ func HashAPIKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// authMiddleware accepts "Authorization: Bearer <api key>" and sets the
+// Auth accepts "Authorization: Bearer <api key>" and sets the
 // tenant. Only hashes are kept in memory; the lookup is by hash, so the
 // comparison never touches the key itself.
-func authMiddleware(keys keyring) gin.HandlerFunc {
+func Auth(keys Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		scheme, key, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="bcvipps"`)
-			writeProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
+			WriteProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
 				Detail: "Send the tenant's API key as 'Authorization: Bearer <key>'."})
 			return
 		}
 		tenant, found := keys[HashAPIKey(strings.TrimSpace(key))]
 		if !found {
 			c.Header("WWW-Authenticate", `Bearer realm="bcvipps", error="invalid_token"`)
-			writeProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
+			WriteProblem(c, &Problem{Type: ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
 				Detail: "The API key is not known to this connector."})
 			return
 		}
-		c.Set(ctxTenant, tenant)
+		c.Set(CtxTenant, tenant)
 		c.Next()
 	}
 }

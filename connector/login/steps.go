@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"context"
@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // process does the next step of a claimed request. Every step ends in a
 // stored state; nothing is done that is not announced in the store first.
-func (s *Service) process(ctx context.Context, r request) {
+func (s *Flows) process(ctx context.Context, r request) {
 	t, ok := s.tenants[r.TenantID]
 	if !ok {
 		// The tenant was removed from the configuration.
-		s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Tenant no longer configured", Status: http.StatusInternalServerError})
+		s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Tenant no longer configured", Status: http.StatusInternalServerError})
 		return
 	}
 	now := s.clock.Now()
@@ -29,7 +30,7 @@ func (s *Service) process(ctx context.Context, r request) {
 		case sec.Token != nil:
 			s.fetchProfile(ctx, t, r, sec)
 		case !now.Before(r.ExpiresAt):
-			s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
 		case r.AuthReqID == "":
 			_, _ = s.startLogin(ctx, t, r, r.LeaseOwner)
 		default:
@@ -42,7 +43,7 @@ func (s *Service) process(ctx context.Context, r request) {
 			if r.Kind == kindMember {
 				where = "NP Retail"
 			}
-			s.fail(ctx, r, &Problem{Type: ProblemDeadlinePassed, Title: "Could not write to " + where + " in time", Status: http.StatusGatewayTimeout,
+			s.fail(ctx, r, &api.Problem{Type: api.ProblemDeadlinePassed, Title: "Could not write to " + where + " in time", Status: http.StatusGatewayTimeout,
 				Detail: "Gave up after the configured apply deadline (worker.applyDeadline). Last error: " + m.LastError})
 			return
 		}
@@ -52,7 +53,7 @@ func (s *Service) process(ctx context.Context, r request) {
 		case kindMember:
 			s.applyMember(ctx, t, r)
 		default:
-			s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Unknown request kind", Status: http.StatusInternalServerError})
+			s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Unknown request kind", Status: http.StatusInternalServerError})
 		}
 	default:
 		_ = s.store.Release(ctx, r.TenantID, r.ID, r.LeaseOwner)
@@ -61,10 +62,10 @@ func (s *Service) process(ctx context.Context, r request) {
 
 // startLogin sends the backchannel authentication request and records the
 // auth_req_id. owner is the lease holder ("" from the POST handler).
-func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner string) (request, error) {
+func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner string) (request, error) {
 	in, err := decodeJSON[input](r.Input)
 	if err != nil || in.MSISDN == "" {
-		return s.fail(ctx, r, &Problem{Type: ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
+		return s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
 	}
 	m, _ := decodeJSON[meta](r.Meta)
 	uc := t.useCases[r.UseCase]
@@ -82,10 +83,10 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 		var rl *vipps.RateLimitError
 		switch {
 		case errors.Is(err, vipps.ErrInvalidUser):
-			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
+			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
 				Detail: "The phone number has no active Vipps MobilePay account, or its owner may not log in (for example under 15)."})
 		case errors.Is(err, vipps.ErrOldApp):
-			return s.fail(ctx, r, &Problem{Type: ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
+			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
 				Detail: "Ask the customer to update the Vipps MobilePay app and try again."})
 		case errors.As(err, &rl):
 			// The customer already has a login in progress (another till).
@@ -98,17 +99,17 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 			r.DueAt = now.Add(work.Backoff(r.Attempts, 30*time.Second))
 			r.Attempts++
 		default:
-			return s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		}
 		if !r.DueAt.Before(r.ExpiresAt) {
 			if rl != nil {
 				// Vipps still has an earlier login of this phone open (one
 				// cancelled here cannot be withdrawn there, or one started
 				// by another system): say so now rather than expire later.
-				return s.fail(ctx, r, &Problem{Type: ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+				return s.fail(ctx, r, &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
 					Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))})
 			}
-			return s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
+			return s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
 		}
 		m.LastError = vippsDetail(err)
 		r.Meta = mustJSON(m)
@@ -132,7 +133,7 @@ func (s *Service) startLogin(ctx context.Context, t *tenant, r request, owner st
 
 // saveStarted stores a started login, retrying a write that failed for a
 // reason other than a takeover a few times.
-func (s *Service) saveStarted(ctx context.Context, prev, r request) (request, error) {
+func (s *Flows) saveStarted(ctx context.Context, prev, r request) (request, error) {
 	for attempt := 0; ; attempt++ {
 		u, err := s.save(ctx, prev, r)
 		if err == nil || takenOver(err) || attempt >= 4 {
@@ -147,7 +148,7 @@ func (s *Service) saveStarted(ctx context.Context, prev, r request) (request, er
 }
 
 // poll asks the token endpoint once, at the pace Vipps sets.
-func (s *Service) poll(ctx context.Context, t *tenant, r request) {
+func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	// A token answer that arrives must never be thrown away (the token
 	// endpoint answers a consent once): the poll is not cut off by the
 	// step's deadline; upstream.timeout (shorter than the step) bounds it.
@@ -158,15 +159,15 @@ func (s *Service) poll(ctx context.Context, t *tenant, r request) {
 	if err != nil {
 		switch {
 		case errors.Is(err, vipps.ErrAccessDenied):
-			s.finish(ctx, r, statusRejected, nil, &Problem{Type: problemTypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
+			s.finish(ctx, r, statusRejected, nil, &api.Problem{Type: api.TypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
 		case errors.Is(err, vipps.ErrExpiredToken):
-			s.finish(ctx, r, statusExpired, nil, &Problem{Type: problemTypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
 		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
 			r.DueAt = now.Add(max(r.PollInterval, work.Backoff(r.Attempts, 30*time.Second)))
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
 		default:
-			s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Vipps MobilePay ended the login", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+			s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay ended the login", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		}
 		return
 	}
@@ -204,7 +205,7 @@ func (s *Service) poll(ctx context.Context, t *tenant, r request) {
 }
 
 // fetchProfile reads userinfo with the user's token and moves to applying.
-func (s *Service) fetchProfile(ctx context.Context, t *tenant, r request, sec secret) {
+func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secret) {
 	info, err := t.vipps[r.MSN].Login.UserInfo(ctx, sec.Token)
 	s.observe("vipps", "userinfo", err)
 	now := s.clock.Now()
@@ -216,7 +217,7 @@ func (s *Service) fetchProfile(ctx context.Context, t *tenant, r request, sec se
 			_, _ = s.save(ctx, prev, r)
 			return
 		}
-		s.fail(ctx, r, &Problem{Type: ProblemVippsRejected, Title: "Could not read the consented profile", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+		s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Could not read the consented profile", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		return
 	}
 	r.Status = statusApplying
@@ -240,7 +241,7 @@ func (s *Service) fetchProfile(ctx context.Context, t *tenant, r request, sec se
 
 // finish ends a request in a final status with an optional result or
 // problem; the consented profile is dropped.
-func (s *Service) finish(ctx context.Context, r request, status string, res *result, p *Problem) (request, error) {
+func (s *Flows) finish(ctx context.Context, r request, status string, res *result, p *api.Problem) (request, error) {
 	prev := r
 	r.Status = status
 	r.Private = nil
@@ -255,12 +256,12 @@ func (s *Service) finish(ctx context.Context, r request, status string, res *res
 	return s.save(ctx, prev, r)
 }
 
-func (s *Service) fail(ctx context.Context, r request, p *Problem) (request, error) {
+func (s *Flows) fail(ctx context.Context, r request, p *api.Problem) (request, error) {
 	return s.finish(ctx, r, statusFailed, nil, p)
 }
 
 // deferApply records why a write did not happen and when to try again.
-func (s *Service) deferApply(ctx context.Context, r request, target string, err error) {
+func (s *Flows) deferApply(ctx context.Context, r request, target string, err error) {
 	prev := r
 	m, _ := decodeJSON[meta](r.Meta)
 	m.LastError = upstreamDetail(target, err)

@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"bytes"
@@ -17,11 +17,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/login"
 )
 
 func loadOpenAPI(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(openapiYAML)
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIYAML())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,17 +97,17 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		}
 	}
 	body := `{"customerNo":"10000","phoneNumber":"+47 912 34 567"}`
-	res := e.do(http.MethodPost, customerRoute, keyAcme, body)
+	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body)
 	id := res.Body["id"].(string)
-	check(http.MethodGet, customerRoute+"/"+id, keyAcme, "")
+	check(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, "")
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "completed")
-	check(http.MethodGet, customerRoute+"/"+id, keyAcme, "")
-	check(http.MethodPost, customerRoute, keyAcme, body)
-	check(http.MethodPost, customerRoute, keyAcme, `{"customerNo":"10000","phoneNumber":"x"}`)
-	check(http.MethodPost, customerRoute, keyAcme, `{"customerNo":"99999","phoneNumber":"91234567"}`)
-	check(http.MethodGet, customerRoute+"/nope", keyAcme, "")
-	check(http.MethodPost, memberRoute, keyAcme, `{"phoneNumber":"91234567"}`)
+	e.await(login.CustomerRoute, keyAcme, id, "completed")
+	check(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, "")
+	check(http.MethodPost, login.CustomerRoute, keyAcme, body)
+	check(http.MethodPost, login.CustomerRoute, keyAcme, `{"customerNo":"10000","phoneNumber":"x"}`)
+	check(http.MethodPost, login.CustomerRoute, keyAcme, `{"customerNo":"99999","phoneNumber":"91234567"}`)
+	check(http.MethodGet, login.CustomerRoute+"/nope", keyAcme, "")
+	check(http.MethodPost, login.MemberRoute, keyAcme, `{"phoneNumber":"91234567"}`)
 	check(http.MethodGet, "/healthz", "", "")
 	check(http.MethodGet, "/readyz", "", "")
 	_ = bctest.DemoCompanyID
@@ -113,10 +115,10 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 
 func TestMetricsOnTheAdminListener(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.advance(5 * time.Second)
-	e.await(customerRoute, keyAcme, id, "completed")
-	e.first().svc.engine.Housekeep(context.Background())
+	e.await(login.CustomerRoute, keyAcme, id, "completed")
+	e.first().svc.Engine().Housekeep(context.Background())
 	admin := httptest.NewServer(e.first().svc.AdminHandler())
 	defer admin.Close()
 	res, err := http.Get(admin.URL + "/metrics")

@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 	"syscall"
 
 	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // observe counts one upstream call by outcome.
-func (s *Service) observe(api, op string, err error) {
+func (s *Flows) observe(api, op string, err error) {
 	outcome := "ok"
 	switch {
 	case err == nil:
@@ -37,7 +38,7 @@ func (s *Service) observe(api, op string, err error) {
 			outcome = fmt.Sprint(ve.Status)
 		}
 	}
-	s.metrics.upstream.WithLabelValues(api, op, outcome).Inc()
+	s.metrics.Upstream.WithLabelValues(api, op, outcome).Inc()
 }
 
 // transientBC reports whether a BC or NP Retail failure may pass by itself
@@ -100,20 +101,20 @@ func upstreamDetail(target string, err error) string {
 	return name + " could not be reached."
 }
 
-func bcProblem(title string, err error) *Problem {
-	status, typ := http.StatusBadGateway, ProblemBCRejected
+func bcProblem(title string, err error) *api.Problem {
+	status, typ := http.StatusBadGateway, api.ProblemBCRejected
 	if transientBC(err) {
-		status, typ = http.StatusServiceUnavailable, ProblemBCUnavailable
+		status, typ = http.StatusServiceUnavailable, api.ProblemBCUnavailable
 	}
-	return &Problem{Type: typ, Title: title, Status: status, Detail: bcDetail(err)}
+	return &api.Problem{Type: typ, Title: title, Status: status, Detail: bcDetail(err)}
 }
 
-func npProblem(title string, err error) *Problem {
-	status, typ := http.StatusBadGateway, ProblemNPRetailRejected
+func npProblem(title string, err error) *api.Problem {
+	status, typ := http.StatusBadGateway, api.ProblemNPRetailRejected
 	if transientBC(err) {
-		status, typ = http.StatusServiceUnavailable, ProblemNPRetailUnavailble
+		status, typ = http.StatusServiceUnavailable, api.ProblemNPRetailUnavailble
 	}
-	return &Problem{Type: typ, Title: title, Status: status, Detail: upstreamDetail("npretail", err)}
+	return &api.Problem{Type: typ, Title: title, Status: status, Detail: upstreamDetail("npretail", err)}
 }
 
 // vippsDetail describes a Vipps failure without personal data (the client
@@ -146,10 +147,10 @@ func vippsDetail(err error) string {
 	return "Vipps MobilePay could not be reached."
 }
 
-func vippsProblem(title string, err error) *Problem {
-	status, typ := http.StatusServiceUnavailable, ProblemVippsUnavailable
+func vippsProblem(title string, err error) *api.Problem {
+	status, typ := http.StatusServiceUnavailable, api.ProblemVippsUnavailable
 	if !vipps.IsRetryable(err) && !errors.Is(err, context.DeadlineExceeded) {
-		status, typ = http.StatusBadGateway, ProblemVippsRejected
+		status, typ = http.StatusBadGateway, api.ProblemVippsRejected
 	}
-	return &Problem{Type: typ, Title: title, Status: status, Detail: vippsDetail(err)}
+	return &api.Problem{Type: typ, Title: title, Status: status, Detail: vippsDetail(err)}
 }

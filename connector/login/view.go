@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ type requestView struct {
 	Error            json.RawMessage   `json:"error,omitempty"`
 }
 
-func (s *Service) view(r request) requestView {
+func (s *Flows) view(r request) requestView {
 	m, _ := decodeJSON[meta](r.Meta)
 	v := requestView{
 		ID: r.ID, Status: r.Status, UseCase: r.UseCase, ExpiresAt: r.ExpiresAt.UTC(),

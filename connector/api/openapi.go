@@ -1,4 +1,4 @@
-package connector
+package api
 
 import (
 	_ "embed"
@@ -13,8 +13,11 @@ import (
 //go:embed openapi.yaml
 var openapiYAML []byte
 
-// openAPIJSON converts the embedded document to JSON for /openapi.json.
-func openAPIJSON() ([]byte, error) {
+// OpenAPIYAML is the document as written (openapi.yaml).
+func OpenAPIYAML() []byte { return append([]byte(nil), openapiYAML...) }
+
+// OpenAPIJSON converts the embedded document to JSON for /openapi.json.
+func OpenAPIJSON() ([]byte, error) {
 	var doc any
 	if err := yaml.Unmarshal(openapiYAML, &doc); err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)

@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -18,60 +19,60 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// crash brings the request into the state and returns when it is there.
-		crash func(e *env, id string) request
+		crash func(e *env, id string) login.Request
 		// between runs after the crash, before the restart.
-		between       func(e *env, r request)
+		between       func(e *env, r login.Request)
 		wantPatches   int
 		wantBackchans int
 	}{
 		{
 			name: "pending before the login was started",
-			crash: func(e *env, id string) request {
+			crash: func(e *env, id string) login.Request {
 				return e.row("acme", id)
 			},
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "pending, polling",
-			crash: func(e *env, id string) request {
-				return e.waitRow("acme", id, func(r request) bool { return r.AuthReqID != "" })
+			crash: func(e *env, id string) login.Request {
+				return e.waitRow("acme", id, func(r login.Request) bool { return r.AuthReqID != "" })
 			},
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "consented, profile not read yet",
-			crash: func(e *env, id string) request {
+			crash: func(e *env, id string) login.Request {
 				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-userinfo-api/", Status: http.StatusBadGateway})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r request) bool { return r.Attempts >= 1 && len(r.Private) > 0 })
+				return e.waitRow("acme", id, func(r login.Request) bool { return r.Attempts >= 1 && len(r.Private) > 0 })
 			},
-			between:     func(e *env, _ request) { e.vipps.ClearFaults() },
+			between:     func(e *env, _ login.Request) { e.vipps.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "applying, BC write planned but not sent",
-			crash: func(e *env, id string) request {
+			crash: func(e *env, id string) login.Request {
 				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 			},
-			between:     func(e *env, _ request) { e.bc.Sim.ClearFaults() },
+			between:     func(e *env, _ login.Request) { e.bc.Sim.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name: "applying, BC write sent but not recorded",
-			crash: func(e *env, id string) request {
+			crash: func(e *env, id string) login.Request {
 				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
 				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r request) bool { return r.Status == statusApplying && r.Attempts >= 1 })
+				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 			},
-			between: func(e *env, r request) {
+			between: func(e *env, r login.Request) {
 				// The crashed process had sent its planned PATCH: send it the
 				// same way, so BC has it but the store does not know.
 				e.bc.Sim.ClearFaults()
-				res, err := decodeJSON[result](r.Result)
-				if err != nil || res.Plan == nil {
-					e.t.Fatalf("no stored plan: %v", err)
+				etag, patch, ok := login.StoredPlan(r)
+				if !ok {
+					e.t.Fatalf("no stored plan")
 				}
 				c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
 					CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
@@ -80,7 +81,7 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 				if err != nil {
 					e.t.Fatal(err)
 				}
-				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, res.Plan.ETag, res.Plan.Patch); err != nil {
+				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
 					e.t.Fatalf("replay planned patch: %v", err)
 				}
 			},
@@ -94,9 +95,9 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 				// Vipps is unreachable when the request arrives, so the login
 				// start is left to the scheduler.
 				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-login-ciba/", Status: http.StatusServiceUnavailable})
-				id = e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+				id = e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 			} else {
-				id = e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
+				id = e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 			}
 			r := tc.crash(e, id)
 			e.stop(e.first())
@@ -107,10 +108,10 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			e.start("b")
 			// Past any lease the dead instance held and any backoff.
 			e.advance(e.cfg.Worker.LeaseDuration + time.Minute)
-			if r := e.drive("acme", id); r.Status != statusCompleted {
+			if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 				t.Fatalf("status %s after restart: %s", r.Status, r.Error)
 			}
-			res := e.await(customerRoute, keyAcme, id, "completed")
+			res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 			if got := e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"]; got != "Storgata 1" {
 				t.Errorf("customer not written: %v (%s)", got, res.Raw)
 			}

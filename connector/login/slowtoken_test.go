@@ -1,4 +1,4 @@
-package connector
+package login_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -48,7 +49,7 @@ func TestSlowTokenEndpointNeverLosesAConsent(t *testing.T) {
 			base := e.bc.HTTPClient()
 			slow := &slowTokenEndpoint{next: base.Transport, entered: make(chan struct{}, 1), release: make(chan struct{})}
 			e.startWith("a", &http.Client{Transport: slow})
-			id := e.create(customerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
+			id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
 
 			// The first poll is due after the interval; the customer has
 			// consented by then (after 2 s). The poll hangs for latency,
@@ -60,7 +61,7 @@ func TestSlowTokenEndpointNeverLosesAConsent(t *testing.T) {
 			close(slow.release)
 
 			r := e.drive("acme", id)
-			if r.Status != statusCompleted {
+			if r.Status != login.StatusCompleted {
 				t.Fatalf("login ended %s: %s", r.Status, r.Error)
 			}
 			if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {

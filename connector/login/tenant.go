@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"fmt"
@@ -43,6 +43,15 @@ type useCase struct {
 // with the wait in the error, and the step defers the job instead of
 // sleeping past its lease.
 const maxInCallWait = 5 * time.Second
+
+// ClientDeps is what the connector gives for the upstream clients.
+type ClientDeps struct {
+	// HTTP is the (instrumented) client for every outbound call.
+	HTTP *http.Client
+	// NoRetry turns off the retries inside each upstream call (tests on a
+	// fake clock); the engine still retries every step durably.
+	NoRetry bool
+}
 
 // clientDeps are the shared pieces every tenant's clients are built with.
 type clientDeps struct {

@@ -1,4 +1,4 @@
-package connector
+package login
 
 import (
 	"encoding/json"

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/connector/internal/jsonbody"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 16 << 10
+
+// MaxWait is the longest long-poll, in seconds.
+const MaxWait = 60
+
+// BindJSON decodes the body strictly: only application/json, exactly one
+// JSON object, keys matching the documented names exactly and once, types
+// named in plain words; the body is size-limited.
+func BindJSON(c *gin.Context, dst any) *Problem {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		return &Problem{Type: ProblemUnsupportedMediaType, Title: "Unsupported media type", Status: http.StatusUnsupportedMediaType,
+			Detail: "Send the body as JSON with Content-Type: application/json.",
+			Errors: []FieldProblem{{Field: "Content-Type", Reason: "must be application/json"}}}
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxBodyBytes+1))
+	if err != nil {
+		return InvalidInput(FieldProblem{Field: "body", Reason: "could not be read"})
+	}
+	if len(body) > MaxBodyBytes {
+		return InvalidInput(FieldProblem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", MaxBodyBytes)})
+	}
+	if p := jsonbody.Decode(body, dst); p != nil {
+		return InvalidInput(FieldProblem{Field: p.Field, Reason: p.Reason})
+	}
+	return nil
+}
+
+// IdempotencyKey reads the optional Idempotency-Key header.
+func IdempotencyKey(c *gin.Context) (string, *Problem) {
+	k := c.GetHeader("Idempotency-Key")
+	if utf8.RuneCountInString(k) > 100 {
+		return "", InvalidInput(FieldProblem{Field: "Idempotency-Key", Reason: "must be at most 100 characters"})
+	}
+	return k, nil
+}
+
+// BindCreate decodes a POST body and its Idempotency-Key, answering the
+// problem itself when either is invalid.
+func BindCreate(c *gin.Context, body any) (key string, ok bool) {
+	if p := BindJSON(c, body); p != nil {
+		WriteProblem(c, p)
+		return "", false
+	}
+	key, p := IdempotencyKey(c)
+	if p != nil {
+		WriteProblem(c, p)
+		return "", false
+	}
+	return key, true
+}
+
+// Wait reads ?wait=N (seconds, 0 to MaxWait), answering the problem itself
+// when it is invalid.
+func Wait(c *gin.Context) (int, bool) {
+	w := c.Query("wait")
+	if w == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil || n < 0 || n > MaxWait {
+		WriteProblem(c, InvalidInput(FieldProblem{Field: "wait", Reason: fmt.Sprintf("must be a whole number of seconds from 0 to %d", MaxWait)}))
+		return 0, false
+	}
+	return n, true
+}
