@@ -153,7 +153,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 	}
 	s.engine = work.New(s.store, work.Config{
 		Instance: s.instance, Concurrency: cfg.Worker.Concurrency, Batch: cfg.Worker.PollBatch,
-		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.StepTimeout, ShutdownGrace: cfg.Server.ShutdownTimeout,
+		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.StepTimeout, ShutdownGrace: shutdownGrace(cfg.Server.ShutdownTimeout),
 		DeliveredKeep: cfg.Retention.Profile, UndeliveredKeep: 24 * time.Hour, FinishedKeep: cfg.Retention.Requests,
 	}, o.clock, o.log, s.metrics.registry)
 	s.logins, err = login.New(login.Deps{
@@ -240,3 +240,11 @@ func HashAPIKey(key string) string { return api.HashAPIKey(key) }
 
 // Engine is the service's work engine (for the job packages and tests).
 func (s *Service) Engine() *work.Engine { return s.engine }
+
+// shutdownGrace is how long running steps may finish after shutdown began:
+// the shutdown budget less the time a cancelled step needs to store its
+// state (a save takes at most 5 s) and a margin, so that every step has
+// stored its state before the process closes the store.
+func shutdownGrace(budget time.Duration) time.Duration {
+	return max(budget-6*time.Second, 0)
+}

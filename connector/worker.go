@@ -10,6 +10,10 @@ import "context"
 // at a stored state), and returns nil.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.endLongPolls()
+	// Long-polls answer as soon as shutdown begins, not after the steps
+	// have drained: the listeners' graceful shutdown waits for them.
+	stop := context.AfterFunc(ctx, s.endLongPolls)
+	defer stop()
 	return s.engine.Run(ctx)
 }
 

@@ -257,8 +257,14 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now.Add(uc.expiry), Meta: mustJSON(m),
 	}
 	stored, err := s.engine.Create(c.Request.Context(), r.job())
+	if errors.Is(err, store.ErrConflict) {
+		// The row we collided with finished in between: try once more.
+		stored, err = s.engine.Create(c.Request.Context(), r.job())
+	}
 	if errors.Is(err, store.ErrDuplicate) {
-		if stored.Kind != kind || stored.IdempotencyKey != key || stored.RequestHash != hash {
+		// An empty stored hash (purged, or a row from before hashes) cannot
+		// tell: the first answer stands.
+		if stored.Kind != kind || stored.IdempotencyKey != key || (stored.RequestHash != "" && stored.RequestHash != hash) {
 			// Another endpoint's key, or the same key with another body: the
 			// first request's answer would be an answer to another question.
 			api.WriteProblem(c, &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,

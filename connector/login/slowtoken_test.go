@@ -46,6 +46,9 @@ func TestSlowTokenEndpointNeverLosesAConsent(t *testing.T) {
 	for _, latency := range []time.Duration{7 * time.Second, 12 * time.Second, 26 * time.Second} {
 		t.Run(latency.String(), func(t *testing.T) {
 			e := newEnv(t, notStarted())
+			// The lease outlasts the step (25 s) by more than the time to
+			// store an answer, so a poll may outlive the step's deadline.
+			e.cfg.Worker.LeaseDuration = 40 * time.Second
 			base := e.bc.HTTPClient()
 			slow := &slowTokenEndpoint{next: base.Transport, entered: make(chan struct{}, 1), release: make(chan struct{})}
 			e.startWith("a", &http.Client{Transport: slow})

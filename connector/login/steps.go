@@ -70,9 +70,12 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 	m, _ := decodeJSON[meta](r.Meta)
 	uc := t.useCases[r.UseCase]
 	// The call is not cut off by the step's deadline (the HTTP client's
-	// upstream.timeout, shorter than the step, bounds it): a login Vipps
-	// started must be recorded, or the customer gets a second push later.
-	start, err := t.vipps[r.MSN].Login.Start(context.WithoutCancel(ctx), vipps.LoginRequest{
+	// upstream.timeout, shorter than the step, bounds it; callContext ends
+	// it while the job is still ours): a login Vipps started must be
+	// recorded, or the customer gets a second push later.
+	cctx, cancel := s.callContext(ctx, r)
+	defer cancel()
+	start, err := t.vipps[r.MSN].Login.Start(cctx, vipps.LoginRequest{
 		PhoneNumber: in.MSISDN, Scopes: uc.scopes, BindingMessage: m.BindingMessage, RequestedExpiry: uc.expiry,
 	})
 	s.observe("vipps", "login.start", err)
@@ -152,7 +155,9 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	// A token answer that arrives must never be thrown away (the token
 	// endpoint answers a consent once): the poll is not cut off by the
 	// step's deadline; upstream.timeout (shorter than the step) bounds it.
-	res, err := t.vipps[r.MSN].Login.Poll(context.WithoutCancel(ctx), r.AuthReqID, r.PollInterval)
+	cctx, cancel := s.callContext(ctx, r)
+	defer cancel()
+	res, err := t.vipps[r.MSN].Login.Poll(cctx, r.AuthReqID, r.PollInterval)
 	s.observe("vipps", "login.poll", err)
 	now := s.clock.Now()
 	prev := r
@@ -182,6 +187,8 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	// not lose the consent (the token endpoint answers only once).
 	sec := secret{Token: res.Token}
 	r.Private = mustJSON(sec)
+	// The customer answered: the phone is free for the next login.
+	r.ExclusiveKey = ""
 	r.DueAt = now
 	var u request
 	for attempt := 0; ; attempt++ {
@@ -211,7 +218,7 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 	now := s.clock.Now()
 	prev := r
 	if err != nil {
-		if (vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded)) && now.Before(sec.Token.ExpiresAt) {
+		if (vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) && now.Before(sec.Token.ExpiresAt) {
 			r.DueAt = now.Add(work.Backoff(r.Attempts, 10*time.Second))
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
@@ -221,7 +228,6 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 		return
 	}
 	r.Status = statusApplying
-	// The customer answered: the phone is free for the next login.
 	r.ExclusiveKey = ""
 	r.Private = mustJSON(secret{Profile: info})
 	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)
@@ -276,4 +282,21 @@ func (s *Flows) deferApply(ctx context.Context, r request, target string, err er
 	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
 	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)
 	_, _ = s.save(ctx, prev, r)
+}
+
+// callMargin is what a call bounded by the job's lease leaves of it: the
+// time to store the answer (a save takes at most 5 s) and a margin.
+const callMargin = 6 * time.Second
+
+// callContext is the context of a Vipps call that the step's deadline must
+// not cut off (a started login must be recorded; the token endpoint hands a
+// consent out once) but that must end while this process still holds the
+// job, with time left to store the answer: at the lease's end less
+// callMargin, or after lookupTimeout for a POST starting its login inline.
+func (s *Flows) callContext(ctx context.Context, r request) (context.Context, context.CancelFunc) {
+	limit := lookupTimeout
+	if r.LeaseOwner != "" && r.LeaseOwner == s.engine.Instance() && !r.LeaseUntil.IsZero() {
+		limit = r.LeaseUntil.Sub(s.clock.Now()) - callMargin
+	}
+	return work.WithClockTimeout(context.WithoutCancel(ctx), s.clock, max(limit, time.Second))
 }

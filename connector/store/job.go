@@ -28,7 +28,7 @@ type Job struct {
 	IdempotencyKey string
 	// RequestHash fingerprints the request that created the job, so a
 	// caller's key reused with another request can be told apart from a
-	// retry. It holds no personal data in clear.
+	// retry. Derived from personal data, it is cleared by PurgePersonal.
 	RequestHash string
 	// ExclusiveKey is optional; when set, no other open job of any tenant
 	// may hold the same key (e.g. one login per phone at a time). It is

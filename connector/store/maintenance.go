@@ -48,7 +48,7 @@ WHERE tenant_id = ? AND id = ? AND delivered_at IS NULL AND finished_at IS NOT N
 }
 
 func (s *sqlStore) PurgePersonal(ctx context.Context, deliveredBefore, finishedBefore time.Time) (int, error) {
-	res, err := s.q.exec(ctx, `UPDATE jobs SET input = NULL, private = NULL, result = NULL, purged_at = ?
+	res, err := s.q.exec(ctx, `UPDATE jobs SET input = NULL, private = NULL, result = NULL, request_hash = '', purged_at = ?
 WHERE purged_at IS NULL AND finished_at IS NOT NULL
   AND ((delivered_at IS NOT NULL AND delivered_at <= ?) OR finished_at <= ?)`,
 		s.clock.Now().UnixMicro(), deliveredBefore.UnixMicro(), finishedBefore.UnixMicro())

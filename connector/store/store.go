@@ -54,7 +54,7 @@ type Store interface {
 	// caller at at. It keeps the first delivery time and ignores jobs that
 	// are not final yet; ErrNotFound if the row does not exist.
 	MarkDelivered(ctx context.Context, tenantID, id string, at time.Time) error
-	// PurgePersonal clears Input, Private and Result of final jobs
+	// PurgePersonal clears Input, Private, Result and RequestHash of final jobs
 	// delivered at or before deliveredBefore, or finished at or before
 	// finishedBefore (delivered or not), sets PurgedAt, and returns how
 	// many rows it purged. The cleared bytes do not stay in the database

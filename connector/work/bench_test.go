@@ -22,7 +22,7 @@ type oneStep struct {
 	want int64
 }
 
-func (oneStep) Final(s string) bool { return s == "done" }
+func (*oneStep) Final(s string) bool { return s == "done" }
 
 func (k *oneStep) Step(ctx context.Context, j store.Job) {
 	prev := j

@@ -8,6 +8,12 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
+// WithClockTimeout is context.WithTimeout on an injected clock (the
+// engine's step deadline, and calls bounded by a lease).
+func WithClockTimeout(parent context.Context, clock clockwork.Clock, d time.Duration) (context.Context, context.CancelFunc) {
+	return withClockTimeout(parent, clock, d)
+}
+
 // withClockTimeout is context.WithTimeout on the engine's clock, so that a
 // step's deadline follows an injected clock like every other time-dependent
 // decision. Its Err is context.DeadlineExceeded once the time is up.

@@ -3,6 +3,7 @@ package work_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -201,7 +202,8 @@ func TestToyKindRunsThroughClaimStepCrashAndRestart(t *testing.T) {
 	k.await(t, "j1/half")
 	pa.stop()
 
-	// b restarts the work: nothing before the lease ends, then done once.
+	// b restarts the work once a's lease has ended: done, with the step in
+	// "half" run again (a's crashed run stored nothing).
 	k.mu.Lock()
 	k.crashIn = ""
 	k.mu.Unlock()
@@ -252,11 +254,12 @@ func TestShutdownLetsStepsFinishThenCancelsAfterTheGrace(t *testing.T) {
 	}
 	k.await(t, "j1/half")
 	p.cancel()
-	// Run is waiting for the step on the grace timer, the only timer left
-	// once the claim loop, housekeeping and the feed have stopped: the step
-	// is not cancelled before the grace is over.
+	// Run is waiting for the step on the grace timer: once the claim loop,
+	// housekeeping and the feed have stopped, the clock's waiters are the
+	// step's deadline and the grace timer. The step is not cancelled before
+	// the grace is over.
 	<-draining
-	clock.BlockUntilContext(context.Background(), 1)
+	clock.BlockUntilContext(context.Background(), 2)
 	if j, _ := st.Get(context.Background(), "t1", "j1"); j.Status != "half" || j.Attempts != 0 {
 		t.Fatalf("step ended before the grace: %+v", j)
 	}
@@ -286,7 +289,7 @@ func TestShutdownWaitsForAStepThatFinishesInTime(t *testing.T) {
 	k.await(t, "j1/half")
 	p.cancel()
 	<-draining
-	clock.BlockUntilContext(context.Background(), 1)
+	clock.BlockUntilContext(context.Background(), 2) // the step's deadline and the grace timer
 	close(k.block)
 	<-p.done
 	if j, _ := st.Get(context.Background(), "t1", "j1"); j.Status != "done" {
@@ -464,5 +467,64 @@ func TestScheduleRunsOncePerTickAcrossTwoInstancesOnPostgres(t *testing.T) {
 		if n != 1 {
 			t.Errorf("run %s executed %d times", id, n)
 		}
+	}
+}
+
+// lostCommit stores the first run it is asked to create and answers an
+// error anyway, as when a commit's answer is lost.
+type lostCommit struct {
+	store.Store
+	mu   sync.Mutex
+	lost bool
+}
+
+func (s *lostCommit) Create(ctx context.Context, j store.Job) (store.Job, error) {
+	got, err := s.Store.Create(ctx, j)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && j.Kind == "sweep" && !s.lost {
+		s.lost = true
+		return store.Job{}, errors.New("connection reset after commit")
+	}
+	return got, err
+}
+
+// A run stored whose creation reported an error is not started a second
+// time by the retry: the retry is for the same tick, so the same key.
+func TestScheduleRetryAfterALostCommitStartsTheTickOnce(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	st := &lostCommit{Store: openSQLite(t, clock)}
+	e := work.New(st, cfg("a"), clock, quiet(), nil)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	e.Register("sweep", runKind{e: e, mu: &mu, runs: runs})
+	if err := e.AddSchedule(work.Schedule{Name: "sweep", Spec: "@every 1m", Kind: "sweep"}); err != nil {
+		t.Fatal(err)
+	}
+	p := start(e)
+	defer p.stop()
+	waitFor(t, st, work.EngineTenant, "schedule/sweep", e.Wake, func(j store.Job) bool { return !j.DueAt.IsZero() })
+	clock.Advance(time.Minute)
+	// The failed step is retried after a backoff of about a second.
+	retried := waitFor(t, st, work.EngineTenant, "schedule/sweep", e.Wake, func(j store.Job) bool { return j.Attempts == 1 })
+	clock.Advance(retried.DueAt.Sub(clock.Now()))
+	sched := waitFor(t, st, work.EngineTenant, "schedule/sweep", e.Wake, func(j store.Job) bool {
+		return j.Attempts == 0 && !j.DueAt.Before(t0.Add(2*time.Minute))
+	})
+	var state struct {
+		RunID string `json:"runId"`
+	}
+	if err := json.Unmarshal(sched.State, &state); err != nil {
+		t.Fatal(err)
+	}
+	runID := "sweep-" + t0.Add(time.Minute).Format("20060102T150405.000000Z")
+	if state.RunID != runID {
+		t.Fatalf("the retry started run %s, want the tick's %s", state.RunID, runID)
+	}
+	waitFor(t, st, work.EngineTenant, runID, e.Wake, func(j store.Job) bool { return j.Final })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != 1 || runs[runID] != 1 {
+		t.Fatalf("runs for one tick: %v", runs)
 	}
 }

@@ -83,6 +83,10 @@ type scheduleState struct {
 	RunID     string `json:"runId,omitempty"`
 	// LastTick is the last tick handled (Unix microseconds).
 	LastTick int64 `json:"lastTick,omitempty"`
+	// PendingTick is a tick being handled whose step failed (Unix
+	// microseconds): the retry starts the run of that tick, with its id and
+	// idempotency key, not of the retry's time.
+	PendingTick int64 `json:"pendingTick,omitempty"`
 }
 
 func scheduleID(name string) string { return "schedule/" + name }
@@ -140,14 +144,25 @@ func (h scheduleHandler) Step(ctx context.Context, j store.Job) {
 	prev := j
 	if !ok {
 		// Not configured in this process (removed, or a replica with an
-		// older configuration): look again later.
-		j.DueAt = e.clock.Now().Add(time.Hour)
+		// older configuration during a rolling deploy): leave it to a
+		// replica that has it, looking again in a minute.
+		j.DueAt = e.clock.Now().Add(time.Minute)
 		_, _ = e.Save(ctx, prev, j)
 		return
 	}
 	var st scheduleState
 	_ = json.Unmarshal(j.State, &st)
 	tick := j.DueAt
+	if st.PendingTick != 0 {
+		tick = time.UnixMicro(st.PendingTick).UTC()
+	}
+	retry := func() {
+		st.PendingTick = tick.UnixMicro()
+		j.State = mustJSON(st)
+		j.DueAt = e.clock.Now().Add(Backoff(j.Attempts, time.Minute))
+		j.Attempts++
+		_, _ = e.Save(ctx, prev, j)
+	}
 	outcome := "started"
 	if st.RunID != "" {
 		run, err := e.st.Get(ctx, st.RunTenant, st.RunID)
@@ -156,9 +171,7 @@ func (h scheduleHandler) Step(ctx context.Context, j store.Job) {
 			outcome = "skipped"
 		case err != nil && !errors.Is(err, store.ErrNotFound):
 			e.log.Error("schedule: read previous run", "schedule", name, "err", err)
-			j.DueAt = e.clock.Now().Add(Backoff(j.Attempts, time.Minute))
-			j.Attempts++
-			_, _ = e.Save(ctx, prev, j)
+			retry()
 			return
 		}
 	}
@@ -170,10 +183,10 @@ func (h scheduleHandler) Step(ctx context.Context, j store.Job) {
 		}
 		created, err := e.Create(ctx, run)
 		if err != nil && !errors.Is(err, store.ErrDuplicate) {
+			// The run may have been stored all the same (a lost commit
+			// answer): the retry uses the same tick, so the same key.
 			e.log.Error("schedule: start run", "schedule", name, "err", err)
-			j.DueAt = e.clock.Now().Add(Backoff(j.Attempts, time.Minute))
-			j.Attempts++
-			_, _ = e.Save(ctx, prev, j)
+			retry()
 			return
 		}
 		st.RunTenant, st.RunID = created.TenantID, created.ID
@@ -183,6 +196,7 @@ func (h scheduleHandler) Step(ctx context.Context, j store.Job) {
 	}
 	e.metrics.schedules.WithLabelValues(name, outcome).Inc()
 	st.LastTick = tick.UnixMicro()
+	st.PendingTick = 0
 	st.Spec = s.Spec
 	j.State = mustJSON(st)
 	j.Attempts = 0
