@@ -2,21 +2,17 @@ package login_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-
 	"github.com/bcvipps/bcvipps/connector/login"
+	"github.com/bcvipps/bcvipps/connector/store/storetest"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -62,41 +58,11 @@ func (rt recordingTransport) CloseIdleConnections() {
 	}
 }
 
-// postgresDSN returns a DSN for a fresh schema on the test PostgreSQL
-// server, or skips.
-func postgresDSN(t *testing.T) string {
-	base := os.Getenv("BCVIPPS_TEST_POSTGRES_DSN")
-	if base == "" {
-		t.Skip("BCVIPPS_TEST_POSTGRES_DSN is not set; the PostgreSQL tests run in CI (.ci/run sets it when a server answers on 127.0.0.1:5432)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", "BCVIPPS_TEST_POSTGRES_DSN", err)
-	}
-	schema := "connector_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		_ = conn.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // TestTwoInstancesOnOnePostgresPollEachLoginOnce runs two connector
 // instances on one PostgreSQL database: every poll of every login is sent by
 // exactly one of them, never early, and every request completes once.
 func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
-	e := newEnv(t, withPostgres(postgresDSN(t)), notStarted())
+	e := newEnv(t, withPostgres(storetest.PostgresDSN(t)), notStarted())
 	e.cfg.Worker.PollBatch = 4 // small claims, so both instances get work
 	rec := &pollRecorder{}
 	for _, name := range []string{"a", "b"} {

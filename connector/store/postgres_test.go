@@ -3,49 +3,12 @@ package store_test
 import (
 	"context"
 	"database/sql"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/google/uuid"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
 )
-
-// postgresDSN returns a DSN whose search_path is a fresh schema that is
-// dropped when the test ends, so parallel test packages sharing the
-// database never see each other's tables.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BCVIPPS_TEST_POSTGRES_DSN")
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set BCVIPPS_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "storetest_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("BCVIPPS_TEST_POSTGRES_DSN must be a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func openPostgresDSN(t *testing.T, dsn string, opts ...store.Option) store.Store {
 	t.Helper()
@@ -59,21 +22,21 @@ func openPostgresDSN(t *testing.T, dsn string, opts ...store.Option) store.Store
 
 func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, opts ...store.Option) store.Store {
-		return openPostgresDSN(t, postgresDSN(t), opts...)
+		return openPostgresDSN(t, storetest.PostgresDSN(t), opts...)
 	})
 }
 
 // Two Stores opened separately on one database stand for two connector
 // processes: each row is claimed by exactly one of them per lease period.
 func TestPostgresTwoProcessesNeverClaimTheSameRow(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := storetest.PostgresDSN(t)
 	a, b := openPostgresDSN(t, dsn), openPostgresDSN(t, dsn)
 	storetest.ClaimRace(t, 4, a, b)
 }
 
 // A change written through one process wakes a subscriber of the other.
 func TestPostgresChangeFeedCrossesProcesses(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := storetest.PostgresDSN(t)
 	a, b := openPostgresDSN(t, dsn), openPostgresDSN(t, dsn)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -93,7 +56,7 @@ func TestPostgresChangeFeedCrossesProcesses(t *testing.T) {
 }
 
 func TestPostgresMigrations(t *testing.T) {
-	testMigrations(t, store.DriverPostgres, postgresDSN(t))
+	testMigrations(t, store.DriverPostgres, storetest.PostgresDSN(t))
 }
 
 func gooseVersion(t *testing.T, driver, dsn string) int64 {

@@ -2,23 +2,20 @@ package work_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/store/storetest"
 	"github.com/bcvipps/bcvipps/connector/work"
 )
 
@@ -237,7 +234,12 @@ func TestToyKindRunsThroughClaimStepCrashAndRestart(t *testing.T) {
 	}
 }
 
-func TestShutdownLetsStepsFinishThenCancelsAfterTheGrace(t *testing.T) {
+// shuttingDown starts an engine with a 10 s grace, lets a blocked step in
+// "half" start, cancels Run and returns once Run is waiting on the grace
+// timer: after the claim loop, housekeeping and the feed have stopped, the
+// clock's waiters are the step's deadline and the grace timer.
+func shuttingDown(t *testing.T) (*clockwork.FakeClock, store.Store, *toy, *proc) {
+	t.Helper()
 	clock := clockwork.NewFakeClockAt(t0)
 	st := openSQLite(t, clock)
 	k := newToy()
@@ -254,12 +256,14 @@ func TestShutdownLetsStepsFinishThenCancelsAfterTheGrace(t *testing.T) {
 	}
 	k.await(t, "j1/half")
 	p.cancel()
-	// Run is waiting for the step on the grace timer: once the claim loop,
-	// housekeeping and the feed have stopped, the clock's waiters are the
-	// step's deadline and the grace timer. The step is not cancelled before
-	// the grace is over.
 	<-draining
 	clock.BlockUntilContext(context.Background(), 2)
+	return clock, st, k, p
+}
+
+func TestShutdownLetsStepsFinishThenCancelsAfterTheGrace(t *testing.T) {
+	clock, st, _, p := shuttingDown(t)
+	// The step is not cancelled before the grace is over.
 	if j, _ := st.Get(context.Background(), "t1", "j1"); j.Status != "half" || j.Attempts != 0 {
 		t.Fatalf("step ended before the grace: %+v", j)
 	}
@@ -272,24 +276,7 @@ func TestShutdownLetsStepsFinishThenCancelsAfterTheGrace(t *testing.T) {
 }
 
 func TestShutdownWaitsForAStepThatFinishesInTime(t *testing.T) {
-	clock := clockwork.NewFakeClockAt(t0)
-	st := openSQLite(t, clock)
-	k := newToy()
-	k.block = make(chan struct{})
-	c := cfg("a")
-	c.ShutdownGrace = 10 * time.Second
-	log, draining := onLog("workers stopping; waiting for running steps")
-	e := work.New(st, c, clock, log, nil)
-	e.Register("toy", k)
-	k.e = e
-	p := start(e)
-	if _, err := e.Create(context.Background(), store.Job{TenantID: "t1", ID: "j1", Kind: "toy", Status: "half", DueAt: clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	k.await(t, "j1/half")
-	p.cancel()
-	<-draining
-	clock.BlockUntilContext(context.Background(), 2) // the step's deadline and the grace timer
+	_, st, k, p := shuttingDown(t)
 	close(k.block)
 	<-p.done
 	if j, _ := st.Get(context.Background(), "t1", "j1"); j.Status != "done" {
@@ -389,37 +376,11 @@ func TestScheduleSkipsATickWhileItsRunIsStillGoing(t *testing.T) {
 	}
 }
 
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("BCVIPPS_TEST_POSTGRES_DSN")
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set BCVIPPS_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "worktest_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // Two instances (each with its own connection pool, as two processes) on
 // one PostgreSQL database run the same schedule: every tick starts exactly
 // one run, and every run is executed exactly once.
 func TestScheduleRunsOncePerTickAcrossTwoInstancesOnPostgres(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := storetest.PostgresDSN(t)
 	clock := clockwork.NewFakeClockAt(t0)
 	var mu sync.Mutex
 	runs := map[string]int{}
