@@ -56,7 +56,8 @@
 //
 // Times are stored as Unix microseconds (UTC) and durations as
 // milliseconds in both databases, so ordering and arithmetic are identical.
-// SQLite DSNs get WAL, busy_timeout(10000), synchronous(NORMAL) and
+// SQLite DSNs get WAL, busy_timeout(10000), synchronous(NORMAL),
+// secure_delete(FAST) and
 // _txlock=immediate, and the write pool is one connection (SQLite has one
 // writer). PostgreSQL tests isolate themselves with search_path=<schema>.
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,12 +68,15 @@ func TestSQLitePurgeLeavesNoPersonalDataInTheFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	const rows = 50
+	// Enough rows, with profiles of a realistic size, that the purge
+	// rewrites many pages and frees some.
+	const rows = 400
 	secret := func(i int) string { return fmt.Sprintf("kari.nordmann.%03d@example.no", i) }
+	profile := strings.Repeat("x", 1500)
 	for i := range rows {
 		j := storetest.NewJob("t1", fmt.Sprintf("j%03d", i))
 		j.Input = []byte(`{"email":"` + secret(i) + `"}`)
-		j.Private = []byte(`{"token":"tok-` + secret(i) + `"}`)
+		j.Private = []byte(`{"token":"tok-` + secret(i) + `","profile":"` + profile + secret(i) + `"}`)
 		j.Result = []byte(`{"email":"` + secret(i) + `"}`)
 		j, err := s.Create(ctx, j)
 		if err != nil {

@@ -34,7 +34,9 @@ type Store interface {
 	// key, request hash, timestamps managed by the store and the lease) if
 	// the stored Version equals j.Version, and returns the row with
 	// Version+1. A final job clears DueAt and ExclusiveKey and sets
-	// FinishedAt; a final job is never reopened (ErrConflict).
+	// FinishedAt; a final job is never reopened (ErrConflict). The
+	// exclusive key is only ever cleared (an empty ExclusiveKey), never set
+	// or changed by Update.
 	//
 	// A lease holder passes Holding(owner): it must still hold an
 	// unexpired lease (else ErrLeaseLost), and Update then releases the

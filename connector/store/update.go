@@ -36,7 +36,13 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
 		leaseArgs = []any{nowUS}
 	}
-	args := []any{r.Status, nullString(r.ExclusiveKey), nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
+	// The exclusive key is set by Create and only ever cleared: a write
+	// that keeps it leaves the column (and its index) alone.
+	exclusive := ""
+	if r.ExclusiveKey == "" {
+		exclusive = "exclusive_key = NULL, "
+	}
+	args := []any{r.Status, nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
 		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
 		r.TenantID, r.ID, r.Version}
 	args = append(args, leaseArgs...)
@@ -48,7 +54,7 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 		reopen = " AND finished_at IS NULL"
 	}
 	stored, err := scanJob(s.q.queryRow(ctx, `UPDATE jobs SET
-status = ?, exclusive_key = ?, input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
+status = ?, `+exclusive+`input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
 updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
 WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond+reopen+`
 RETURNING `+columns, args...))
