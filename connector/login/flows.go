@@ -17,6 +17,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -122,7 +123,7 @@ func (f *Flows) Routes(v1 *gin.RouterGroup) {
 	v1.DELETE("/member-info-requests/:id", f.cancelRequest(kindMember))
 }
 
-func (f *Flows) tenantOf(c *gin.Context) *tenant { return f.tenants[c.GetString("bcvipps.tenant")] }
+func (f *Flows) tenantOf(c *gin.Context) *tenant { return f.tenants[api.TenantOf(c)] }
 
 // takenOver reports a write refused because the row changed or is held
 // elsewhere: this step's work is void, the row is someone else's now.
