@@ -117,6 +117,10 @@ func (s *Flows) createCustomerRequest(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
+	hash := requestHash(kindCustomer, uc.name, fingerprint{CustomerNo: body.CustomerNo, CustomerID: body.CustomerID, MSISDN: phone.MSISDN})
+	if s.replayed(c, t, kindCustomer, key, hash) {
+		return
+	}
 
 	// The customer must exist before the customer is bothered with a push.
 	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
@@ -145,7 +149,7 @@ func (s *Flows) createCustomerRequest(c *gin.Context) {
 	}
 	in := input{CustomerNo: cust.Number, CustomerID: cust.ID, MSISDN: phone.MSISDN}
 	m := meta{CustomerNo: cust.Number, CustomerID: cust.ID}
-	s.create(c, t, uc, kindCustomer, "cir_", key, requestHash(kindCustomer, uc.name, in), in, m)
+	s.create(c, t, uc, kindCustomer, "cir_", key, hash, in, m)
 }
 
 func (s *Flows) createMemberRequest(c *gin.Context) {
@@ -197,6 +201,10 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
+	hash := requestHash(kindMember, uc.name, fingerprint{MSISDN: phone.MSISDN, QRCode: body.QRCode, MemberID: body.MemberID})
+	if s.replayed(c, t, kindMember, key, hash) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
 	defer cancel()
 	if body.QRCode != "" {
@@ -237,7 +245,7 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	}
 	in := input{MSISDN: phone.MSISDN, MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
-	s.create(c, t, uc, kindMember, "mir_", key, requestHash(kindMember, uc.name, in), in, m)
+	s.create(c, t, uc, kindMember, "mir_", key, hash, in, m)
 }
 
 // create stores the new request, then starts the Vipps login inline so the
@@ -262,17 +270,8 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 		stored, err = s.engine.Create(c.Request.Context(), r.job())
 	}
 	if errors.Is(err, store.ErrDuplicate) {
-		// An empty stored hash (purged, or a row from before hashes) cannot
-		// tell: the first answer stands.
-		if stored.Kind != kind || stored.IdempotencyKey != key || (stored.RequestHash != "" && stored.RequestHash != hash) {
-			// Another endpoint's key, or the same key with another body: the
-			// first request's answer would be an answer to another question.
-			api.WriteProblem(c, &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
-				Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
-				Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
-			return
-		}
-		c.JSON(http.StatusOK, s.view(toRequest(stored)))
+		// A concurrent retry stored it first.
+		s.answerDuplicate(c, stored, kind, key, hash)
 		return
 	}
 	if errors.Is(err, store.ErrExclusive) {
@@ -305,13 +304,56 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 	c.JSON(http.StatusAccepted, s.view(updated))
 }
 
-// requestHash fingerprints what a validated request asks for (kind, use
-// case, the normalised input: a phone typed in another form is the same
-// request), so that a reused Idempotency-Key with another request is told
-// apart from a retry.
-func requestHash(kind, useCase string, in input) string {
-	sum := sha256.Sum256(append([]byte(kind+"\x00"+useCase+"\x00"), mustJSON(in)...))
+// fingerprint is what a validated request asks for, before any lookup: a
+// phone typed in another form, or fields in another order, is the same
+// request.
+type fingerprint struct {
+	CustomerNo string `json:"customerNo,omitempty"`
+	CustomerID string `json:"customerId,omitempty"`
+	MSISDN     string `json:"msisdn,omitempty"`
+	QRCode     string `json:"qrCode,omitempty"`
+	MemberID   string `json:"memberId,omitempty"`
+}
+
+// requestHash fingerprints a validated request (kind, use case, what it
+// asks for), so that a reused Idempotency-Key with another request is told
+// apart from a retry. It is derived from personal data and purged with it.
+func requestHash(kind, useCase string, f fingerprint) string {
+	sum := sha256.Sum256(append([]byte(kind+"\x00"+useCase+"\x00"), mustJSON(f)...))
 	return hex.EncodeToString(sum[:])
+}
+
+// replayed answers a POST whose Idempotency-Key is already stored, before
+// any lookup in BC, NP Retail or the QR API: the first request (200) for a
+// retry, 409 for another request under the same key. It reports whether it
+// answered.
+func (s *Flows) replayed(c *gin.Context, t *tenant, kind, key, hash string) bool {
+	if key == "" {
+		return false
+	}
+	j, err := s.store.GetByKey(c.Request.Context(), t.id, kind, key)
+	if err != nil {
+		// Not stored (or the store is unavailable: the insert will say).
+		return false
+	}
+	s.answerDuplicate(c, j, kind, key, hash)
+	return true
+}
+
+// answerDuplicate answers with the stored job of an Idempotency-Key: the
+// first answer for a retry, 409 for another request.
+func (s *Flows) answerDuplicate(c *gin.Context, stored store.Job, kind, key, hash string) {
+	// An empty stored hash (purged, or a row from before hashes) cannot
+	// tell: the first answer stands.
+	if stored.Kind != kind || stored.IdempotencyKey != key || (stored.RequestHash != "" && stored.RequestHash != hash) {
+		// Another endpoint's key, or the same key with another request: the
+		// first request's answer would be an answer to another question.
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
+			Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
+			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
+		return
+	}
+	c.JSON(http.StatusOK, s.view(toRequest(stored)))
 }
 
 // phoneKey is the exclusive key of a pending login: one login per phone

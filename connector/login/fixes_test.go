@@ -312,3 +312,27 @@ func TestPhoneNumbersAreRealNumbers(t *testing.T) {
 		e.do(http.MethodDelete, login.MemberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
 	}
 }
+
+// A retried POST is recognised by its Idempotency-Key before any lookup:
+// no second BC call, no second push, and the first answer even when the
+// customer is no longer found.
+func TestIdempotentRetryIsAnsweredBeforeAnyLookup(t *testing.T) {
+	e := newEnv(t)
+	body := customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore)
+	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
+	if first.Status != http.StatusAccepted {
+		t.Fatalf("first POST: %d %s", first.Status, first.Raw)
+	}
+	bcCalls := e.bc.Sim.Stats().Requests
+	e.bc.Sim.InjectFault(bctest.Fault{Status: http.StatusServiceUnavailable})
+	retry := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
+	if retry.Status != http.StatusOK || retry.Body["id"] != first.Body["id"] {
+		t.Fatalf("retry while BC is down: %d %s", retry.Status, retry.Raw)
+	}
+	if n := e.bc.Sim.Stats().Requests; n != bcCalls {
+		t.Errorf("the retry called BC %d times", n-bcCalls)
+	}
+	if n := e.vipps.Stats().BackchannelRequests; n != 1 {
+		t.Errorf("pushes = %d, want 1", n)
+	}
+}
