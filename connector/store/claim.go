@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 // claimers in other processes skip them instead of waiting or double
 // claiming; on SQLite the transaction is IMMEDIATE (the write lock is taken
 // before the read), which serialises claimers.
-func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Job, error) {
+func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int, kinds ...string) ([]Job, error) {
 	if owner == "" || leaseFor <= 0 || limit <= 0 {
 		return nil, fmt.Errorf("claim due: %w: owner, a positive lease and limit are required", ErrInvalid)
 	}
@@ -20,7 +21,7 @@ func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, le
 	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?, version = version + 1
 WHERE (tenant_id, id) IN (
   SELECT tenant_id, id FROM jobs
-  WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)
+  WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)` + kindIn(kinds) + `
   ORDER BY due_at LIMIT ? ` + s.d.lockRows + `)
 RETURNING ` + columns
 	st, err := s.q.prepare(ctx, q)
@@ -32,7 +33,12 @@ RETURNING ` + columns
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS, limit)
+	args := []any{owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	args = append(args, limit)
+	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
@@ -57,4 +63,13 @@ RETURNING ` + columns
 	// RETURNING does not keep the inner ORDER BY.
 	slices.SortStableFunc(out, func(a, b Job) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
+}
+
+// kindIn is the condition on the kind column for kinds (none: every kind),
+// with one placeholder per kind.
+func kindIn(kinds []string) string {
+	if len(kinds) == 0 {
+		return ""
+	}
+	return " AND kind IN (?" + strings.Repeat(",?", len(kinds)-1) + ")"
 }

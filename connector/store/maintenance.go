@@ -11,13 +11,17 @@ import (
 // index) and the first leased row's max(due_at, lease_until) (through the
 // partial index on leased rows, which are only the ones being worked on).
 // The scheduler asks often, so neither query scans the table.
-func (s *sqlStore) NextDueAt(ctx context.Context) (time.Time, bool, error) {
+func (s *sqlStore) NextDueAt(ctx context.Context, kinds ...string) (time.Time, bool, error) {
 	var free, leased sql.NullInt64
-	if err := s.r.queryRow(ctx, `SELECT MIN(due_at) FROM jobs WHERE due_at IS NOT NULL AND lease_owner IS NULL`).Scan(&free); err != nil {
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		args[i] = k
+	}
+	if err := s.r.queryRow(ctx, `SELECT MIN(due_at) FROM jobs WHERE due_at IS NOT NULL AND lease_owner IS NULL`+kindIn(kinds), args...).Scan(&free); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
 	if err := s.r.queryRow(ctx, `SELECT MIN(`+s.d.greatest+`(due_at, lease_until)) FROM jobs
-WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL`).Scan(&leased); err != nil {
+WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL`+kindIn(kinds), args...).Scan(&leased); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
 	switch {

@@ -26,10 +26,11 @@ type Store interface {
 	// ErrNotFound.
 	GetByKey(ctx context.Context, tenantID, kind, key string) (Job, error)
 	// ClaimDue leases up to limit jobs whose DueAt <= now and whose lease
-	// is free or expired to owner until now+leaseFor, ordered by DueAt.
-	// Each claim bumps Version. A row is claimed by at most one owner per
-	// lease period, also across processes.
-	ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int) ([]Job, error)
+	// is free or expired to owner until now+leaseFor, ordered by DueAt;
+	// with kinds, only jobs of those kinds (a replica claims only what it
+	// has handlers for). Each claim bumps Version. A row is claimed by at
+	// most one owner per lease period, also across processes.
+	ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int, kinds ...string) ([]Job, error)
 	// Update writes j's state (everything except ids, kind, idempotency
 	// key, request hash, timestamps managed by the store and the lease) if
 	// the stored Version equals j.Version, and returns the row with
@@ -49,9 +50,9 @@ type Store interface {
 	// hold it.
 	Release(ctx context.Context, tenantID, id, owner string) error
 	// NextDueAt returns the earliest time at which ClaimDue can return a
-	// row (DueAt, or the end of a lease that outlives it); ok is false when
-	// nothing is due ever.
-	NextDueAt(ctx context.Context) (at time.Time, ok bool, err error)
+	// row (DueAt, or the end of a lease that outlives it), of kinds when
+	// given; ok is false when nothing is due ever.
+	NextDueAt(ctx context.Context, kinds ...string) (at time.Time, ok bool, err error)
 	// MarkDelivered records that the final result was delivered to the
 	// caller at at. It keeps the first delivery time and ignores jobs that
 	// are not final yet; ErrNotFound if the row does not exist.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,6 +123,18 @@ func (e *Engine) handler(kind string) (Handler, bool) {
 	defer e.mu.RUnlock()
 	h, ok := e.handlers[kind]
 	return h, ok
+}
+
+// kinds lists the registered kinds, sorted.
+func (e *Engine) kinds() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]string, 0, len(e.handlers))
+	for k := range e.handlers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Store is the engine's store.
@@ -257,6 +270,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	freed := make(chan struct{}, 1)
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	// Claim only the kinds this process has handlers for: during a rolling
+	// deploy an older replica leaves a newer kind's jobs to the new ones.
+	kinds := e.kinds()
 	e.log.Info("workers started", "instance", e.cfg.Instance, "concurrency", e.cfg.Concurrency)
 
 	for ctx.Err() == nil {
@@ -270,7 +286,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		limit := min(e.cfg.Batch, free)
 		now := e.clock.Now()
-		jobs, err := e.st.ClaimDue(ctx, e.cfg.Instance, now, e.cfg.Lease, limit)
+		jobs, err := e.st.ClaimDue(ctx, e.cfg.Instance, now, e.cfg.Lease, limit, kinds...)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim due work", "err", err)
 		}
@@ -298,7 +314,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			continue // more may be due
 		}
 		wait := maxIdle
-		if next, ok, err := e.st.NextDueAt(ctx); err == nil && ok {
+		if next, ok, err := e.st.NextDueAt(ctx, kinds...); err == nil && ok {
 			if d := next.Sub(e.clock.Now()); d < wait {
 				wait = d
 			}

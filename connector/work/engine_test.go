@@ -489,3 +489,28 @@ func TestScheduleRetryAfterALostCommitStartsTheTickOnce(t *testing.T) {
 		t.Fatalf("runs for one tick: %v", runs)
 	}
 }
+
+// A job of a kind this process has no handler for (a newer replica's, in a
+// rolling deploy) is not claimed: it stays free for a replica that has one.
+func TestAJobOfAnUnknownKindIsLeftToOthers(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	st := openSQLite(t, clock)
+	if _, err := st.Create(context.Background(), store.Job{TenantID: "t1", ID: "newer", Kind: "payment", Status: "created", DueAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	e := work.New(st, cfg("a"), clock, quiet(), nil)
+	k := newToy()
+	k.e = e
+	e.Register("toy", k)
+	p := start(e)
+	defer p.stop()
+	// A toy job due after the unknown one is claimed and finished: every
+	// claim in between passed the unknown job by.
+	if _, err := e.Create(context.Background(), store.Job{TenantID: "t1", ID: "j1", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, st, "t1", "j1", e.Wake, func(j store.Job) bool { return j.Final })
+	if j, _ := st.Get(context.Background(), "t1", "newer"); j.LeaseOwner != "" || j.Version != 1 {
+		t.Fatalf("the unknown kind's job was claimed: owner %q, version %d", j.LeaseOwner, j.Version)
+	}
+}

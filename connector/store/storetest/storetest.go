@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"counts group by tenant kind and status", testCounts},
 		{"an exclusive key is held by one open job at a time", testExclusive},
 		{"get by key finds the job of a tenant, kind and key", testGetByKey},
+		{"claim and next due can be limited to kinds", testClaimKinds},
 		{"subscribers hear creates and updates", testSubscribe},
 		{"concurrent claimers never share a row", func(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 			ClaimRace(t, 8, s)
@@ -326,9 +327,9 @@ func testLeases(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	})
 }
 
-func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int) []store.Job {
+func claim(t *testing.T, s store.Store, owner string, now time.Time, lease time.Duration, limit int, kinds ...string) []store.Job {
 	t.Helper()
-	got, err := s.ClaimDue(context.Background(), owner, now, lease, limit)
+	got, err := s.ClaimDue(context.Background(), owner, now, lease, limit, kinds...)
 	if err != nil {
 		t.Fatalf("ClaimDue: %v", err)
 	}
@@ -655,5 +656,29 @@ func testGetByKey(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	for _, c := range [][3]string{{"t2", kindA, "evt-1"}, {"t1", kindB, "evt-1"}, {"t1", kindA, "evt-2"}} {
 		_, err := s.GetByKey(ctx, c[0], c[1], c[2])
 		wantErr(t, "GetByKey "+c[0]+"/"+c[1]+"/"+c[2], err, store.ErrNotFound)
+	}
+}
+
+func testClaimKinds(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	a := NewJob("t1", "a")
+	a.DueAt = T0.Add(2 * time.Second)
+	mustCreate(t, s, a)
+	b := NewJob("t1", "b")
+	b.Kind, b.DueAt = kindB, T0.Add(time.Second)
+	mustCreate(t, s, b)
+	at, ok, err := s.NextDueAt(ctx, kindA)
+	if err != nil || !ok || !at.Equal(T0.Add(2*time.Second)) {
+		t.Fatalf("NextDueAt(kind-a) = %v %v %v, want T0+2s", at, ok, err)
+	}
+	if _, ok, _ := s.NextDueAt(ctx, "kind-c"); ok {
+		t.Fatal("NextDueAt of a kind without jobs is set")
+	}
+	now := T0.Add(time.Minute)
+	if got := ids(claim(t, s, "w1", now, time.Minute, 10, kindA)); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("claim kind-a = %v", got)
+	}
+	if got := ids(claim(t, s, "w2", now, time.Minute, 10, "kind-c", kindB)); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("claim kind-c, kind-b = %v", got)
 	}
 }
