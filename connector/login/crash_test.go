@@ -24,6 +24,8 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 		between       func(e *env, r login.Request)
 		wantPatches   int
 		wantBackchans int
+		// downFor keeps the crashed process down that much longer.
+		downFor time.Duration
 	}{
 		{
 			name: "pending before the login was started",
@@ -87,6 +89,34 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			},
 			wantPatches: 1, wantBackchans: 1,
 		},
+		{
+			name: "applying, BC write sent but not recorded, back after the apply deadline",
+			crash: func(e *env, id string) login.Request {
+				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
+				e.advance(5 * time.Second)
+				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
+			},
+			between: func(e *env, r login.Request) {
+				// The crashed process had sent its planned PATCH: send it the
+				// same way, so BC has it but the store does not know.
+				e.bc.Sim.ClearFaults()
+				etag, patch, ok := login.StoredPlan(r)
+				if !ok {
+					e.t.Fatalf("no stored plan")
+				}
+				c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
+					CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
+						ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
+					bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
+					e.t.Fatalf("replay planned patch: %v", err)
+				}
+			},
+			wantPatches: 1, wantBackchans: 1, downFor: time.Hour,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -106,8 +136,10 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 				tc.between(e, r)
 			}
 			e.start("b")
-			// Past any lease the dead instance held and any backoff.
-			e.advance(e.cfg.Worker.LeaseDuration + time.Minute)
+			// Past any lease the dead instance held and any backoff (and, when
+			// the case says so, past worker.applyDeadline: a write that had
+			// landed still completes).
+			e.advance(e.cfg.Worker.LeaseDuration + time.Minute + tc.downFor)
 			if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 				t.Fatalf("status %s after restart: %s", r.Status, r.Error)
 			}

@@ -38,6 +38,9 @@ func (s *Flows) process(ctx context.Context, r request) {
 		}
 	case statusApplying:
 		if !now.Before(r.Deadline) {
+			if s.planLanded(ctx, t, r) {
+				return
+			}
 			m, _ := decodeJSON[meta](r.Meta)
 			where := "Business Central"
 			if r.Kind == kindMember {
@@ -299,4 +302,22 @@ func (s *Flows) callContext(ctx context.Context, r request) (context.Context, co
 		limit = r.LeaseUntil.Sub(s.clock.Now()) - callMargin
 	}
 	return work.WithClockTimeout(context.WithoutCancel(ctx), s.clock, max(limit, time.Second))
+}
+
+// planLanded completes an applying customer request whose planned PATCH is
+// already in BC (sent before a crash, never recorded), so that the apply
+// deadline never fails a write that happened. It reports whether it did.
+func (s *Flows) planLanded(ctx context.Context, t *tenant, r request) bool {
+	res, _ := decodeJSON[result](r.Result)
+	if r.Kind != kindCustomer || res.Plan == nil {
+		return false
+	}
+	in, _ := decodeJSON[input](r.Input)
+	cur, err := t.bc.Customers.Get(ctx, in.CustomerID)
+	s.observe("bc", "customers.get", err)
+	if err != nil || cur.ODataETag == res.Plan.ETag || !landed(cur, res.Plan.Patch) {
+		return false
+	}
+	_, _ = s.finish(ctx, r, statusCompleted, &result{Customer: viewCustomer(cur), Changes: res.Plan.Changes, Warnings: res.Plan.Warnings}, nil)
+	return true
 }
