@@ -1,4 +1,4 @@
-// Package store persists the connector's requests: SQLite (pure Go,
+// Package store persists the work engine's jobs: SQLite (pure Go,
 // modernc.org/sqlite, WAL; the embedded default) and PostgreSQL (pgx
 // through database/sql). [Open] picks the driver, runs the embedded goose
 // migrations (migrations/sqlite, migrations/postgres; also [Migrate] for
@@ -6,29 +6,30 @@
 // implementation whose few differences (placeholders, row locking,
 // GREATEST) live in dialect.go; the suite in storetest runs against both.
 //
-// # Rows and the state machine
+// # Jobs
 //
-// A [Request] is one login-based request (kind "customer" or "member";
-// later kinds reuse the table). Its Status follows the connector's state
-// machine, and every transition is written with [Store.Update] before it
-// is acted on:
+// A [Job] is one row of the one jobs table (migration 3 moved the earlier
+// login requests into it): tenant, kind, id, status, due time, lease,
+// attempts, idempotency key, request hash, exclusive key, and the kind's
+// payloads. The store knows no kind and no kind's statuses: a job is final
+// when its writer sets Final (the engine asks the kind's handler), and the
+// store then clears DueAt and the exclusive key, sets FinishedAt and never
+// reopens the job. DueAt says when the engine must next act; the kind's
+// own state (for a login: use case, sales unit, auth_req_id, interval,
+// expiry) is the State document.
 //
-//	             ┌───────────── cancelled (DELETE by BC)
-//	pending ─────┼──► applying ──► completed
-//	  │ poll     │       │ BC down: retried until Deadline ──► failed
-//	  │ Vipps    ├──► rejected (customer declined)
-//	  └──────────┴──► expired  (no answer before ExpiresAt)
-//
-// DueAt says when the scheduler must next act: the next token poll for a
-// pending request, the next BC attempt for an applying one; it is always
-// empty for final states (the store clears it and sets FinishedAt).
+// An idempotency key is unique per tenant and kind; an exclusive key is
+// held by one open job at a time across tenants (one login per phone
+// number); [Store.GetByKey] finds a job by its key (an inbox's duplicate
+// delivery, an API retry).
 //
 // # Concurrency
 //
 // Writers are ordered by Version (optimistic concurrency): Update writes
 // only if the stored Version equals the one read, and bumps it. Work is
 // shared by leases: [Store.ClaimDue] leases due rows to an owner (a
-// replica's worker) for a while, in one transaction — with SELECT … FOR
+// replica's worker) for a while, only of the kinds the caller handles, in
+// one transaction — with SELECT … FOR
 // UPDATE SKIP LOCKED on PostgreSQL, so two connector processes on one
 // database never claim the same row in one lease period, and in an
 // IMMEDIATE transaction on SQLite. The holder writes its transition with
@@ -45,12 +46,14 @@
 //
 // # Personal data
 //
-// Input, Profile and Result hold personal data (phone number, consented
-// profile, what BC receives). [Store.PurgePersonal] clears them once the
-// result was delivered (MarkDelivered) longer ago than the profile
-// retention, or the request finished longer ago than a second bound,
-// delivered or not. Meta and Error stay until [Store.DeleteFinished]
-// removes the row; callers must keep personal data out of them.
+// Input, Private and Result hold personal data (phone number, consented
+// profile, what BC receives), and the request hash is derived from it.
+// [Store.PurgePersonal] clears them once the result was delivered
+// (MarkDelivered) longer ago than the profile retention, or the job
+// finished longer ago than a second bound, delivered or not; on SQLite the
+// purged bytes leave the files too (secure_delete, WAL checkpoint). State
+// and Error stay until [Store.DeleteFinished] removes the row; callers must
+// keep personal data out of them.
 //
 // # Storage details
 //
