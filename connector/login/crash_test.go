@@ -52,69 +52,21 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
-			name: "applying, BC write planned but not sent",
-			crash: func(e *env, id string) login.Request {
-				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
-				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
-			},
+			name:        "applying, BC write planned but not sent",
+			crash:       crashWhileApplying,
 			between:     func(e *env, _ login.Request) { e.bc.Sim.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
-			name: "applying, BC write sent but not recorded",
-			crash: func(e *env, id string) login.Request {
-				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
-				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
-			},
-			between: func(e *env, r login.Request) {
-				// The crashed process had sent its planned PATCH: send it the
-				// same way, so BC has it but the store does not know.
-				e.bc.Sim.ClearFaults()
-				etag, patch, ok := login.StoredPlan(r)
-				if !ok {
-					e.t.Fatalf("no stored plan")
-				}
-				c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
-					CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
-						ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
-					bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
-				if err != nil {
-					e.t.Fatal(err)
-				}
-				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
-					e.t.Fatalf("replay planned patch: %v", err)
-				}
-			},
+			name:        "applying, BC write sent but not recorded",
+			crash:       crashWhileApplying,
+			between:     replayPlannedPatch,
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
-			name: "applying, BC write sent but not recorded, back after the apply deadline",
-			crash: func(e *env, id string) login.Request {
-				e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
-				e.advance(5 * time.Second)
-				return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
-			},
-			between: func(e *env, r login.Request) {
-				// The crashed process had sent its planned PATCH: send it the
-				// same way, so BC has it but the store does not know.
-				e.bc.Sim.ClearFaults()
-				etag, patch, ok := login.StoredPlan(r)
-				if !ok {
-					e.t.Fatalf("no stored plan")
-				}
-				c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
-					CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
-						ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
-					bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
-				if err != nil {
-					e.t.Fatal(err)
-				}
-				if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
-					e.t.Fatalf("replay planned patch: %v", err)
-				}
-			},
+			name:        "applying, BC write sent but not recorded, back after the apply deadline",
+			crash:       crashWhileApplying,
+			between:     replayPlannedPatch,
 			wantPatches: 1, wantBackchans: 1, downFor: time.Hour,
 		},
 	} {
@@ -157,5 +109,33 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 				t.Errorf("logins started = %d, want %d", n, tc.wantBackchans)
 			}
 		})
+	}
+}
+
+// crashWhileApplying brings a consented request to applying with its BC
+// write refused (503), so the PATCH is planned and stored.
+func crashWhileApplying(e *env, id string) login.Request {
+	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
+	e.advance(5 * time.Second)
+	return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
+}
+
+// replayPlannedPatch stands for a crashed process that had sent its planned
+// PATCH: it sends it the same way, so BC has it but the store does not know.
+func replayPlannedPatch(e *env, r login.Request) {
+	e.bc.Sim.ClearFaults()
+	etag, patch, ok := login.StoredPlan(r)
+	if !ok {
+		e.t.Fatalf("no stored plan")
+	}
+	c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
+		CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
+			ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
+		bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
+		e.t.Fatalf("replay planned patch: %v", err)
 	}
 }

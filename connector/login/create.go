@@ -113,12 +113,9 @@ func (s *Flows) createCustomerRequest(c *gin.Context) {
 	} else {
 		phone = ph
 	}
-	if len(errs) > 0 {
-		api.WriteProblem(c, api.InvalidInput(errs...))
-		return
-	}
-	hash := requestHash(kindCustomer, uc.name, fingerprint{CustomerNo: body.CustomerNo, CustomerID: body.CustomerID, MSISDN: phone.MSISDN})
-	if s.replayed(c, t, kindCustomer, key, hash) {
+	hash, ok := s.checked(c, t, kindCustomer, uc.name, key, errs,
+		fingerprint{CustomerNo: body.CustomerNo, CustomerID: body.CustomerID, MSISDN: phone.MSISDN})
+	if !ok {
 		return
 	}
 
@@ -197,12 +194,9 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 			errs = append(errs, api.FieldProblem{Field: "memberId", Reason: "updating existing members is not enabled for this use case (useCases." + uc.name + ".updateExisting)"})
 		}
 	}
-	if len(errs) > 0 {
-		api.WriteProblem(c, api.InvalidInput(errs...))
-		return
-	}
-	hash := requestHash(kindMember, uc.name, fingerprint{MSISDN: phone.MSISDN, QRCode: body.QRCode, MemberID: body.MemberID})
-	if s.replayed(c, t, kindMember, key, hash) {
+	hash, ok := s.checked(c, t, kindMember, uc.name, key, errs,
+		fingerprint{MSISDN: phone.MSISDN, QRCode: body.QRCode, MemberID: body.MemberID})
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
@@ -321,6 +315,22 @@ type fingerprint struct {
 func requestHash(kind, useCase string, f fingerprint) string {
 	sum := sha256.Sum256(append([]byte(kind+"\x00"+useCase+"\x00"), mustJSON(f)...))
 	return hex.EncodeToString(sum[:])
+}
+
+// checked ends a validated POST early: with the field problems when there
+// are any, else with the stored request when its Idempotency-Key is a
+// retry (or 409 for another request). Otherwise it returns the request's
+// hash for create and true.
+func (s *Flows) checked(c *gin.Context, t *tenant, kind, useCase, key string, errs []api.FieldProblem, f fingerprint) (string, bool) {
+	if len(errs) > 0 {
+		api.WriteProblem(c, api.InvalidInput(errs...))
+		return "", false
+	}
+	hash := requestHash(kind, useCase, f)
+	if s.replayed(c, t, kind, key, hash) {
+		return "", false
+	}
+	return hash, true
 }
 
 // replayed answers a POST whose Idempotency-Key is already stored, before
