@@ -8,6 +8,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -157,7 +158,7 @@ func (s *Flows) applyMember(ctx context.Context, t *tenant, r request) {
 // bcFailure defers the write when BC may recover, and fails the request
 // when BC refused the data.
 func (s *Flows) bcFailure(ctx context.Context, r request, target string, err error) {
-	if transientBC(err) {
+	if classifyBC(err).Verdict != work.Refused {
 		s.deferApply(ctx, r, target, err)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -87,6 +86,7 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 	r.LeaseOwner = owner
 	if err != nil {
 		var rl *vipps.RateLimitError
+		errors.As(err, &rl)
 		switch {
 		case errors.Is(err, vipps.ErrInvalidUser):
 			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
@@ -94,18 +94,18 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 		case errors.Is(err, vipps.ErrOldApp):
 			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
 				Detail: "Ask the customer to update the Vipps MobilePay app and try again."})
-		case errors.As(err, &rl):
-			// The customer already has a login in progress (another till).
-			wait := rl.RetryAfter
-			if wait <= 0 {
-				wait = 5 * time.Second
-			}
-			r.DueAt = now.Add(wait)
-		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
-			r.DueAt = now.Add(work.Backoff(r.Attempts, 30*time.Second))
-			r.Attempts++
 		default:
-			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+			// A login in progress for the customer (another till) says when
+			// to come back; an outage backs off; anything else is a refusal.
+			f := classifyVipps(err)
+			next, ok := f.Next(now, r.Attempts, 30*time.Second)
+			if !ok {
+				return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+			}
+			r.DueAt = next
+			if f.Verdict == work.BackOff {
+				r.Attempts++
+			}
 		}
 		if !r.DueAt.Before(r.ExpiresAt) {
 			if rl != nil {
@@ -170,12 +170,16 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 			s.finish(ctx, r, statusRejected, nil, &api.Problem{Type: api.TypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
 		case errors.Is(err, vipps.ErrExpiredToken):
 			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
-		case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded):
-			r.DueAt = now.Add(max(r.PollInterval, work.Backoff(r.Attempts, 30*time.Second)))
+		default:
+			next, ok := classifyVipps(err).Next(now, r.Attempts, 30*time.Second)
+			if !ok {
+				s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay ended the login", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+				return
+			}
+			// Never sooner than the interval Vipps set.
+			r.DueAt = maxTime(next, now.Add(r.PollInterval))
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
-		default:
-			s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay ended the login", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
 		}
 		return
 	}
@@ -221,8 +225,8 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 	now := s.clock.Now()
 	prev := r
 	if err != nil {
-		if (vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) && now.Before(sec.Token.ExpiresAt) {
-			r.DueAt = now.Add(work.Backoff(r.Attempts, 10*time.Second))
+		if next, ok := classifyVipps(err).Next(now, r.Attempts, 10*time.Second); ok && now.Before(sec.Token.ExpiresAt) {
+			r.DueAt = next
 			r.Attempts++
 			_, _ = s.save(ctx, prev, r)
 			return
@@ -275,12 +279,15 @@ func (s *Flows) deferApply(ctx context.Context, r request, target string, err er
 	m, _ := decodeJSON[meta](r.Meta)
 	m.LastError = upstreamDetail(target, err)
 	r.Meta = mustJSON(m)
-	r.DueAt = s.clock.Now().Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
-	if wait, ok := bc.RetryAfter(err); ok {
-		// BC (or NP Retail) said when to come back: the step ends now and
-		// the job is due then, instead of a call sleeping past its lease.
-		r.DueAt = s.clock.Now().Add(wait)
+	// BC (or NP Retail) may have said when to come back: the step ends now
+	// and the job is due then, instead of a call sleeping past its lease.
+	// A conflict that keeps coming back (a refusal by class) backs off.
+	now := s.clock.Now()
+	next, ok := classifyBC(err).Next(now, r.Attempts, s.cfg.Worker.RetryBackoffMax)
+	if !ok {
+		next = now.Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
 	}
+	r.DueAt = next
 	r.Attempts++
 	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
 	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)
@@ -320,4 +327,11 @@ func (s *Flows) planLanded(ctx context.Context, t *tenant, r request) bool {
 	}
 	_, _ = s.finish(ctx, r, statusCompleted, &result{Customer: viewCustomer(cur), Changes: res.Plan.Changes, Warnings: res.Plan.Warnings}, nil)
 	return true
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
@@ -39,6 +41,37 @@ func (s *Flows) observe(api, op string, err error) {
 		}
 	}
 	s.metrics.Upstream.WithLabelValues(api, op, outcome).Inc()
+}
+
+// classifyBC is the engine's classification of a BC or NP Retail failure:
+// Retry-After when BC said when to come back, back off when it may pass by
+// itself, refused when BC refused the data.
+func classifyBC(err error) work.Failure {
+	if wait, ok := bc.RetryAfter(err); ok {
+		return work.Failure{Verdict: work.RetryAfter, After: wait}
+	}
+	if transientBC(err) {
+		return work.Failure{Verdict: work.BackOff}
+	}
+	return work.Failure{Verdict: work.Refused}
+}
+
+// classifyVipps is the engine's classification of a Vipps failure: a rate
+// limit (a login in progress for the same customer) says when to come
+// back, an outage or a call cut off backs off, anything else is a refusal.
+func classifyVipps(err error) work.Failure {
+	var rl *vipps.RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		wait := rl.RetryAfter
+		if wait <= 0 {
+			wait = 5 * time.Second
+		}
+		return work.Failure{Verdict: work.RetryAfter, After: wait}
+	case vipps.IsRetryable(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return work.Failure{Verdict: work.BackOff}
+	}
+	return work.Failure{Verdict: work.Refused}
 }
 
 // transientBC reports whether a BC or NP Retail failure may pass by itself

@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/work"
+	"github.com/bcvipps/bcvipps/vipps"
 )
 
 func TestTransientBC(t *testing.T) {
@@ -33,5 +36,25 @@ func TestTransientBC(t *testing.T) {
 				t.Errorf("transientBC = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestClassifyUpstreamFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		got  work.Failure
+		want work.Failure
+	}{
+		{"BC 429 with Retry-After", classifyBC(&bc.Error{Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute}), work.Failure{Verdict: work.RetryAfter, After: 2 * time.Minute}},
+		{"BC 503 without Retry-After", classifyBC(&bc.Error{Status: http.StatusServiceUnavailable}), work.Failure{Verdict: work.BackOff}},
+		{"BC 400", classifyBC(&bc.Error{Status: http.StatusBadRequest}), work.Failure{Verdict: work.Refused}},
+		{"Vipps login in progress", classifyVipps(&vipps.RateLimitError{RetryAfter: 40 * time.Second}), work.Failure{Verdict: work.RetryAfter, After: 40 * time.Second}},
+		{"Vipps rate limit without a wait", classifyVipps(&vipps.RateLimitError{}), work.Failure{Verdict: work.RetryAfter, After: 5 * time.Second}},
+		{"Vipps call cut off", classifyVipps(fmt.Errorf("poll: %w", context.DeadlineExceeded)), work.Failure{Verdict: work.BackOff}},
+		{"Vipps refusal", classifyVipps(&vipps.Error{Status: http.StatusBadRequest}), work.Failure{Verdict: work.Refused}},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, tc.got, tc.want)
+		}
 	}
 }
