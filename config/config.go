@@ -125,6 +125,21 @@ type Tenant struct {
 	UseCases map[string]UseCase `mapstructure:"useCases" yaml:"useCases"`
 	// Mapping configures how Vipps profiles become BC fields.
 	Mapping Mapping `mapstructure:"mapping" yaml:"mapping"`
+	// Payments configures ePayments at the till (J4).
+	Payments Payments `mapstructure:"payments" yaml:"payments"`
+}
+
+// Payments configures a tenant's ePayments.
+type Payments struct {
+	// CaptureOnAuthorize captures every payment as soon as the customer
+	// approves it (a request's captureOnAuthorize overrides it when true).
+	CaptureOnAuthorize bool `mapstructure:"captureOnAuthorize" yaml:"captureOnAuthorize"`
+	// AuthorizationAlertHours: a payment authorized and not captured for
+	// longer is reported by the payment sweep (default 24).
+	AuthorizationAlertHours int `mapstructure:"authorizationAlertHours" yaml:"authorizationAlertHours"`
+	// Expiry is how long the customer has to approve a payment request
+	// (default 5m; Vipps allows 10m for a push without expiresAt).
+	Expiry time.Duration `mapstructure:"expiry" yaml:"expiry"`
 }
 
 // APIKey is one API key of a tenant, stored as the hex SHA-256 of the key.

@@ -154,6 +154,12 @@ func (c *Config) Validate() error {
 		v.vipps(p+".vipps", t.Vipps)
 		v.useCases(p, t)
 		v.mapping(p+".mapping", t.Mapping)
+		if t.Payments.AuthorizationAlertHours < 0 {
+			v.add(p+".payments.authorizationAlertHours", "must not be negative")
+		}
+		if e := t.Payments.Expiry; e != 0 && (e < 30*time.Second || e > 10*time.Minute) {
+			v.add(p+".payments.expiry", "must be between 30s and 10m")
+		}
 	}
 	if len(v.problems) == 0 {
 		return nil

@@ -29,8 +29,11 @@ func (s *Service) APIHandler() http.Handler {
 	s.health(r)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.openapiJSON) })
 
+	// Vipps webhooks authenticate by their signature, not by an API key.
+	s.payments.WebhookRoutes(r)
 	v1 := r.Group("/v1", api.Auth(s.keys))
 	s.logins.Routes(v1)
+	s.payments.Routes(v1)
 	return r
 }
 

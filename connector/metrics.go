@@ -6,6 +6,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/login"
+	"github.com/bcvipps/bcvipps/connector/payment"
 )
 
 // metrics are the connector's Prometheus series, served on the admin
@@ -16,6 +17,7 @@ type metrics struct {
 	registry     *prometheus.Registry
 	http         *api.Metrics
 	login        *login.Metrics
+	payment      *payment.Metrics
 	upstreamTime *prometheus.HistogramVec
 }
 
@@ -30,6 +32,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"api", "endpoint", "status"}),
 	}
+	m.payment = payment.NewMetrics(reg, m.login.Upstream)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.upstreamTime)
 	return m
 }

@@ -22,7 +22,9 @@ import (
 	"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/login"
+	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
 )
 
@@ -44,7 +46,9 @@ type Service struct {
 	keys     api.Keys
 	metrics  *metrics
 	engine   *work.Engine
+	tenants  map[string]*tenants.Tenant
 	logins   *login.Flows
+	payments *payment.Payments
 	ready    bool
 
 	// shutdown ends long-polls when Run's context ends.
@@ -156,10 +160,19 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		Lease: cfg.Worker.LeaseDuration, StepTimeout: cfg.Worker.StepTimeout, ShutdownGrace: shutdownGrace(cfg.Server.ShutdownTimeout),
 		DeliveredKeep: cfg.Retention.Profile, UndeliveredKeep: 24 * time.Hour, FinishedKeep: cfg.Retention.Requests,
 	}, o.clock, o.log, s.metrics.registry)
-	s.logins, err = login.New(login.Deps{
-		Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Metrics: s.metrics.login,
-		Clients: login.ClientDeps{HTTP: o.http, NoRetry: o.noRetry}, Shutdown: s.shutdown,
-	})
+	s.tenants, err = tenants.Build(cfg, tenants.Deps{HTTP: o.http, Clock: o.clock, Log: o.log, NoRetry: o.noRetry})
+	if err == nil {
+		s.logins, err = login.New(login.Deps{
+			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Metrics: s.metrics.login,
+			Tenants: s.tenants, Shutdown: s.shutdown,
+		})
+	}
+	if err == nil {
+		s.payments = payment.New(payment.Deps{
+			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Tenants: s.tenants,
+			Metrics: s.metrics.payment, Shutdown: s.shutdown, Pinger: s.logins,
+		})
+	}
 	if err != nil {
 		if s.ownStore {
 			_ = s.store.Close()

@@ -14,6 +14,9 @@ func (s *Service) Run(ctx context.Context) error {
 	// have drained: the listeners' graceful shutdown waits for them.
 	stop := context.AfterFunc(ctx, s.endLongPolls)
 	defer stop()
+	if err := s.payments.Start(ctx); err != nil {
+		return err
+	}
 	return s.engine.Run(ctx)
 }
 

@@ -18,6 +18,7 @@ import (
 //	GET    /_sim/members                   every NP Retail member
 //	POST   /_sim/members                   create one (bc.Member JSON) in the demo membership
 //	POST   /_sim/entitysets                {"publisher","group","version","entitySet","keyField"} serves a custom API page
+//	GET    /_sim/entitysets/{entitySet}    {"items":[…]} its entities in creation order; ?publisher=bcvipps&group=vipps&version=v1.0&companyId=(demo company)
 //	POST   /_sim/faults                    {"method","pathPrefix","status","retryAfter":"2s","latency":"100ms","times"}
 //	DELETE /_sim/faults                    clear faults
 //	GET    /_sim/stats                     the Stats counters
@@ -32,6 +33,7 @@ func (s *Sim) controlHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /_sim/members", s.ctlCreateMember)
 	mux.HandleFunc("POST /_sim/entitysets", s.ctlRegisterEntitySet)
+	mux.HandleFunc("GET /_sim/entitysets/{entitySet}", s.ctlListEntities)
 	mux.HandleFunc("POST /_sim/faults", s.ctlInjectFault)
 	mux.HandleFunc("DELETE /_sim/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.ClearFaults()
@@ -185,4 +187,36 @@ func (s *Sim) ctlRegisterEntitySet(w http.ResponseWriter, r *http.Request) {
 	}
 	s.RegisterEntitySet(body.Publisher, body.Group, body.Version, body.EntitySet, body.KeyField)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// ctlListEntities answers what was written to a custom API page:
+// {"items":[…]} with the entities as the API returns them, in creation
+// order. publisher, group and version default to the companion extension's
+// (bcvipps/vipps/v1.0), companyId to the demo company, as for POST
+// /_sim/customers. An entity set that was never registered is 404.
+func (s *Sim) ctlListEntities(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	param := func(name, def string) string {
+		if v := q.Get(name); v != "" {
+			return v
+		}
+		return def
+	}
+	publisher, group, version := param("publisher", "bcvipps"), param("group", "vipps"), param("version", "v1.0")
+	set := r.PathValue("entitySet")
+	coID := strings.ToLower(param("companyId", DemoCompanyID))
+	if !s.entitySetRegistered(publisher, group, version, set) {
+		writeError(w, errf(http.StatusNotFound, CodeNotFound,
+			"The entity set '%s' is not registered for %s/%s/%s.", set, publisher, group, version))
+		return
+	}
+	if !s.companyExists(coID) {
+		writeError(w, errf(http.StatusNotFound, CodeNotFound, "The company does not exist."))
+		return
+	}
+	items := s.Entities(coID, publisher, group, version, set)
+	if items == nil {
+		items = []map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }

@@ -42,4 +42,20 @@ func (s *Sim) Entities(companyID, publisher, group, version, entitySet string) [
 	return out
 }
 
+// entitySetRegistered reports whether RegisterEntitySet registered the set.
+func (s *Sim) entitySetRegistered(publisher, group, version, entitySet string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.entitySets[publisher+"/"+group+"/"+version+"/"+entitySet]
+	return ok
+}
+
+// companyExists reports whether a company with this (lower-case) id exists.
+func (s *Sim) companyExists(companyID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.st.companies[companyID]
+	return ok
+}
+
 func newGUID() string { return strings.ToLower(uuid.NewString()) }

@@ -129,9 +129,12 @@
 // (so it also exercises the queue), then answers Status with Retry-After,
 // Times times (0: until cleared). The control API on the BC listener needs
 // no token: GET /_sim/companies, GET and POST /_sim/customers ("companyId"
-// optional), POST /_sim/apps, POST /_sim/entitysets, GET and POST
-// /_sim/members, POST and DELETE
-// /_sim/faults (durations as "2s"), GET /_sim/stats.
+// optional), POST /_sim/apps, POST /_sim/entitysets, GET
+// /_sim/entitysets/{entitySet} ({"items":[…]} in creation order;
+// publisher, group, version default to bcvipps, vipps, v1.0 and companyId
+// to the demo company; unregistered sets are 404), GET and POST
+// /_sim/members, POST and DELETE /_sim/faults (durations as "2s"), GET
+// /_sim/stats.
 //
 // # Performance
 //

@@ -102,9 +102,9 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 		return fmt.Errorf("sandbox: start the Vipps simulator: %w", err)
 	}
 	defer closeLogged(log, "vipps simulator", vsim)
-	bsim, err := bctest.NewServers(f.bcListen, f.authorityListen)
+	bsim, err := newSandboxBC(f.bcListen, f.authorityListen)
 	if err != nil {
-		return fmt.Errorf("sandbox: start the BC simulator: %w", err)
+		return err
 	}
 	defer closeLogged(log, "bc simulator", bsim)
 
@@ -157,6 +157,38 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 		printBanner(stdout, banner)
 		log.Info("sandbox ready", append(simAttrs, slog.String("api", banner.APIURL), slog.String("admin", banner.AdminURL))...)
 	}, connector.WithSandbox())
+}
+
+// sandboxEntitySets are the custom API pages of the companion extension
+// (DESIGN §8) that the sandbox's BC simulator serves under
+// /api/bcvipps/vipps/v1.0/companies({id})/. The simulator supports one key
+// field, so vippsSettlements (keyed by ledgerDate + salesUnit in BC) is keyed
+// by its id here.
+var sandboxEntitySets = []struct{ entitySet, keyField string }{
+	{"vippsPayments", "reference"},
+	{"vippsSettlements", "id"},
+	{"vippsFindings", "findingId"},
+}
+
+// Publisher, group and version of the companion extension's API pages.
+const (
+	sandboxAPIPublisher = "bcvipps"
+	sandboxAPIGroup     = "vipps"
+	sandboxAPIVersion   = "v1.0"
+)
+
+// newSandboxBC starts the BC simulator (BC, NP Retail and the Entra
+// authority) seeded with the demo data and serving the companion
+// extension's custom API pages.
+func newSandboxBC(bcListen, authorityListen string) (*bctest.Servers, error) {
+	bsim, err := bctest.NewServers(bcListen, authorityListen)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: start the BC simulator: %w", err)
+	}
+	for _, es := range sandboxEntitySets {
+		bsim.Sim.RegisterEntitySet(sandboxAPIPublisher, sandboxAPIGroup, sandboxAPIVersion, es.entitySet, es.keyField)
+	}
+	return bsim, nil
 }
 
 // closeLogged closes c and logs a failure.

@@ -27,6 +27,12 @@ func TestSandboxProcess(t *testing.T) {
 	waitReady(t, api, 30*time.Second)
 	t.Logf("sandbox ready after %s (wall clock, informational)", time.Since(started).Round(time.Millisecond))
 
+	t.Run("the BC simulator serves the companion extension's API pages, empty", func(t *testing.T) {
+		if got := simEntitySetItems(t, bcURL, "vippsPayments"); len(got) != 0 {
+			t.Fatalf("vippsPayments after start: %v", got)
+		}
+	})
+
 	t.Run("the CA certificate is written to the data directory", func(t *testing.T) {
 		raw, err := os.ReadFile(filepath.Join(dataDir, "authority-ca.pem"))
 		if err != nil {
@@ -113,6 +119,36 @@ func TestSandboxProcess(t *testing.T) {
 		t.Fatalf("exit code %d after SIGTERM, want 0", code)
 	}
 	p.waitLog("stopped", time.Second)
+}
+
+// TestSandboxBCServesCustomAPIPages checks that the sandbox's BC simulator
+// serves the three custom API pages of DESIGN §8, empty after start.
+func TestSandboxBCServesCustomAPIPages(t *testing.T) {
+	bsim, err := newSandboxBC("127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bsim.Close() })
+	for _, set := range []string{"vippsPayments", "vippsSettlements", "vippsFindings"} {
+		if got := simEntitySetItems(t, bsim.BCURL, set); len(got) != 0 {
+			t.Errorf("%s after start: %v", set, got)
+		}
+	}
+	if code, _ := apiCall(t, http.MethodGet, bsim.BCURL+"/_sim/entitysets/vippsOther", "", nil); code != http.StatusNotFound {
+		t.Errorf("unregistered entity set: status %d, want 404", code)
+	}
+}
+
+// simEntitySetItems returns the items of GET /_sim/entitysets/{set} on the
+// BC simulator, failing unless the answer is 200 with an items array.
+func simEntitySetItems(t *testing.T, bcURL, set string) []any {
+	t.Helper()
+	code, body := apiCall(t, http.MethodGet, bcURL+"/_sim/entitysets/"+set, "", nil)
+	items, ok := body["items"].([]any)
+	if code != http.StatusOK || !ok {
+		t.Fatalf("GET /_sim/entitysets/%s: %d %v, want 200 with an items array", set, code, body)
+	}
+	return items
 }
 
 // runBannerPost runs, in sh, the banner's POST line for path exactly as

@@ -15,12 +15,11 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bcvipps/bcvipps/bc"
-	"github.com/bcvipps/bcvipps/config"
+		"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
-	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // Route prefixes of the two login-based request kinds.
@@ -78,7 +77,8 @@ type Deps struct {
 	Log     *slog.Logger
 	Engine  *work.Engine
 	Metrics *Metrics
-	Clients ClientDeps
+	// Tenants are the tenants' clients (package tenants).
+	Tenants map[string]*tenants.Tenant
 	// Shutdown is closed when the service stops: long-polls answer then.
 	Shutdown <-chan struct{}
 }
@@ -90,17 +90,8 @@ func New(d Deps) (*Flows, error) {
 		cfg: d.Config, clock: d.Clock, log: d.Log, store: d.Engine.Store(), engine: d.Engine,
 		tenants: map[string]*tenant{}, metrics: d.Metrics, shutdown: d.Shutdown,
 	}
-	deps := &clientDeps{
-		http: d.Clients.HTTP, clock: d.Clock, log: d.Log, tokens: vipps.NewTokenCache(),
-		governors: map[string]*bc.Governor{}, loginDflt: d.Config.Login.DefaultExpiry,
-		bcRetries: 2, bcConflict: 3,
-	}
-	if d.Clients.NoRetry {
-		deps.bcRetries = -1
-		deps.vippsRetry = &vipps.RetryPolicy{MaxAttempts: 1}
-	}
 	for _, tc := range d.Config.Tenants {
-		t, err := newTenant(tc, deps)
+		t, err := newTenant(d.Tenants[tc.ID], d.Config.Login.DefaultExpiry)
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +100,7 @@ func New(d Deps) (*Flows, error) {
 	for _, kind := range []string{kindCustomer, kindMember} {
 		d.Engine.Register(kind, loginKind{f})
 	}
+	d.Engine.Register(kindPingIndex, pingIndexKind{})
 	d.Engine.OnTransition(f.observeTransition)
 	return f, nil
 }

@@ -131,6 +131,7 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 	if start.ExpiresIn > 0 {
 		r.ExpiresAt = now.Add(start.ExpiresIn)
 	}
+	s.indexForPing(ctx, r)
 	// Vipps has sent the push: record it at once, retrying a failed write
 	// (a busy database) rather than leaving the row to the scheduler,
 	// which would start a second login after startGrace.

@@ -1,0 +1,81 @@
+package login
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// kindPingIndex rows map a login's auth_req_id to the login, so the login
+// ping webhook ({"auth_req_id"}) finds it. They are final when stored and
+// deleted with the finished rows.
+const (
+	kindPingIndex   = "login-ping-index"
+	pingIndexStatus = "indexed"
+)
+
+type pingIndexKind struct{}
+
+func (pingIndexKind) Final(string) bool             { return true }
+func (pingIndexKind) Step(context.Context, store.Job) {}
+
+type pingIndex struct {
+	Login string `json:"login"`
+}
+
+func pingIndexID(tenantID, msn, authReqID string) string {
+	sum := sha256.Sum256([]byte(tenantID + "\x00" + msn + "\x00" + authReqID))
+	return "lpi_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16]))
+}
+
+// indexForPing records the started login's auth_req_id when webhooks are
+// in use (server.publicBaseURL). Without the index the login is still
+// polled at Vipps' interval.
+func (s *Flows) indexForPing(ctx context.Context, r request) {
+	if s.cfg.Server.PublicBaseURL == "" {
+		return
+	}
+	_, err := s.engine.Create(context.WithoutCancel(ctx), store.Job{
+		TenantID: r.TenantID, ID: pingIndexID(r.TenantID, r.MSN, r.AuthReqID), Kind: kindPingIndex,
+		Status: pingIndexStatus, State: mustJSON(pingIndex{Login: r.ID}),
+	})
+	if err != nil && !errors.Is(err, store.ErrDuplicate) {
+		s.log.Warn("login ping index", "tenant", r.TenantID, "request", r.ID, "err", err)
+	}
+}
+
+// Ping is the login ping webhook (login.merchant-initiated.ping.v1): the
+// customer answered the login authReqID, so it polls the token endpoint
+// now instead of at its next interval. store.ErrNotFound when no login of
+// the tenant has that auth_req_id.
+func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error {
+	idx, err := s.store.Get(ctx, tenantID, pingIndexID(tenantID, msn, authReqID))
+	if err != nil {
+		return err
+	}
+	var pi pingIndex
+	_ = json.Unmarshal(idx.State, &pi)
+	for range 5 {
+		r, err := s.get(ctx, tenantID, pi.Login)
+		if err != nil {
+			return err
+		}
+		if r.Status != statusPending || r.AuthReqID != authReqID {
+			return nil // answered already, or a login restarted since
+		}
+		if r.LeaseOwner != "" && r.LeaseUntil.After(s.clock.Now()) {
+			return nil // polling right now
+		}
+		prev := r
+		r.DueAt = s.clock.Now()
+		if _, err := s.save(ctx, prev, r); !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrLeased) {
+			return err
+		}
+	}
+	return nil
+}

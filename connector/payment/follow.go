@@ -1,0 +1,364 @@
+package payment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/connector/work"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// Follower statuses.
+const (
+	followSending   = "sending"
+	followFollowing = "following"
+	followDone      = "done"
+)
+
+// followState is the follower's State.
+type followState struct {
+	Payment string `json:"payment"`
+	// Key is the Idempotency-Key of the create at Vipps, stored before the
+	// first call and reused on every retry.
+	Key string `json:"key"`
+}
+
+type followKind struct{ p *Payments }
+
+func (followKind) Final(status string) bool { return status == followDone }
+
+func (k followKind) Step(ctx context.Context, j store.Job) {
+	t := k.p.tenants[j.TenantID]
+	if t == nil {
+		return
+	}
+	if j.Status == followSending {
+		k.p.send(ctx, t, j)
+		return
+	}
+	k.p.poll(ctx, t, j)
+}
+
+func followerID(paymentID string) string { return "pfo_" + strings.TrimPrefix(paymentID, "pay_") }
+
+// createFollower stores the follower of payment j, due at due (an existing
+// one is returned as it is).
+func (p *Payments) createFollower(ctx context.Context, j store.Job, due time.Time) (store.Job, error) {
+	f := store.Job{
+		TenantID: j.TenantID, ID: followerID(j.ID), Kind: KindFollow, Status: followSending,
+		State: mustJSON(followState{Payment: j.ID, Key: vippsKey(j.TenantID, KindPayment, j.IdempotencyKey)}), DueAt: due,
+	}
+	created, err := p.engine.Create(ctx, f)
+	if errors.Is(err, store.ErrDuplicate) {
+		return created, nil
+	}
+	return created, err
+}
+
+// save stores a follower or operation step's outcome; a row taken over
+// elsewhere is left to its new holder.
+func (p *Payments) save(ctx context.Context, prev, next store.Job) (store.Job, bool) {
+	saved, err := p.engine.Save(ctx, prev, next)
+	if err != nil {
+		return prev, false
+	}
+	return saved, true
+}
+
+// retryLater defers a follower or operation after an upstream failure.
+func (p *Payments) retryLater(ctx context.Context, j store.Job, f work.Failure) store.Job {
+	next := j
+	now := p.clock.Now()
+	at, ok := f.Next(now, j.Attempts, p.cfg.Worker.RetryBackoffMax)
+	if !ok {
+		at = now.Add(work.Backoff(j.Attempts, p.cfg.Worker.RetryBackoffMax))
+	}
+	next.DueAt = at
+	next.Attempts++
+	saved, _ := p.save(ctx, j, next)
+	return saved
+}
+
+// send creates the ePayment at Vipps with the follower's stored key.
+func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) store.Job {
+	fs := decodeFollow(f.State)
+	pj, err := p.get(ctx, t.ID, fs.Payment)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			next := f
+			next.Status = followDone
+			saved, _ := p.save(ctx, f, next)
+			return saved
+		}
+		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
+	}
+	s := decodeState(pj.State)
+	if pj.Final || s.VippsState != "" {
+		return p.following(ctx, f, pj)
+	}
+	now := p.clock.Now()
+	if !now.Before(s.ExpiresAt) {
+		// Vipps never confirmed the create while the customer could still
+		// have answered: the payment cannot have been paid.
+		_, _ = p.mutate(ctx, t.ID, pj.ID, func(s *state, _ *store.Job) error {
+			if s.VippsState != "" {
+				return errNoChange
+			}
+			s.Failed = true
+			s.Error = &api.Problem{Type: api.ProblemVippsUnavailable, Title: "Vipps MobilePay could not be reached", Status: http.StatusServiceUnavailable,
+				Detail: "The payment request could not be sent to Vipps MobilePay before it expired; nothing was charged."}
+			return nil
+		})
+		return p.following(ctx, f, pj)
+	}
+	var in input
+	_ = json.Unmarshal(pj.Input, &in)
+	_, err = t.Vipps[s.MSN].EPayment.Create(ctx, fs.Key, createRequest(s, in))
+	p.observe("epayment.create", err)
+	if err != nil {
+		fl := tenants.ClassifyVipps(err)
+		if fl.Verdict != work.Refused {
+			return p.retryLater(ctx, f, fl)
+		}
+		prob := refusal(err)
+		_, _ = p.mutate(ctx, t.ID, pj.ID, func(s *state, _ *store.Job) error {
+			if s.VippsState != "" {
+				return errNoChange
+			}
+			s.Failed = true
+			s.Error = prob
+			return nil
+		})
+		next := f
+		next.Status = followDone
+		saved, _ := p.save(ctx, f, next)
+		return saved
+	}
+	pj, err = p.mutate(ctx, t.ID, pj.ID, func(s *state, _ *store.Job) error {
+		if !s.mergeState(vipps.StateCreated) {
+			return errNoChange
+		}
+		return nil
+	})
+	if err != nil {
+		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
+	}
+	return p.following(ctx, f, pj)
+}
+
+// following moves the follower to polling, due at the next poll.
+func (p *Payments) following(ctx context.Context, f store.Job, pj store.Job) store.Job {
+	next := f
+	next.Status = followFollowing
+	next.Attempts = 0
+	next.DueAt = p.nextPoll(decodeState(pj.State))
+	saved, _ := p.save(ctx, f, next)
+	return saved
+}
+
+// nextPoll is when a payment waiting for the customer is looked at again:
+// at the poll pace, and once more just after it expires.
+func (p *Payments) nextPoll(s state) time.Time {
+	pace := pollFast
+	if p.cfg.Server.PublicBaseURL != "" {
+		pace = pollWebhooks
+	}
+	now := p.clock.Now()
+	at := now.Add(pace)
+	if last := s.ExpiresAt.Add(expiresSoon); at.After(last) {
+		at = last
+		if floor := now.Add(time.Second); at.Before(floor) {
+			at = floor
+		}
+	}
+	return at
+}
+
+// poll reads the payment at Vipps (the safety net under the webhooks) and
+// merges what it finds; once the customer has answered it completes the
+// payment (events, shared profile, capture on authorize) and ends.
+func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
+	fs := decodeFollow(f.State)
+	pj, err := p.get(ctx, t.ID, fs.Payment)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			next := f
+			next.Status = followDone
+			p.save(ctx, f, next)
+			return
+		}
+		p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
+		return
+	}
+	s := decodeState(pj.State)
+	if pj.Final && s.Failed {
+		next := f
+		next.Status = followDone
+		p.save(ctx, f, next)
+		return
+	}
+	client := t.Vipps[s.MSN]
+	vp, err := client.EPayment.Get(ctx, s.Reference)
+	p.observe("epayment.get", err)
+	if err != nil {
+		p.retryLater(ctx, f, tenants.ClassifyVipps(err))
+		return
+	}
+	var evs []vipps.PaymentEvent
+	var profile map[string]any
+	answered := vp.State != vipps.StateCreated
+	if answered {
+		evs, err = client.EPayment.Events(ctx, s.Reference)
+		p.observe("epayment.events", err)
+		if err != nil {
+			p.retryLater(ctx, f, tenants.ClassifyVipps(err))
+			return
+		}
+		if s.ShareProfile && vp.State == vipps.StateAuthorized && len(pj.Result) == 0 {
+			if vp.Profile == nil || vp.Profile.Sub == "" {
+				// Vipps writes the sub a moment after authorizing.
+				p.retryLater(ctx, f, work.Failure{Verdict: work.RetryAfter, After: time.Second})
+				return
+			}
+			info, err := client.UserInfo.BySub(ctx, vp.Profile.Sub)
+			p.observe("userinfo.get", err)
+			if err != nil {
+				p.retryLater(ctx, f, tenants.ClassifyVipps(err))
+				return
+			}
+			profile = profileFields(info)
+		}
+	}
+	pj, err = p.mutate(ctx, t.ID, pj.ID, func(s *state, j *store.Job) error {
+		changed := s.mergeState(vp.State)
+		changed = s.mergeAggregate(vp.Aggregate) || changed
+		changed = s.addEvents(evs) || changed
+		if profile != nil {
+			j.Result = mustJSON(result{Profile: profile})
+			changed = true
+		}
+		if !changed {
+			return errNoChange
+		}
+		return nil
+	})
+	if err != nil {
+		p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
+		return
+	}
+	if !answered {
+		next := f
+		next.Attempts = 0
+		next.DueAt = p.nextPoll(decodeState(pj.State))
+		p.save(ctx, f, next)
+		return
+	}
+	if err := p.autoCapture(ctx, t, pj); err != nil {
+		p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
+		return
+	}
+	next := f
+	next.Status = followDone
+	p.save(ctx, f, next)
+}
+
+// wakeFollower makes the payment's follower look now (a webhook told that
+// the customer answered): it completes the payment with the events, the
+// profile and the capture on authorize.
+func (p *Payments) wakeFollower(ctx context.Context, tenantID, paymentID string) {
+	for range 5 {
+		f, err := p.store.Get(ctx, tenantID, followerID(paymentID))
+		if err != nil || f.Final || f.LeaseOwner != "" && f.LeaseUntil.After(p.clock.Now()) {
+			return
+		}
+		if f.Status == followSending {
+			return
+		}
+		next := f
+		next.DueAt = p.clock.Now()
+		if _, err := p.engine.Save(ctx, f, next); !errors.Is(err, store.ErrConflict) {
+			return
+		}
+	}
+}
+
+// profileFields are the shared profile fields of a payment (personal
+// data: kept in the Result and purged).
+func profileFields(u *vipps.UserInfo) map[string]any {
+	out := map[string]any{}
+	if u.PhoneNumber != "" {
+		out["phoneNumber"] = u.PhoneNumber
+	}
+	if u.Name != "" {
+		out["name"] = u.Name
+	}
+	if u.GivenName != "" {
+		out["givenName"] = u.GivenName
+	}
+	if u.FamilyName != "" {
+		out["familyName"] = u.FamilyName
+	}
+	if u.Email != "" {
+		out["email"] = u.Email
+	}
+	if u.BirthDate != "" {
+		out["birthDate"] = u.BirthDate
+	}
+	if u.Address != nil && !u.Address.IsEmpty() {
+		out["address"] = u.Address
+	}
+	return out
+}
+
+// refusal is the problem of a payment Vipps refused, in words the cashier
+// can act on.
+func refusal(err error) *api.Problem {
+	prob := &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the payment", Status: http.StatusUnprocessableEntity,
+		Detail: tenants.VippsDetail(err)}
+	var ve *vipps.Error
+	if errors.As(err, &ve) {
+		switch {
+		case ve.HasCode("7010"):
+			prob.Title = "The customer cannot pay with Vipps MobilePay"
+			prob.Detail = "Vipps MobilePay has no account for this phone number, or the customer cannot pay (error 7010). Ask for another number or another way to pay."
+		case ve.HasCode("5080"):
+			prob.Title = "Push payments are not enabled for this sales unit"
+			prob.Detail = "Vipps MobilePay does not allow PUSH_MESSAGE payments for this sales unit yet (error 5080); ask Vipps MobilePay to enable it."
+		case ve.HasCode("4060"):
+			prob.Title = "The personal QR code was not accepted"
+			prob.Detail = "Vipps MobilePay did not accept the scanned QR code (error 4060); scan the customer's personal QR again."
+		default:
+			prob.Detail = fmt.Sprintf("%s", tenants.VippsDetail(err))
+		}
+	}
+	return prob
+}
+
+func decodeFollow(b []byte) followState {
+	var s followState
+	_ = json.Unmarshal(b, &s)
+	return s
+}
+
+// observe counts one upstream call by outcome.
+func (p *Payments) observe(op string, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+		var ve *vipps.Error
+		if errors.As(err, &ve) {
+			outcome = fmt.Sprint(ve.Status)
+		}
+	}
+	if p.metrics.upstream != nil {
+		p.metrics.upstream.WithLabelValues("vipps", op, outcome).Inc()
+	}
+}
