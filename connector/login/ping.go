@@ -21,7 +21,7 @@ const (
 
 type pingIndexKind struct{}
 
-func (pingIndexKind) Final(string) bool             { return true }
+func (pingIndexKind) Final(string) bool               { return true }
 func (pingIndexKind) Step(context.Context, store.Job) {}
 
 type pingIndex struct {

@@ -1,0 +1,128 @@
+package payment_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestPaymentLifecycle: approve → authorized (webhook) → partial capture →
+// capture of the rest → partial refund, with the amounts right at every
+// step, one Vipps call per caller key, and BC's vippsPayments equal to the
+// connector's view after each step.
+func TestPaymentLifecycle(t *testing.T) {
+	e := newEnv(t)
+	body := payBody(vippstest.PersonaApprove, 29900)
+	body["reference"] = "S042-000123-1"
+	body["posId"] = "kasse-3"
+	body["receiptNumber"] = "000123"
+	body["orderLines"] = []map[string]any{
+		{"name": "Genser", "id": "1001", "totalAmount": 19900, "totalAmountExcludingTax": 15920, "totalTaxAmount": 3980, "taxRate": 2500},
+		{"name": "Lue", "id": "1002", "totalAmount": 10000, "totalAmountExcludingTax": 8000, "totalTaxAmount": 2000, "taxRate": 2500},
+	}
+	v := e.pay("pay-key-1", body)
+	if v.Status != payment.StatusCreated || v.Amount != 29900 || v.Reference != "S042-000123-1" || v.SalesUnit != vippstest.DefaultMSN {
+		t.Fatalf("created: %+v", v)
+	}
+	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 1 {
+		t.Fatalf("creates sent: %d", n)
+	}
+	// A retry of the create answers the first payment and sends nothing.
+	again := e.do(http.MethodPost, "/v1/payments", body, "Idempotency-Key", "pay-key-1")
+	if again.Status != http.StatusOK || again.view(t).ID != v.ID {
+		t.Fatalf("retry: %d %s", again.Status, again.Raw)
+	}
+	// The same key with another body is refused.
+	other := payBody(vippstest.PersonaApprove, 100)
+	if res := e.do(http.MethodPost, "/v1/payments", other, "Idempotency-Key", "pay-key-1"); res.Status != http.StatusConflict || !hasField(res, "Idempotency-Key") {
+		t.Fatalf("reused key: %d %s", res.Status, res.Raw)
+	}
+	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 1 {
+		t.Fatalf("creates sent after retries: %d", n)
+	}
+	e.checkBC(v)
+
+	// The customer approves after 2 s; the webhook tells at once.
+	e.advance(2 * time.Second)
+	v = e.waitStatus(v.ID, payment.StatusAuthorized)
+	if v.AuthorizedAmount != 29900 || v.CapturedAmount != 0 {
+		t.Fatalf("authorized: %+v", v)
+	}
+
+	capture := func(key string, amount int64, want int) payment.View {
+		t.Helper()
+		var b map[string]any
+		if amount > 0 {
+			b = map[string]any{"amount": amount}
+		}
+		res := e.operate(v.ID, "capture", key, b)
+		if res.Status != want {
+			t.Fatalf("capture %s: %d %s", key, res.Status, res.Raw)
+		}
+		return res.view(t)
+	}
+	v = capture("cap-1", 10000, http.StatusOK)
+	if v.Status != payment.StatusAuthorized || v.CapturedAmount != 10000 {
+		t.Fatalf("after partial capture: %+v", v)
+	}
+	// Repeating the capture with its key returns the first answer; Vipps
+	// sees one capture.
+	v = capture("cap-1", 10000, http.StatusOK)
+	if v.CapturedAmount != 10000 || e.vippsCalls(http.MethodPost, "/epayment/v1/payments/S042-000123-1/capture") != 1 {
+		t.Fatalf("repeated capture: %+v, %d calls", v, e.vippsCalls(http.MethodPost, "/epayment/v1/payments/S042-000123-1/capture"))
+	}
+	e.checkBC(v)
+	v = capture("cap-2", 0, http.StatusOK) // the rest
+	if v.Status != payment.StatusCaptured || v.CapturedAmount != 29900 {
+		t.Fatalf("after capturing the rest: %+v", v)
+	}
+	e.checkBC(v)
+	res := e.operate(v.ID, "refund", "ref-1", map[string]any{"amount": 5000})
+	if res.Status != http.StatusOK {
+		t.Fatalf("refund: %d %s", res.Status, res.Raw)
+	}
+	v = res.view(t)
+	if v.Status != payment.StatusCaptured || v.RefundedAmount != 5000 || v.CapturedAmount != 29900 {
+		t.Fatalf("after partial refund: %+v", v)
+	}
+	if len(v.Operations) != 3 {
+		t.Fatalf("operations: %+v", v.Operations)
+	}
+	for _, op := range v.Operations {
+		if op.Status != payment.OpDone {
+			t.Fatalf("operation %+v", op)
+		}
+	}
+	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments/S042-000123-1/capture"); n != 2 {
+		t.Fatalf("captures sent: %d", n)
+	}
+	// The webhooks of the captures and the refund change nothing: the
+	// amounts stay Vipps' aggregate.
+	e.settle(followerID(v.ID))
+	final := e.payment(v.ID)
+	if final.CapturedAmount != 29900 || final.RefundedAmount != 5000 || final.AuthorizedAmount != 29900 {
+		t.Fatalf("final: %+v", final)
+	}
+	e.checkBC(final)
+	// Listing by reference finds it.
+	list := e.do(http.MethodGet, "/v1/payments?reference=S042-000123-1", nil)
+	if items, _ := list.Body["items"].([]any); list.Status != http.StatusOK || len(items) != 1 {
+		t.Fatalf("list: %d %s", list.Status, list.Raw)
+	}
+}
+
+func hasField(r apiResponse, field string) bool {
+	errs, _ := r.Body["errors"].([]any)
+	for _, x := range errs {
+		if m, _ := x.(map[string]any); m["field"] == field {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = store.Job{}

@@ -1,0 +1,164 @@
+package payment_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestPaymentOutcomes: the customer declines, does not answer, or the
+// cashier cancels before the customer answered; an unknown number fails.
+func TestPaymentOutcomes(t *testing.T) {
+	e := newEnv(t)
+	declined := e.pay("k-reject", payBody(vippstest.PersonaReject, 5000))
+	ignored := e.pay("k-ignore", payBody(vippstest.PersonaIgnore, 5000))
+	e.advance(2 * time.Second)
+	if v := e.waitStatus(declined.ID, payment.StatusAborted); v.AuthorizedAmount != 0 {
+		t.Fatalf("declined: %+v", v)
+	}
+	// Cancel a payment the customer has not answered yet.
+	waiting := e.pay("k-cancel", payBody(vippstest.PersonaIgnore, 7000))
+	res := e.operate(waiting.ID, "cancel", "cancel-1", nil)
+	if res.Status != http.StatusOK || res.view(t).Status != payment.StatusCancelled {
+		t.Fatalf("cancel before approval: %d %s", res.Status, res.Raw)
+	}
+	// No answer: expired after Vipps' 10 minutes.
+	e.advance(10 * time.Minute)
+	if v := e.waitStatus(ignored.ID, payment.StatusExpired); v.AuthorizedAmount != 0 {
+		t.Fatalf("expired: %+v", v)
+	}
+	// A number without Vipps: failed at once, with a clear error.
+	failed := e.pay("k-unknown", payBody("4799999999", 5000))
+	if failed.Status != payment.StatusFailed || failed.Error == nil || !strings.Contains(failed.Error.Detail, "7010") {
+		t.Fatalf("unknown number: %+v", failed)
+	}
+	for _, v := range []payment.View{declined, ignored, waiting, failed} {
+		e.checkBC(v)
+	}
+}
+
+// TestOperationRefusals: a capture above the authorized amount, a refund
+// above the captured one and a cancel after a full capture are refused
+// with 409 and change nothing, at the connector and at Vipps.
+func TestOperationRefusals(t *testing.T) {
+	e := newEnv(t)
+	v := e.pay("k1", payBody(vippstest.PersonaApprove, 10000))
+	e.advance(2 * time.Second)
+	e.waitStatus(v.ID, payment.StatusAuthorized)
+	before := e.payment(v.ID)
+
+	if res := e.operate(v.ID, "refund", "r-0", map[string]any{"amount": 100}); res.Status != http.StatusConflict {
+		t.Fatalf("refund before capture: %d %s", res.Status, res.Raw)
+	}
+	if res := e.operate(v.ID, "capture", "c-big", map[string]any{"amount": 10001}); res.Status != http.StatusConflict || !hasField(res, "amount") {
+		t.Fatalf("capture above authorized: %d %s", res.Status, res.Raw)
+	}
+	after := e.payment(v.ID)
+	if after.CapturedAmount != before.CapturedAmount || len(after.Operations) != 0 {
+		t.Fatalf("refused capture changed the payment: %+v", after)
+	}
+	if res := e.operate(v.ID, "capture", "c-all", nil); res.Status != http.StatusOK || res.view(t).Status != payment.StatusCaptured {
+		t.Fatalf("capture: %d %s", res.Status, res.Raw)
+	}
+	if res := e.operate(v.ID, "refund", "r-big", map[string]any{"amount": 10001}); res.Status != http.StatusConflict || !hasField(res, "amount") {
+		t.Fatalf("refund above captured: %d %s", res.Status, res.Raw)
+	}
+	if res := e.operate(v.ID, "cancel", "x-1", nil); res.Status != http.StatusConflict {
+		t.Fatalf("cancel after full capture: %d %s", res.Status, res.Raw)
+	}
+	// A refused key answers the same refusal again.
+	if res := e.operate(v.ID, "refund", "r-big", map[string]any{"amount": 10001}); res.Status != http.StatusConflict {
+		t.Fatalf("refused retry: %d %s", res.Status, res.Raw)
+	}
+	ref := e.payment(v.ID).Reference
+	for _, op := range []string{"refund", "cancel"} {
+		if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments/"+ref+"/"+op); n != 0 {
+			t.Fatalf("%d %s calls reached Vipps", n, op)
+		}
+	}
+	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments/"+ref+"/capture"); n != 1 {
+		t.Fatalf("captures sent: %d", n)
+	}
+	final := e.payment(v.ID)
+	if final.CapturedAmount != 10000 || final.RefundedAmount != 0 || len(final.Operations) != 1 {
+		t.Fatalf("final: %+v", final)
+	}
+	e.checkBC(final)
+}
+
+// TestBadInput: invalid creates are answered 400 naming the field, and
+// nothing is stored or sent.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	base := func() map[string]any { return payBody(vippstest.PersonaApprove, 29900) }
+	with := func(k string, v any) map[string]any { b := base(); b[k] = v; return b }
+	without := func(k string) map[string]any { b := base(); delete(b, k); return b }
+	line := func(total, excl, tax int64) map[string]any {
+		return map[string]any{"name": "Vare", "id": "1", "totalAmount": total, "totalAmountExcludingTax": excl, "totalTaxAmount": tax}
+	}
+	cases := []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"no amount", without("amount"), "amount"},
+		{"zero amount", with("amount", 0), "amount"},
+		{"amount too large", with("amount", 65000001), "amount"},
+		{"amount a string", with("amount", "299"), "amount"},
+		{"no currency", without("currency"), "currency"},
+		{"unknown currency", with("currency", "SEK"), "currency"},
+		{"no customer", without("phoneNumber"), "phoneNumber"},
+		{"two customers", with("qrCode", "https://qr.vipps.no/28/2/01/031/4791234567?v=1"), "phoneNumber"},
+		{"bad phone", with("phoneNumber", "12345"), "phoneNumber"},
+		{"short qr", func() map[string]any { b := without("phoneNumber"); b["qrCode"] = "abc"; return b }(), "qrCode"},
+		{"no description", without("description"), "description"},
+		{"short description", with("description", "ab"), "description"},
+		{"long description", with("description", strings.Repeat("x", 101)), "description"},
+		{"bad reference", with("reference", "short"), "reference"},
+		{"reference with space", with("reference", "S042 000123"), "reference"},
+		{"unknown sales unit", with("salesUnit", "999999"), "salesUnit"},
+		{"long posId", with("posId", strings.Repeat("p", 51)), "posId"},
+		{"unknown profile scope", with("shareProfile", []string{"nin"}), "shareProfile[0]"},
+		{"member not a GUID", with("memberId", "M-1"), "memberId"},
+		{"unknown field", with("tip", 10), "tip"},
+		{"order line sums", with("orderLines", []any{line(29900, 20000, 100)}), "orderLines[0].totalAmount"},
+		{"order lines off the amount", with("orderLines", []any{line(1000, 800, 200)}), "orderLines"},
+		{"order line without name", with("orderLines", []any{map[string]any{"id": "1", "totalAmount": 29900, "totalAmountExcludingTax": 29900, "totalTaxAmount": 0}}), "orderLines[0].name"},
+	}
+	for i, tc := range cases {
+		res := e.do(http.MethodPost, "/v1/payments", tc.body, "Idempotency-Key", "bad-"+tc.name)
+		if res.Status != http.StatusBadRequest || !hasField(res, tc.field) {
+			t.Errorf("%d %s: %d %s (want 400 naming %s)", i, tc.name, res.Status, res.Raw, tc.field)
+		}
+	}
+	if res := e.do(http.MethodPost, "/v1/payments", base()); res.Status != http.StatusBadRequest || !hasField(res, "Idempotency-Key") {
+		t.Errorf("no Idempotency-Key: %d %s", res.Status, res.Raw)
+	}
+	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 0 {
+		t.Fatalf("%d creates reached Vipps", n)
+	}
+	counts, err := e.first().st.Counts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		if c.Kind == payment.KindPayment || c.Kind == payment.KindFollow {
+			t.Fatalf("stored after bad input: %+v", c)
+		}
+	}
+	// Bad operation bodies.
+	v := e.pay("good", base())
+	if res := e.operate(v.ID, "refund", "r", map[string]any{}); res.Status != http.StatusBadRequest || !hasField(res, "amount") {
+		t.Errorf("refund without amount: %d %s", res.Status, res.Raw)
+	}
+	if res := e.operate(v.ID, "capture", "c", map[string]any{"amount": -5}); res.Status != http.StatusBadRequest || !hasField(res, "amount") {
+		t.Errorf("negative capture: %d %s", res.Status, res.Raw)
+	}
+	if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}); res.Status != http.StatusBadRequest || !hasField(res, "Idempotency-Key") {
+		t.Errorf("capture without key: %d %s", res.Status, res.Raw)
+	}
+}
