@@ -426,8 +426,25 @@ func followerID(paymentID string) string { return "pfo_" + strings.TrimPrefix(pa
 // connector's view.
 func (e *env) checkBC(v payment.View) {
 	e.t.Helper()
-	e.settle(outboxID(v.ID))
-	e.waitFor(outboxID(v.ID), func(j store.Job) bool { return j.DueAt.IsZero() || j.Final })
+	changes := func() int64 {
+		var s struct {
+			Changes int64 `json:"changes"`
+		}
+		_ = json.Unmarshal(e.row(v.ID).State, &s)
+		return s.Changes
+	}
+	// The outbox has written the payment's latest change (it is made due
+	// just after each change is stored, so wait for it, not for idle).
+	e.waitFor(outboxID(v.ID), func(j store.Job) bool {
+		var o struct {
+			Synced int64 `json:"synced"`
+		}
+		_ = json.Unmarshal(j.State, &o)
+		if o.Synced < changes() && !j.DueAt.IsZero() && j.DueAt.After(e.clock.Now()) {
+			e.advance(j.DueAt.Sub(e.clock.Now()))
+		}
+		return o.Synced >= changes() && (j.DueAt.IsZero() || j.Final)
+	})
 	cur := e.payment(v.ID)
 	rec := e.bcRecord(cur.Reference)
 	if rec == nil {

@@ -1,0 +1,153 @@
+package payment_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// secret reads the stored webhook secret (the test plays Vipps).
+func (e *env) secret() string {
+	e.t.Helper()
+	j := e.waitFor("whr_"+vippstest.DefaultMSN, func(j store.Job) bool { return j.Status == "registered" })
+	var priv struct {
+		Secrets []struct {
+			Value string `json:"value"`
+		} `json:"secrets"`
+	}
+	if err := json.Unmarshal(j.Private, &priv); err != nil || len(priv.Secrets) == 0 {
+		e.t.Fatalf("no stored secret: %v", err)
+	}
+	return priv.Secrets[0].Value
+}
+
+// deliver posts body to the connector's webhook URL signed with secret at
+// date, as Vipps would.
+func (e *env) deliver(secret string, date time.Time, body []byte, tamper func(h http.Header, b []byte) []byte) int {
+	e.t.Helper()
+	u := payment.WebhookURL(e.front.URL, "acme", vippstest.DefaultMSN)
+	h, err := vipps.SignWebhook(secret, u, date, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tamper != nil {
+		body = tamper(h, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func eventBody(ref, name, psp string, amount int64, at time.Time) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"msn": vippstest.DefaultMSN, "reference": ref, "pspReference": psp, "name": name,
+		"amount": map[string]any{"currency": "NOK", "value": amount}, "timestamp": at.UTC().Format(time.RFC3339Nano),
+		"idempotencyKey": nil, "success": true,
+	})
+	return b
+}
+
+func (e *env) inboxSize() int {
+	counts, err := e.first().st.Counts(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range counts {
+		if c.Kind == payment.KindEvent {
+			n += c.N
+		}
+	}
+	return n
+}
+
+// TestWebhookVerification: forged, replayed (old x-ms-date) and tampered
+// deliveries are refused with 401 and store nothing; a duplicate and
+// events out of order end in one correct state.
+func TestWebhookVerification(t *testing.T) {
+	e := newEnv(t)
+	// A customer who never answers: only our deliveries change the payment.
+	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
+	secret := e.secret()
+	now := e.clock.Now()
+	inbox := e.inboxSize()
+	auth := eventBody(v.Reference, "AUTHORIZED", "psp-1", 20000, now)
+
+	if s := e.deliver("not-the-secret", now, auth, nil); s != http.StatusUnauthorized {
+		t.Fatalf("forged: %d", s)
+	}
+	if s := e.deliver(secret, now.Add(-10*time.Minute), auth, nil); s != http.StatusUnauthorized {
+		t.Fatalf("replayed with an old date: %d", s)
+	}
+	if s := e.deliver(secret, now, auth, func(_ http.Header, b []byte) []byte {
+		return bytes.Replace(b, []byte("20000"), []byte("90000"), 1)
+	}); s != http.StatusUnauthorized {
+		t.Fatalf("tampered: %d", s)
+	}
+	if s := e.deliver(secret, now, auth, func(h http.Header, b []byte) []byte { h.Del("Authorization"); return b }); s != http.StatusUnauthorized {
+		t.Fatalf("unsigned: %d", s)
+	}
+	if n := e.inboxSize(); n != inbox {
+		t.Fatalf("refused deliveries were stored: %d → %d", inbox, n)
+	}
+	if got := e.payment(v.ID); got.Status != payment.StatusCreated || got.AuthorizedAmount != 0 {
+		t.Fatalf("refused deliveries changed the payment: %+v", got)
+	}
+
+	// Out of order: the capture arrives before the authorization, and the
+	// authorization twice.
+	capture := eventBody(v.Reference, "CAPTURED", "psp-2", 20000, now.Add(time.Second))
+	for _, b := range [][]byte{capture, auth, auth} {
+		if s := e.deliver(secret, now, b, nil); s != http.StatusOK {
+			t.Fatalf("delivery: %d", s)
+		}
+	}
+	got := e.waitStatus(v.ID, payment.StatusCaptured)
+	if got.AuthorizedAmount != 20000 || got.CapturedAmount != 20000 || len(got.Events) < 2 {
+		t.Fatalf("after out-of-order events: %+v", got)
+	}
+	if n := e.inboxSize(); n != inbox+2 {
+		t.Fatalf("inbox holds %d new events, want 2 (the duplicate ignored)", n-inbox)
+	}
+	// An older event arriving late never lowers what is there.
+	if s := e.deliver(secret, now, eventBody(v.Reference, "CREATED", "psp-0", 20000, now.Add(-time.Minute)), nil); s != http.StatusOK {
+		t.Fatalf("late event: %d", s)
+	}
+	e.waitFor(v.ID, func(j store.Job) bool { return len(e.payment(v.ID).Events) >= 3 })
+	if got := e.payment(v.ID); got.Status != payment.StatusCaptured || got.CapturedAmount != 20000 {
+		t.Fatalf("a late older event changed the state: %+v", got)
+	}
+}
+
+// TestWebhooksLost: without webhooks (none registered, or deliveries
+// lost) the follower's poll finds the customer's answer.
+func TestWebhooksLost(t *testing.T) {
+	e := newEnv(t, withoutWebhooks())
+	v := e.pay("k1", payBody(vippstest.PersonaApprove, 15000))
+	e.advance(2 * time.Second) // the customer approves; nobody is told
+	e.settle(followerID(v.ID))
+	got := e.waitStatus(v.ID, payment.StatusAuthorized)
+	if got.AuthorizedAmount != 15000 || len(got.Events) < 2 {
+		t.Fatalf("polled: %+v", got)
+	}
+	if n := len(e.vipps.WebhookDeliveries()); n != 0 {
+		t.Fatalf("%d webhook deliveries without a registration", n)
+	}
+	e.checkBC(got)
+}
