@@ -1,0 +1,163 @@
+package payment_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/store/storetest"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestCaptureWhileVippsDown: Vipps does not answer the capture → 202 with
+// the operation pending; it is retried with the same key and captured
+// once when Vipps is back.
+func TestCaptureWhileVippsDown(t *testing.T) {
+	e := newEnv(t)
+	v := e.pay("k1", payBody(vippstest.PersonaApprove, 12000))
+	e.advance(2 * time.Second)
+	e.waitStatus(v.ID, payment.StatusAuthorized)
+	path := "/epayment/v1/payments/" + v.Reference + "/capture"
+	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusServiceUnavailable, Times: 3})
+	res := e.operate(v.ID, "capture", "cap-1", nil)
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("capture while Vipps is down: %d %s", res.Status, res.Raw)
+	}
+	got := res.view(t)
+	if got.CapturedAmount != 0 || len(got.Operations) != 1 || got.Operations[0].Status != payment.OpPending {
+		t.Fatalf("pending capture: %+v", got)
+	}
+	// The caller's retry says the same, and sends nothing new.
+	if again := e.operate(v.ID, "capture", "cap-1", nil); again.Status != http.StatusAccepted {
+		t.Fatalf("retry while pending: %d %s", again.Status, again.Raw)
+	}
+	// Another capture cannot take the amount being captured.
+	if other := e.operate(v.ID, "capture", "cap-2", nil); other.Status != http.StatusConflict {
+		t.Fatalf("second capture while one is pending: %d %s", other.Status, other.Raw)
+	}
+	op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle(op.ID)
+	e.waitFor(op.ID, func(j store.Job) bool { return j.Status == payment.OpDone })
+	final := e.payment(v.ID)
+	if final.Status != payment.StatusCaptured || final.CapturedAmount != 12000 || final.Operations[0].Status != payment.OpDone {
+		t.Fatalf("after Vipps healed: %+v", final)
+	}
+	// 3 refused attempts and one that went through, all with one key: one
+	// capture at Vipps.
+	if n := e.vippsCalls(http.MethodPost, path); n != 4 {
+		t.Fatalf("capture attempts: %d", n)
+	}
+	if c := len(filterEvents(final, "CAPTURED")); c != 1 {
+		t.Fatalf("Vipps captured %d times", c)
+	}
+	if res := e.operate(v.ID, "capture", "cap-1", nil); res.Status != http.StatusOK {
+		t.Fatalf("retry after done: %d %s", res.Status, res.Raw)
+	}
+	e.checkBC(final)
+}
+
+func filterEvents(v payment.View, name string) []string {
+	var out []string
+	for _, ev := range e2eEvents(v) {
+		if ev == name {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func e2eEvents(v payment.View) []string {
+	var names []string
+	for _, ev := range v.Events {
+		names = append(names, ev.Name)
+	}
+	return names
+}
+
+// TestCrashRecovery: the process dies (no cleanup) at each stored step
+// before its call: a payment stored but not sent, a capture stored but not
+// sent. After a restart every payment ends right and nothing is sent
+// twice.
+func TestCrashRecovery(t *testing.T) {
+	e := newEnv(t)
+	// Vipps answers nothing to the create and the capture for a while:
+	// the rows are stored, the calls not confirmed.
+	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusGatewayTimeout, Times: 1})
+	v := e.pay("k1", payBody(vippstest.PersonaApprove, 30000))
+	if v.Status != payment.StatusCreated {
+		t.Fatalf("stored: %+v", v)
+	}
+	e.stop(e.first()) // kill -9: the follower is due, nothing else was done
+	e.start("b")
+	e.settle(followerID(v.ID), v.ID)
+	e.advance(2 * time.Second)
+	got := e.waitStatus(v.ID, payment.StatusAuthorized)
+	if n := len(filterEvents(e.payment(v.ID), "CREATED")); n != 1 {
+		t.Fatalf("payment created %d times at Vipps: %+v", n, got)
+	}
+	path := "/epayment/v1/payments/" + v.Reference + "/capture"
+	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusGatewayTimeout, Times: 1})
+	if res := e.operate(v.ID, "capture", "cap-1", nil); res.Status != http.StatusAccepted {
+		t.Fatalf("capture with Vipps silent: %d %s", res.Status, res.Raw)
+	}
+	e.stop(e.first())
+	e.start("c")
+	op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle(op.ID)
+	e.waitFor(op.ID, func(j store.Job) bool { return j.Final })
+	final := e.payment(v.ID)
+	if final.Status != payment.StatusCaptured || final.CapturedAmount != 30000 || len(filterEvents(final, "CAPTURED")) != 1 {
+		t.Fatalf("after restarts: %+v", final)
+	}
+	e.checkBC(final)
+}
+
+// TestTwoInstancesPostgres: two connector processes on one PostgreSQL
+// database, each with operations to run after a restart of the other:
+// every operation is sent to Vipps once.
+func TestTwoInstancesPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	e := newEnv(t, withPostgres(dsn))
+	e.start("b")
+	var ids []string
+	for i := range 6 {
+		v := e.pay("k"+string(rune('a'+i)), payBody(vippstest.PersonaApprove, 10000))
+		ids = append(ids, v.ID)
+	}
+	e.advance(2 * time.Second)
+	for _, id := range ids {
+		e.waitStatus(id, payment.StatusAuthorized)
+	}
+	// Vipps is silent for the first capture of each: both instances then
+	// race to retry them.
+	for i, id := range ids {
+		v := e.payment(id)
+		e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments/" + v.Reference + "/capture", Status: 502, Times: 1})
+		if res := e.operate(id, "capture", "cap-"+string(rune('a'+i)), nil); res.Status != http.StatusAccepted {
+			t.Fatalf("capture: %d %s", res.Status, res.Raw)
+		}
+	}
+	for i, id := range ids {
+		op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-"+string(rune('a'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.settle(op.ID)
+		e.waitFor(op.ID, func(j store.Job) bool { return j.Final })
+		v := e.payment(id)
+		if v.CapturedAmount != 10000 || len(filterEvents(v, "CAPTURED")) != 1 {
+			t.Fatalf("payment %d: %+v", i, v)
+		}
+		if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments/"+v.Reference+"/capture"); n != 2 {
+			t.Fatalf("payment %d: %d capture calls (one refused, one sent)", i, n)
+		}
+	}
+}
