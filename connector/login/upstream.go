@@ -43,7 +43,6 @@ var (
 	classifyBC     = tenants.ClassifyBC
 	classifyVipps  = tenants.ClassifyVipps
 	transientBC    = tenants.TransientBC
-	bcDetail       = tenants.BCDetail
 	upstreamDetail = tenants.UpstreamDetail
 	bcProblem      = tenants.BCProblem
 	npProblem      = tenants.NPProblem

@@ -35,7 +35,6 @@ const (
 
 var (
 	referenceRE = regexp.MustCompile(`^[a-zA-Z0-9-]{8,64}$`)
-	msnRE       = regexp.MustCompile(`^[0-9]{4,10}$`)
 	// profileScopes are the profile.scope values of a payment.
 	profileScopes = []string{"name", "email", "phoneNumber", "address", "birthDate"}
 	quantityUnits = []string{"PCS", "KG", "KM", "MINUTE", "LITRE", "KWH"}

@@ -335,8 +335,6 @@ func refusal(err error) *api.Problem {
 		case ve.HasCode("4060"):
 			prob.Title = "The personal QR code was not accepted"
 			prob.Detail = "Vipps MobilePay did not accept the scanned QR code (error 4060); scan the customer's personal QR again."
-		default:
-			prob.Detail = fmt.Sprintf("%s", tenants.VippsDetail(err))
 		}
 	}
 	return prob

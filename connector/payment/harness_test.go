@@ -89,8 +89,6 @@ func withPostgres(dsn string) envOption {
 	return func(o *envOptions) { o.driver, o.dsn = "postgres", dsn }
 }
 
-func notStarted() envOption { return func(o *envOptions) { o.noStart = true } }
-
 func specDir() string { return filepath.Join("..", "..", "..", "shared", "specs", "vipps") }
 
 func newEnv(t *testing.T, opts ...envOption) *env {

@@ -366,10 +366,12 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 			return
 		}
 		if err := p.pinger.Ping(ctx, j.TenantID, env.MSN, ev.AuthReqID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) && j.Attempts >= 3 {
+				// No login of this connector (or one long gone).
 				p.finishEvent(ctx, j, eventIgnored)
 				return
 			}
+			// The login may not have recorded its auth_req_id yet.
 			p.retryLater(ctx, j, work.Failure{Verdict: work.BackOff})
 			return
 		}
