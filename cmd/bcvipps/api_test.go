@@ -14,6 +14,13 @@ import (
 // apiCall sends a JSON request with the API key and decodes the answer.
 func apiCall(t *testing.T, method, url, key string, body any) (int, map[string]any) {
 	t.Helper()
+	return apiCallHeader(t, method, url, key, nil, body)
+}
+
+// apiCallHeader is apiCall with more request headers (e.g.
+// Idempotency-Key).
+func apiCallHeader(t *testing.T, method, url, key string, hdr http.Header, body any) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -31,6 +38,9 @@ func apiCall(t *testing.T, method, url, key string, body any) (int, map[string]a
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -36,37 +36,65 @@ func shellQuote(s string) string {
 // lines work on a machine without jq.
 const idFromJSON = `sed -E 's/.*"id" *: *"([^"]+)".*/\1/'`
 
-// tryLines returns the ready-to-paste shell lines of the banner, by
-// section. Each line works as printed in a POSIX shell with curl.
-func tryLines(b bannerInfo) (customer, member, bcCustomers, ownUser []string) {
+// paymentBody is the banner's payment: 299,00 NOK for the approving
+// persona.
+const paymentBody = `{"amount":29900,"currency":"NOK","phoneNumber":"` + personaPhone + `","description":"Kasse 3"}`
+
+// bannerLines are the ready-to-paste shell lines of the banner, by section.
+type bannerLines struct {
+	customer, member, bcCustomers, ownUser, payment []string
+}
+
+// tryLines returns the ready-to-paste shell lines of the banner. Each line
+// works as printed in a POSIX shell with curl.
+func tryLines(b bannerInfo) bannerLines {
 	auth := "-H " + shellQuote("Authorization: Bearer "+b.APIKey)
-	post := func(path, body string) string {
-		return fmt.Sprintf(`ID=$(curl -s -X POST %s %s -H 'Content-Type: application/json' -d %s | %s); echo "$ID"`,
-			b.APIURL+path, auth, shellQuote(body), idFromJSON)
+	const jsonType = `-H 'Content-Type: application/json'`
+	// post posts body to path and keeps the answer's id in the shell
+	// variable name; extra are more curl arguments, as shell words.
+	post := func(name, path, body, extra string) string {
+		return fmt.Sprintf(`%s=$(curl -s -X POST %s %s %s%s -d %s | %s); echo "$%s"`,
+			name, b.APIURL+path, auth, jsonType, extra, shellQuote(body), idFromJSON, name)
 	}
 	get := func(path string) string {
 		return fmt.Sprintf(`curl -s "%s/$ID?wait=30" %s`, b.APIURL+path, auth)
 	}
-	customer = []string{
-		post("/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"%s"}`, bctest.DemoCustomerEmptyAddress, personaPhone)),
+	var l bannerLines
+	l.customer = []string{
+		post("ID", "/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"%s"}`, bctest.DemoCustomerEmptyAddress, personaPhone), ""),
 		get("/v1/customer-info-requests"),
 	}
-	member = []string{
-		post("/v1/member-info-requests", fmt.Sprintf(`{"phoneNumber":"%s"}`, personaPhone)),
+	l.member = []string{
+		post("ID", "/v1/member-info-requests", fmt.Sprintf(`{"phoneNumber":"%s"}`, personaPhone), ""),
 		get("/v1/member-info-requests"),
 	}
-	bcCustomers = []string{fmt.Sprintf("curl -s %s/_sim/customers", b.BCURL)}
+	l.bcCustomers = []string{fmt.Sprintf("curl -s %s/_sim/customers", b.BCURL)}
 	user := fmt.Sprintf(`{"phoneNumber":"%s","behaviour":"approve","delaySeconds":3,"profile":{"name":"Per Hansen","given_name":"Per","family_name":"Hansen","email":"per.hansen@example.com","email_verified":true,"phone_number":"%s","phone_number_verified":true,"address":{"street_address":"Testveien 1","postal_code":"0150","region":"Oslo","country":"NO"}}}`,
 		ownUserMSISDN, ownUserMSISDN)
 	// The walk-through writes to a customer the first lines leave alone
 	// (30000 has only an e-mail), so the new user's address shows as a
 	// change in BC.
-	ownUser = []string{
-		fmt.Sprintf("curl -s -X POST %s/_sim/users -H 'Content-Type: application/json' -d %s", b.VippsURL, shellQuote(user)),
-		post("/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"+%s"}`, bctest.DemoCustomerEmailOnly, ownUserMSISDN)),
+	l.ownUser = []string{
+		fmt.Sprintf("curl -s -X POST %s/_sim/users %s -d %s", b.VippsURL, jsonType, shellQuote(user)),
+		post("ID", "/v1/customer-info-requests", fmt.Sprintf(`{"customerNo":"%s","phoneNumber":"+%s"}`, bctest.DemoCustomerEmailOnly, ownUserMSISDN), ""),
 		get("/v1/customer-info-requests"),
 	}
-	return customer, member, bcCustomers, ownUser
+	// The payment's id goes to $PAY, so it does not clash with the
+	// login lines' $ID. The create key is new on every paste (a new
+	// payment); capture and refund are keyed by the payment, so pasting
+	// them twice does the operation once.
+	op := func(name, body string) string {
+		return fmt.Sprintf(`curl -s -X POST "%s/v1/payments/$PAY/%s" %s %s -H "Idempotency-Key: %s-$PAY" -d %s`,
+			b.APIURL, name, auth, jsonType, name, shellQuote(body))
+	}
+	l.payment = []string{
+		post("PAY", "/v1/payments", paymentBody, ` -H "Idempotency-Key: pay-$(date +%s)"`),
+		fmt.Sprintf(`curl -s "%s/v1/payments/$PAY?wait=30" %s`, b.APIURL, auth),
+		op("capture", `{}`),
+		op("refund", `{"amount":10000}`),
+		fmt.Sprintf("curl -s %s/_sim/entitysets/vippsPayments", b.BCURL),
+	}
+	return l
 }
 
 // printBanner writes where everything listens and what to try.
@@ -91,17 +119,18 @@ func printBanner(w io.Writer, b bannerInfo) {
 	if b.ConfigFile != "" {
 		fmt.Fprintf(&s, "  Configuration    %s\n", b.ConfigFile)
 	}
-	customer, member, bcCustomers, ownUser := tryLines(b)
+	l := tryLines(b)
 	if b.SimulatorsOnly {
 		fmt.Fprintf(&s, "\nRun the connector against them (stop, kill and restart it as you like):\n\n  bcvipps serve --sandbox-key --config %s\n", shellQuote(b.ConfigFile))
 		s.WriteString("\nThen use the lines that 'bcvipps sandbox' prints, with the connector's address and API key.\n")
 	} else {
 		s.WriteString("\nTry it (POSIX shell; the simulated customer answers the push after 2 s;\nrepeat a GET until \"status\" is \"completed\"):\n")
-		section(&s, "Customer card: fill customer "+bctest.DemoCustomerEmptyAddress+" (no address yet) from Vipps", customer)
-		section(&s, "POS member registration: the member fields for the dialog", member)
+		section(&s, "Customer card: fill customer "+bctest.DemoCustomerEmptyAddress+" (no address yet) from Vipps", l.customer)
+		section(&s, "POS member registration: the member fields for the dialog", l.member)
+		section(&s, `Payment at the till: push to the customer's phone (repeat the GET until "status" is "authorized"), capture, refund; then BC's vippsPayments`, l.payment)
 	}
-	section(&s, "The customers in the simulated BC", bcCustomers)
-	section(&s, "Add your own test user (edit its profile as you like) and fill customer "+bctest.DemoCustomerEmailOnly+" (only an e-mail yet) from it", ownUser)
+	section(&s, "The customers in the simulated BC", l.bcCustomers)
+	section(&s, "Add your own test user (edit its profile as you like) and fill customer "+bctest.DemoCustomerEmailOnly+" (only an e-mail yet) from it", l.ownUser)
 	s.WriteString("\nStop with Ctrl-C.\n")
 	_, _ = io.WriteString(w, s.String())
 }

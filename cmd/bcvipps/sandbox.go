@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -46,9 +47,14 @@ customers and members, and the built-in Vipps personas.
 
 The banner (stdout) shows where each part listens, the API key and
 ready-to-paste curl lines: a customer-card request for customer 10000 and a
-POS member request for persona +47 912 34 567 (approves after 2 s), a line
-that lists the customers in the simulated BC (GET /_sim/customers) and one
-that adds your own test user to the Vipps simulator (POST /_sim/users).
+POS member request for persona +47 912 34 567 (approves after 2 s), a
+payment at the till for the same persona (create, wait until authorized,
+capture, refund, and BC's vippsPayments page), a line that lists the
+customers in the simulated BC (GET /_sim/customers) and one that adds your
+own test user to the Vipps simulator (POST /_sim/users).
+
+server.publicBaseURL is the connector API's own loopback address, so the
+simulated Vipps delivers signed webhooks to it as Vipps does in production.
 
 The API key is --api-key, by default the fixed key "sandbox", which the
 connector accepts only in sandbox mode and only for the test environment.
@@ -57,6 +63,8 @@ connector accepts only in sandbox mode and only for the test environment.
 the complete configuration for 'bcvipps serve --sandbox-key --config FILE'
 to --write-config (default DATA-DIR/serve.yaml), so serve can be run,
 stopped, killed and restarted against simulators that keep their state.
+Its server.publicBaseURL is the loopback address of --listen, or empty
+(no webhooks; payments are polled) when --listen has port 0.
 
 Ctrl-C (SIGINT) or SIGTERM stops everything cleanly.`,
 		Args: cobra.NoArgs,
@@ -116,7 +124,11 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 		Listen: f.listen, AdminListen: f.adminListen, DataDir: dataDir, CAFile: caFile,
 		BCURL: bsim.BCURL, AuthorityURL: bsim.AuthorityURL, NPRetailURL: bsim.NPRetailURL,
 		VippsBaseURL: f.vippsBaseURL, APIKeyHash: connector.HashAPIKey(f.apiKey),
-		LogLevel: f.logLevel, LogFormat: f.logFormat,
+		// Vipps delivers webhooks to the connector's API on loopback, as
+		// it does to the public URL in production. With --simulators-only
+		// that is where serve will listen, if --listen names a port.
+		PublicBaseURL: loopbackURL(f.listen),
+		LogLevel:      f.logLevel, LogFormat: f.logFormat,
 	}
 	if env.VippsBaseURL == "" {
 		env.VippsBaseURL = vsim.URL
@@ -125,17 +137,28 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	configFile := f.writeConfig
-	if configFile == "" && f.simulatorsOnly {
-		configFile = filepath.Join(dataDir, "serve.yaml")
+	var apiLn, adminLn net.Listener
+	if !f.simulatorsOnly {
+		// Bind before the configuration is final, so that its
+		// publicBaseURL (the webhook URL) holds the real port even with
+		// --listen 127.0.0.1:0.
+		if apiLn, adminLn, err = listenPair(cfg.Server.Listen, cfg.Server.AdminListen); err != nil {
+			log.Error("start failed", slog.String("error", err.Error()))
+			return fmt.Errorf("sandbox: %w", err)
+		}
+		env.PublicBaseURL = loopbackURL(apiLn.Addr().String())
+		data, cfg, err = sandboxConfigYAML(env)
 	}
-	if configFile != "" {
-		if configFile, err = filepath.Abs(configFile); err != nil {
-			return fmt.Errorf("sandbox: config file: %w", err)
+	var configFile string
+	if err == nil {
+		configFile, err = writeSandboxConfig(f, dataDir, data)
+	}
+	if err != nil {
+		if apiLn != nil {
+			_ = apiLn.Close()
+			_ = adminLn.Close()
 		}
-		if err := os.WriteFile(configFile, data, 0o600); err != nil {
-			return fmt.Errorf("sandbox: write the configuration: %w", err)
-		}
+		return err
 	}
 	banner := bannerInfo{
 		VippsURL: vsim.URL, BCURL: bsim.BCURL, AuthorityURL: bsim.AuthorityURL, CAFile: caFile,
@@ -152,11 +175,61 @@ func runSandbox(ctx context.Context, f sandboxFlags, stdout, stderr io.Writer) e
 		log.Info("stopped")
 		return nil
 	}
-	return serve(ctx, cfg, log, func(api, admin net.Addr) {
-		banner.APIURL, banner.AdminURL = "http://"+api.String(), "http://"+admin.String()
+	return serveOn(ctx, cfg, log, apiLn, adminLn, func(api, admin net.Addr) {
+		banner.APIURL, banner.AdminURL = addrURL(api), addrURL(admin)
 		printBanner(stdout, banner)
-		log.Info("sandbox ready", append(simAttrs, slog.String("api", banner.APIURL), slog.String("admin", banner.AdminURL))...)
+		log.Info("sandbox ready", append(simAttrs, slog.String("api", banner.APIURL), slog.String("admin", banner.AdminURL),
+			slog.String("publicBaseURL", cfg.Server.PublicBaseURL))...)
 	}, connector.WithSandbox())
+}
+
+// writeSandboxConfig writes the configuration file for serve where the
+// flags ask for it and returns its absolute path ("" for none).
+func writeSandboxConfig(f sandboxFlags, dataDir string, data []byte) (string, error) {
+	configFile := f.writeConfig
+	if configFile == "" && f.simulatorsOnly {
+		configFile = filepath.Join(dataDir, "serve.yaml")
+	}
+	if configFile == "" {
+		return "", nil
+	}
+	configFile, err := filepath.Abs(configFile)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: config file: %w", err)
+	}
+	if err := os.WriteFile(configFile, data, 0o600); err != nil {
+		return "", fmt.Errorf("sandbox: write the configuration: %w", err)
+	}
+	return configFile, nil
+}
+
+// loopbackURL is the http base URL at which this machine reaches a
+// listener on addr (host:port): an unspecified host (":8080", "0.0.0.0",
+// "[::]") becomes the loopback address of its family. It is "" when addr
+// names no fixed port (port 0 is picked only when binding).
+func loopbackURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if n, err := net.LookupPort("tcp", port); err != nil || n == 0 {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}).String()
+}
+
+// addrURL is loopbackURL of a bound address.
+func addrURL(a net.Addr) string {
+	if u := loopbackURL(a.String()); u != "" {
+		return u
+	}
+	return "http://" + a.String()
 }
 
 // sandboxEntitySets are the custom API pages of the companion extension

@@ -45,7 +45,8 @@ func TestSandboxProcess(t *testing.T) {
 
 	t.Run("the banner names every listener and the API key", func(t *testing.T) {
 		out := p.stdoutText()
-		for _, want := range []string{api, bcURL, logString(t, ready, "vipps"), "API key: sandbox", "/_sim/users", "/_sim/customers"} {
+		for _, want := range []string{api, bcURL, logString(t, ready, "vipps"), "API key: sandbox", "/_sim/users", "/_sim/customers",
+			"PAY=$(curl -s -X POST " + api + "/v1/payments ", bcURL + "/_sim/entitysets/vippsPayments"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("banner lacks %q:\n%s", want, out)
 			}
@@ -106,6 +107,14 @@ func TestSandboxProcess(t *testing.T) {
 		if m, _ := got["member"].(map[string]any); m == nil || m["lastName"] == "" {
 			t.Errorf("member fields missing: %v", got["member"])
 		}
+	})
+
+	t.Run("a payment at the till is authorized, captured and shown captured in BC's vippsPayments; Vipps delivers webhooks", func(t *testing.T) {
+		if got := logString(t, ready, "publicBaseURL"); got != api {
+			t.Errorf("server.publicBaseURL %q, want the connector API %q", got, api)
+		}
+		pay := sandboxPayment(t, api, bcURL, logString(t, ready, "vipps"))
+		t.Logf("payment %v captured and in BC", pay["id"])
 	})
 
 	t.Run("a wrong API key is refused", func(t *testing.T) {
@@ -178,4 +187,71 @@ func runBannerPost(t *testing.T, banner, path, must string) string {
 		t.Fatalf("the printed line did not yield an id: %q", out)
 	}
 	return id
+}
+
+// sandboxPayment runs the till's payment flow against a running sandbox
+// with Go's HTTP client: create for the approving persona, long-poll until
+// authorized, capture all, then wait for BC's vippsPayments row to show it
+// captured. It checks that the Vipps simulator delivered webhooks to the
+// connector, and returns the captured payment.
+func sandboxPayment(t *testing.T, api, bcURL, vippsURL string) map[string]any {
+	t.Helper()
+	const amount = 29900
+	idem := func(k string) http.Header { return http.Header{"Idempotency-Key": {k}} }
+	code, pay := apiCallHeader(t, http.MethodPost, api+"/v1/payments", sandboxAPIKey, idem("sandbox-test-pay-1"),
+		map[string]any{"amount": amount, "currency": "NOK", "phoneNumber": personaPhone, "description": "Kasse 3"})
+	id, _ := pay["id"].(string)
+	if code != http.StatusCreated || id == "" || pay["status"] != "created" {
+		t.Fatalf("POST /v1/payments: %d %v, want 201 with an id and status created", code, pay)
+	}
+	ref, _ := pay["reference"].(string)
+
+	// The persona approves after 2 s on the real clock: one long-poll
+	// usually returns exactly then; a few more are the margin.
+	for i := 0; i < 5 && pay["status"] == "created"; i++ {
+		if code, pay = apiCall(t, http.MethodGet, api+"/v1/payments/"+id+"?wait=30", sandboxAPIKey, nil); code != http.StatusOK {
+			t.Fatalf("GET payment: %d %v", code, pay)
+		}
+	}
+	if pay["status"] != "authorized" || pay["authorizedAmount"] != float64(amount) {
+		t.Fatalf("payment %s: status %v authorizedAmount %v, want authorized %d (error %v)",
+			id, pay["status"], pay["authorizedAmount"], amount, pay["error"])
+	}
+
+	// The CREATED event was queued 2 s before the authorization; a
+	// delivery counts only when the connector answered 2xx, i.e. the
+	// signature matched the URL registered at server.publicBaseURL.
+	code, stats := apiCall(t, http.MethodGet, vippsURL+"/_sim/stats", "", nil)
+	if n, _ := stats["WebhookDeliveries"].(float64); code != http.StatusOK || n < 1 {
+		t.Errorf("Vipps simulator stats: %d WebhookDeliveries=%v WebhookFailures=%v, want at least one delivery",
+			code, stats["WebhookDeliveries"], stats["WebhookFailures"])
+	}
+
+	code, pay = apiCallHeader(t, http.MethodPost, api+"/v1/payments/"+id+"/capture", sandboxAPIKey, idem("sandbox-test-capture-1"), map[string]any{})
+	if code != http.StatusOK || pay["capturedAmount"] != float64(amount) {
+		t.Fatalf("capture: %d capturedAmount %v, want 200 and %d: %v", code, pay["capturedAmount"], amount, pay)
+	}
+
+	// BC gets the change from the connector's outbox, asynchronously. The
+	// sandbox is a separate process on the real clock, so this polls with
+	// a short pause, bounded.
+	var row map[string]any
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		row = nil
+		for _, it := range simEntitySetItems(t, bcURL, "vippsPayments") {
+			if m, _ := it.(map[string]any); m["reference"] == ref {
+				row = m
+			}
+		}
+		if row != nil && row["status"] == "captured" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("BC's vippsPayments row for %s is %v, want status captured", ref, row)
+		}
+	}
+	if row["paymentId"] != id || row["capturedAmount"] != float64(amount) {
+		t.Errorf("BC's vippsPayments row: paymentId %v capturedAmount %v, want %s and %d", row["paymentId"], row["capturedAmount"], id, amount)
+	}
+	return pay
 }

@@ -28,6 +28,7 @@ type sandboxEnv struct {
 	AuthorityURL        string
 	NPRetailURL         string
 	VippsBaseURL        string
+	PublicBaseURL       string // where Vipps delivers webhooks; "" for none
 	APIKeyHash          string
 	LogLevel, LogFormat string
 }
@@ -40,7 +41,7 @@ func sandboxConfig(e sandboxEnv) *config.Config {
 		// A step outlasts its upstream call (a slow Vipps token endpoint
 		// must not cut off a poll that redeems the consent), the lease
 		// outlasts the step, and shutdown waits for a step.
-		Server: config.Server{Listen: e.Listen, AdminListen: e.AdminListen, ShutdownTimeout: 15 * time.Second},
+		Server: config.Server{Listen: e.Listen, AdminListen: e.AdminListen, PublicBaseURL: e.PublicBaseURL, ShutdownTimeout: 15 * time.Second},
 		Store:  config.Store{Driver: "sqlite", DSN: "file:" + filepath.ToSlash(filepath.Join(e.DataDir, "bcvipps.db"))},
 		Log:    config.Log{Level: e.LogLevel, Format: e.LogFormat},
 		Worker: config.Worker{PollBatch: 100, Concurrency: 64, LeaseDuration: 20 * time.Second, StepTimeout: 15 * time.Second,

@@ -59,10 +59,9 @@ Vipps test environment, as in a configuration written by
 // when set, is called with the bound API and admin addresses before the
 // listeners start serving.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, onListening func(api, admin net.Addr), opts ...connector.Option) error {
-	svc, err := connector.New(cfg, append([]connector.Option{connector.WithLogger(log)}, opts...)...)
+	svc, err := newService(cfg, log, opts)
 	if err != nil {
-		log.Error("start failed", slog.String("error", err.Error()))
-		return fmt.Errorf("start connector: %w", err)
+		return err
 	}
 	apiLn, adminLn, err := listenPair(cfg.Server.Listen, cfg.Server.AdminListen)
 	if err != nil {
@@ -70,10 +69,39 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, onListenin
 		log.Error("start failed", slog.String("error", err.Error()))
 		return err
 	}
+	return runService(ctx, cfg, log, svc, apiLn, adminLn, onListening)
+}
+
+// serveOn is serve on listeners the caller has already bound (the sandbox
+// binds first so that its configuration can name the API's real address);
+// it closes them in any case.
+func serveOn(ctx context.Context, cfg *config.Config, log *slog.Logger, apiLn, adminLn net.Listener, onListening func(api, admin net.Addr), opts ...connector.Option) error {
+	svc, err := newService(cfg, log, opts)
+	if err != nil {
+		_ = apiLn.Close()
+		_ = adminLn.Close()
+		return err
+	}
+	return runService(ctx, cfg, log, svc, apiLn, adminLn, onListening)
+}
+
+// newService builds the connector, logging a failure.
+func newService(cfg *config.Config, log *slog.Logger, opts []connector.Option) (*connector.Service, error) {
+	svc, err := connector.New(cfg, append([]connector.Option{connector.WithLogger(log)}, opts...)...)
+	if err != nil {
+		log.Error("start failed", slog.String("error", err.Error()))
+		return nil, fmt.Errorf("start connector: %w", err)
+	}
+	return svc, nil
+}
+
+// runService serves svc on the bound listeners until ctx ends, then closes
+// it.
+func runService(ctx context.Context, cfg *config.Config, log *slog.Logger, svc *connector.Service, apiLn, adminLn net.Listener, onListening func(api, admin net.Addr)) error {
 	if onListening != nil {
 		onListening(apiLn.Addr(), adminLn.Addr())
 	}
-	err = serveAndRun(ctx, svc, apiLn, adminLn, cfg.Server.ShutdownTimeout, log)
+	err := serveAndRun(ctx, svc, apiLn, adminLn, cfg.Server.ShutdownTimeout, log)
 	if cerr := svc.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close connector: %w", cerr))
 	}

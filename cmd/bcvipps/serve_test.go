@@ -42,6 +42,9 @@ func TestServeAgainstSimulators(t *testing.T) {
 		if _, err := os.Stat(cfg.Upstream.CAFile); err != nil {
 			t.Errorf("upstream.caFile: %v", err)
 		}
+		if cfg.Server.PublicBaseURL != "" {
+			t.Errorf("server.publicBaseURL %q with --listen port 0, want empty (serve's port is not known)", cfg.Server.PublicBaseURL)
+		}
 	})
 
 	startServe := func() (*proc, string) {
