@@ -364,15 +364,30 @@ func decodeBody(b []byte) (map[string]any, *apiError) {
 }
 
 func (s *Sim) findRow(t *table, es entitySet, key string) (*record, bool) {
-	if r, ok := t.rows[strings.ToLower(key)]; ok && es.keyField == "id" {
-		return r, true
+	if es.keyField == "id" {
+		r, ok := t.rows[strings.ToLower(key)]
+		return r, ok
 	}
-	for _, r := range t.rows {
-		if v, ok := r.fields[es.keyField]; ok && strings.EqualFold(toString(v), key) {
-			return r, true
+	r, ok := t.keyIndex(es.keyField)[strings.ToLower(key)]
+	return r, ok
+}
+
+// keyIndex returns the rows by the value of field, building it once.
+func (t *table) keyIndex(field string) map[string]*record {
+	if t.byKey == nil {
+		t.byKey = map[string]map[string]*record{}
+	}
+	idx, ok := t.byKey[field]
+	if !ok {
+		idx = make(map[string]*record, len(t.rows))
+		for _, r := range t.rows {
+			if v, ok := r.fields[field]; ok {
+				idx[strings.ToLower(toString(v))] = r
+			}
 		}
+		t.byKey[field] = idx
 	}
-	return nil, false
+	return idx
 }
 
 func toString(v any) string {
@@ -443,6 +458,11 @@ func (s *Sim) create(req apiReq, companyID string, es entitySet, ctxBase string)
 	seq := s.st.nextSeq()
 	r := &record{fields: fields, seq: seq, created: seq}
 	t.rows[strings.ToLower(toString(fields["id"]))] = r
+	if t.byKey != nil {
+		if idx, ok := t.byKey[es.keyField]; ok {
+			idx[strings.ToLower(key)] = r
+		}
+	}
 	return entityResponse(http.StatusCreated, r, ctxBase, http.Header{"Location": {req.root + "/companies(" + companyID + ")/" + es.name + "(" + key + ")"}})
 }
 
@@ -528,5 +548,6 @@ func (s *Sim) delete(req apiReq, companyID string, es entitySet, id string) resp
 			delete(t.rows, k)
 		}
 	}
+	t.byKey = nil
 	return response{status: http.StatusNoContent}
 }

@@ -38,6 +38,10 @@ func (r *record) clone() *record {
 // table is one entity set of one company (or the NP Retail member table).
 type table struct {
 	rows map[string]*record
+	// byKey indexes the rows of a custom entity set by its key field
+	// (keyed field name, then the lower-cased value); built on first use,
+	// kept on create (keys never change), dropped on delete.
+	byKey map[string]map[string]*record
 }
 
 func newTable() *table { return &table{rows: map[string]*record{}} }

@@ -171,7 +171,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 // at the simulator inline); BenchmarkDirectEPaymentCreate is the same
 // create sent straight to the simulator, for the added latency.
 func BenchmarkCreatePayment(b *testing.B) {
-	be := newBenchEnv(b, false)
+	be := newBenchEnv(b, true) // webhooks registered, as in production: the safety-net poll is slow
 	var n atomic.Int64
 	lat := &latencies{}
 	for b.Loop() {

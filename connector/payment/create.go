@@ -258,15 +258,23 @@ func (p *Payments) createPayment(c *gin.Context) {
 		Reference: ref, MSN: msn, Currency: body.Currency, Amount: *body.Amount, Description: strings.TrimSpace(body.Description),
 		PosID: body.PosID, ReceiptNumber: body.ReceiptNumber, MemberID: body.MemberID, CaptureOnAuthorize: capture,
 		ShareProfile: len(body.ShareProfile) > 0, ExpiresAt: now.Add(expiry),
+		Changes: 1, // the outbox starts at 0: BC gets the new payment
 	}
 	in := input{Customer: cust, Lines: body.OrderLines, Scope: strings.Join(body.ShareProfile, " ")}
 	id := paymentID(t.ID, msn, ref)
 	j := store.Job{
 		TenantID: t.ID, ID: id, Kind: KindPayment, Status: StatusCreated, IdempotencyKey: key, RequestHash: hash,
-		Input: mustJSON(in), State: mustJSON(s), DueAt: now.Add(sendGrace),
+		Input: mustJSON(in), State: mustJSON(s),
 	}
-	stored, err := p.engine.Create(ctx, j)
-	if errors.Is(err, store.ErrDuplicate) {
+	// The payment, its follower (due after sendGrace: until then this
+	// request sends the create inline) and its BC outbox in one commit.
+	rows, dups, err := p.engine.CreateEach(ctx, []store.Job{j, p.followerJob(j, now.Add(sendGrace)), outboxJob(j, now)})
+	if err != nil {
+		p.storeProblem(c, err)
+		return
+	}
+	if errors.Is(dups[0], store.ErrDuplicate) {
+		stored := rows[0]
 		if stored.IdempotencyKey == key && stored.Kind == KindPayment {
 			p.answerReplay(c, stored, key, hash)
 			return
@@ -276,23 +284,18 @@ func (p *Payments) createPayment(c *gin.Context) {
 			Errors: []api.FieldProblem{{Field: "reference", Reason: "is already used at this sales unit"}}})
 		return
 	}
-	if err != nil {
-		p.storeProblem(c, err)
-		return
-	}
-	f, err := p.createFollower(ctx, stored, now.Add(sendGrace))
-	if err != nil {
-		// The payment row's own step creates the follower later.
-		p.log.Warn("payment follower deferred", "tenant", t.ID, "payment", id, "err", err)
-		c.JSON(http.StatusCreated, view(stored))
-		return
+	for _, e := range dups {
+		if e != nil && !errors.Is(e, store.ErrDuplicate) {
+			p.storeProblem(c, e)
+			return
+		}
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
-	p.send(cctx, t, f)
+	p.send(cctx, t, rows[1])
 	latest, err := p.get(context.WithoutCancel(ctx), t.ID, id)
 	if err != nil {
-		latest = stored
+		latest = rows[0]
 	}
 	c.JSON(http.StatusCreated, view(latest))
 }

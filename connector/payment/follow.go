@@ -49,14 +49,18 @@ func (k followKind) Step(ctx context.Context, j store.Job) {
 
 func followerID(paymentID string) string { return "pfo_" + strings.TrimPrefix(paymentID, "pay_") }
 
-// createFollower stores the follower of payment j, due at due (an existing
-// one is returned as it is).
-func (p *Payments) createFollower(ctx context.Context, j store.Job, due time.Time) (store.Job, error) {
-	f := store.Job{
+// followerJob is the follower of payment j, due at due.
+func (p *Payments) followerJob(j store.Job, due time.Time) store.Job {
+	return store.Job{
 		TenantID: j.TenantID, ID: followerID(j.ID), Kind: KindFollow, Status: followSending,
 		State: mustJSON(followState{Payment: j.ID, Key: vippsKey(j.TenantID, KindPayment, j.IdempotencyKey)}), DueAt: due,
 	}
-	created, err := p.engine.Create(ctx, f)
+}
+
+// createFollower stores the follower of payment j, due at due (an existing
+// one is returned as it is).
+func (p *Payments) createFollower(ctx context.Context, j store.Job, due time.Time) (store.Job, error) {
+	created, err := p.engine.Create(ctx, p.followerJob(j, due))
 	if errors.Is(err, store.ErrDuplicate) {
 		return created, nil
 	}
@@ -101,7 +105,7 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
 	}
 	s := decodeState(pj.State)
-	if pj.Final || s.VippsState != "" {
+	if pj.Final {
 		return p.following(ctx, f, pj)
 	}
 	now := p.clock.Now()
@@ -142,15 +146,8 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 		saved, _ := p.save(ctx, f, next)
 		return saved
 	}
-	pj, err = p.mutate(ctx, t.ID, pj.ID, func(s *state, _ *store.Job) error {
-		if !s.mergeState(vipps.StateCreated) {
-			return errNoChange
-		}
-		return nil
-	})
-	if err != nil {
-		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
-	}
+	// Vipps has it: the follower's status records that (the payment itself
+	// changes when the customer answers).
 	return p.following(ctx, f, pj)
 }
 

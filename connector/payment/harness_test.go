@@ -77,7 +77,6 @@ type envOptions struct {
 	webhooks bool
 	driver   string
 	dsn      string
-	noStart  bool
 }
 
 type envOption func(*envOptions)
@@ -123,8 +122,13 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		public = e.front.URL
 	}
 	e.cfg = testConfig(t, e.vipps.URL, e.bc, o.driver, o.dsn, public)
-	if !o.noStart {
+	{
 		e.start("a")
+		if o.webhooks {
+			// Payments made before the secret is stored get their first
+			// deliveries refused (Vipps retries them later): wait for it.
+			e.secret()
+		}
 	}
 	t.Cleanup(e.stopAll)
 	return e

@@ -159,7 +159,7 @@ func stateRefusal(title, detail, field string) errRefused {
 // reserve checks the operation against the payment's state (including
 // the operations still pending) and records it on the payment as pending,
 // in one write: two operations can never together exceed what is there.
-func reserve(s *state, id string, o *opState, now time.Time) error {
+func reserve(s *state, id string, o *opState, now time.Time, sent bool) error {
 	if s.op(id) != nil {
 		return errNoChange
 	}
@@ -190,7 +190,7 @@ func reserve(s *state, id string, o *opState, now time.Time) error {
 	case OpCancel:
 		switch st {
 		case StatusCreated:
-			if s.VippsState == "" {
+			if !sent {
 				return stateRefusal("Cannot cancel yet", "The payment request is still being sent to Vipps MobilePay; try again in a moment.", "")
 			}
 			o.Amount = s.Amount
@@ -221,9 +221,15 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 		return saved
 	}
 	if !o.Reserved {
+		// A payment request not yet confirmed by Vipps cannot be cancelled:
+		// the create may still go through after the cancel.
+		sent := true
+		if f, err := p.store.Get(ctx, t.ID, followerID(o.Payment)); err == nil && f.Status == followSending {
+			sent = false
+		}
 		var refused errRefused
 		_, err := p.mutate(ctx, t.ID, o.Payment, func(s *state, _ *store.Job) error {
-			return reserve(s, op.ID, &o, p.clock.Now())
+			return reserve(s, op.ID, &o, p.clock.Now(), sent)
 		})
 		switch {
 		case errors.As(err, &refused):

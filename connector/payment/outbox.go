@@ -51,8 +51,7 @@ func outboxID(paymentID string) string { return "bcp_" + strings.TrimPrefix(paym
 // BC outage delays the write; it loses nothing (the outbox is a job).
 func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
 	now := p.clock.Now()
-	j := store.Job{TenantID: pj.TenantID, ID: outboxID(pj.ID), Kind: KindBCOutbox, Status: outboxPending,
-		State: mustJSON(outboxState{Payment: pj.ID}), DueAt: now}
+	j := outboxJob(pj, now)
 	for range 5 {
 		cur, err := p.engine.Create(ctx, j)
 		if !errors.Is(err, store.ErrDuplicate) {
@@ -73,6 +72,12 @@ func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
 			return
 		}
 	}
+}
+
+// outboxJob is the outbox of payment pj, due at due.
+func outboxJob(pj store.Job, due time.Time) store.Job {
+	return store.Job{TenantID: pj.TenantID, ID: outboxID(pj.ID), Kind: KindBCOutbox, Status: outboxPending,
+		State: mustJSON(outboxState{Payment: pj.ID}), DueAt: due}
 }
 
 // paymentRecord is the vippsPayments entity of a payment.

@@ -85,6 +85,9 @@ func TestWebhookVerification(t *testing.T) {
 	// A customer who never answers: only our deliveries change the payment.
 	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
 	secret := e.secret()
+	// Vipps' own CREATED event is in first, so the inbox holds only ours
+	// from here on.
+	e.waitFor(v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
 	now := e.clock.Now()
 	inbox := e.inboxSize()
 	auth := eventBody(v.Reference, "AUTHORIZED", "psp-1", 20000, now)

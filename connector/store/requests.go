@@ -22,21 +22,83 @@ func normalise(j *Job, now time.Time) {
 	j.FinishedAt = time.Time{}
 }
 
-func (s *sqlStore) Create(ctx context.Context, j Job) (Job, error) {
+const insertJob = `INSERT INTO jobs (` + columns + `)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
+RETURNING ` + columns
+
+// prepareInsert checks j and fills what the store manages; it returns the
+// insert's arguments.
+func (s *sqlStore) prepareInsert(j *Job, now time.Time) ([]any, error) {
 	if j.ID == "" || j.TenantID == "" || j.Kind == "" || j.Status == "" {
-		return Job{}, fmt.Errorf("create job: %w: id, tenant, kind and status are required", ErrInvalid)
+		return nil, fmt.Errorf("create job: %w: id, tenant, kind and status are required", ErrInvalid)
 	}
-	now := s.clock.Now()
 	j.CreatedAt, j.UpdatedAt, j.Version = now, now, 1
 	j.LeaseOwner, j.LeaseUntil = "", time.Time{}
 	j.DeliveredAt, j.PurgedAt = time.Time{}, time.Time{}
-	normalise(&j, now)
-	stored, err := scanJob(s.q.queryRow(ctx, `INSERT INTO jobs (`+columns+`)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING
-RETURNING `+columns,
-		j.TenantID, j.ID, j.Kind, j.Status, nullString(j.IdempotencyKey), j.RequestHash, nullString(j.ExclusiveKey),
+	normalise(j, now)
+	return []any{j.TenantID, j.ID, j.Kind, j.Status, nullString(j.IdempotencyKey), j.RequestHash, nullString(j.ExclusiveKey),
 		nullBytes(j.Input), nullBytes(j.State), nullBytes(j.Private), nullBytes(j.Result), nullBytes(j.Error),
-		micros(j.DueAt), j.Attempts, micros(j.CreatedAt), micros(j.UpdatedAt), micros(j.FinishedAt), nil, nil, j.Version, nil, nil))
+		micros(j.DueAt), j.Attempts, micros(j.CreatedAt), micros(j.UpdatedAt), micros(j.FinishedAt), nil, nil, j.Version, nil, nil}, nil
+}
+
+// CreateEach inserts jobs in one transaction (one commit for all of them).
+// Each is inserted as by Create: errs[i] is nil and out[i] the stored row,
+// or errs[i] is ErrDuplicate / ErrExclusive / ErrConflict with the
+// existing row; a duplicate does not stop the others. err is a failure of
+// the transaction itself (then nothing is stored).
+func (s *sqlStore) CreateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error) {
+	now := s.clock.Now()
+	args := make([][]any, len(jobs))
+	for i := range jobs {
+		if args[i], err = s.prepareInsert(&jobs[i], now); err != nil {
+			return nil, nil, err
+		}
+	}
+	st, err := s.q.prepare(ctx, insertJob)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create jobs: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create jobs: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	ins := tx.StmtContext(ctx, st)
+	out, errs = make([]Job, len(jobs)), make([]error, len(jobs))
+	dup := make([]bool, len(jobs))
+	for i := range jobs {
+		out[i], err = scanJob(ins.QueryRowContext(ctx, args[i]...))
+		if errors.Is(err, sql.ErrNoRows) {
+			dup[i] = true
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("create jobs: %w", err)
+	}
+	for i, j := range jobs {
+		if !dup[i] {
+			s.feed.publish(ctx, Change{TenantID: j.TenantID, ID: j.ID})
+			continue
+		}
+		existing, dupErr, err := s.existing(ctx, j)
+		if err != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", err)
+		}
+		out[i], errs[i] = existing, fmt.Errorf("create job: %w", dupErr)
+	}
+	return out, errs, nil
+}
+
+func (s *sqlStore) Create(ctx context.Context, j Job) (Job, error) {
+	args, err := s.prepareInsert(&j, s.clock.Now())
+	if err != nil {
+		return Job{}, err
+	}
+	stored, err := scanJob(s.q.queryRow(ctx, insertJob, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		// ON CONFLICT DO NOTHING returned nothing: a duplicate.
 		existing, dupErr, err := s.existing(ctx, j)

@@ -19,6 +19,11 @@ type Store interface {
 	// it returns that row and an error matching ErrDuplicate; if an open job
 	// holds j's ExclusiveKey, that job (of any tenant) and ErrExclusive.
 	Create(ctx context.Context, j Job) (Job, error)
+	// CreateEach creates jobs as Create does, all in one transaction (one
+	// commit): errs[i] reports each job's duplicate (with the existing row
+	// in out[i]) without stopping the others; err is a failure of the
+	// whole (nothing stored).
+	CreateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error)
 	// Get returns the tenant's job id, or ErrNotFound. It never returns
 	// another tenant's row.
 	Get(ctx context.Context, tenantID, id string) (Job, error)

@@ -393,3 +393,31 @@ func (e *Engine) forwardChanges(ctx context.Context) {
 		}
 	}
 }
+
+// CreateEach stores several new jobs in one transaction (see
+// store.Store.CreateEach): errs[i] is each job's duplicate, err a failure
+// of the whole.
+func (e *Engine) CreateEach(ctx context.Context, jobs []store.Job) ([]store.Job, []error, error) {
+	for i := range jobs {
+		if err := e.final(&jobs[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	out, errs, err := e.st.CreateEach(ctx, jobs)
+	if err != nil {
+		return nil, nil, err
+	}
+	wake := false
+	now := e.clock.Now()
+	for i, j := range out {
+		if errs[i] != nil {
+			continue
+		}
+		e.transitioned(j)
+		wake = wake || (!j.DueAt.IsZero() && !j.DueAt.After(now))
+	}
+	if wake {
+		e.Wake()
+	}
+	return out, errs, nil
+}

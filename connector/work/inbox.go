@@ -15,12 +15,7 @@ import (
 // duplicate delivery returns the first one and false. Store the event with
 // Receive before acknowledging it; the kind's handler applies it after.
 func (e *Engine) Receive(ctx context.Context, tenantID, kind, eventKey, status string, payload []byte) (store.Job, bool, error) {
-	sum := sha256.Sum256([]byte(kind + "\x00" + eventKey))
-	j := store.Job{
-		TenantID: tenantID, ID: "evt_" + hex.EncodeToString(sum[:16]), Kind: kind, Status: status,
-		IdempotencyKey: eventKey, Input: payload, DueAt: e.clock.Now(),
-	}
-	got, err := e.Create(ctx, j)
+	got, err := e.Create(ctx, e.InboxJob(tenantID, kind, eventKey, status, payload))
 	if errors.Is(err, store.ErrDuplicate) {
 		return got, false, nil
 	}
@@ -28,4 +23,15 @@ func (e *Engine) Receive(ctx context.Context, tenantID, kind, eventKey, status s
 		return store.Job{}, false, err
 	}
 	return got, true, nil
+}
+
+// InboxJob is the job Receive stores for an event: due now, its id and
+// idempotency key derived from the event's unique key. Several events are
+// stored in one commit with CreateEach (a duplicate there is ErrDuplicate).
+func (e *Engine) InboxJob(tenantID, kind, eventKey, status string, payload []byte) store.Job {
+	sum := sha256.Sum256([]byte(kind + "\x00" + eventKey))
+	return store.Job{
+		TenantID: tenantID, ID: "evt_" + hex.EncodeToString(sum[:16]), Kind: kind, Status: status,
+		IdempotencyKey: eventKey, Input: payload, DueAt: e.clock.Now(),
+	}
 }

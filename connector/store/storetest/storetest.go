@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"create rejects incomplete rows", testCreateInvalid},
 		{"a tenant never sees another tenant's row", testTenantIsolation},
 		{"an idempotency key is unique per tenant and kind", testIdempotency},
+		{"create each stores several rows in one go, duplicates reported per row", testCreateEach},
 		{"update needs the version that was read", testVersionConflict},
 		{"a final status clears due and sets finished", testFinal},
 		{"only the lease holder writes a leased row", testLeases},
@@ -200,6 +201,43 @@ func testIdempotency(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	mustCreate(t, s, otherTenant)
 	mustCreate(t, s, NewJob("t1", "no-key-1"))
 	mustCreate(t, s, NewJob("t1", "no-key-2"))
+}
+
+func testCreateEach(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	first := NewJob("t1", "e1")
+	first.IdempotencyKey = "k1"
+	mustCreate(t, s, first)
+	keyed := NewJob("t1", "e3")
+	keyed.IdempotencyKey = "k1" // the key of e1
+	out, errs, err := s.CreateEach(ctx, []store.Job{NewJob("t1", "e1"), NewJob("t1", "e2"), keyed, NewJob("t2", "e1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "same id", errs[0], store.ErrDuplicate)
+	if errs[1] != nil || out[1].ID != "e2" || out[1].Version != 1 {
+		t.Fatalf("new row: %v %+v", errs[1], out[1])
+	}
+	wantErr(t, "same key", errs[2], store.ErrDuplicate)
+	if out[2].ID != "e1" || out[0].ID != "e1" {
+		t.Fatalf("duplicates returned %q and %q, want the existing e1", out[0].ID, out[2].ID)
+	}
+	if errs[3] != nil {
+		t.Fatalf("another tenant's id: %v", errs[3])
+	}
+	if diff := compare(mustGet(t, s, "t1", "e2"), out[1]); diff != "" {
+		t.Fatalf("stored row differs from the returned one: %s", diff)
+	}
+	mustGet(t, s, "t2", "e1")
+	if _, err := s.Get(ctx, "t1", "e3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a duplicate was stored: %v", err)
+	}
+	if _, _, err := s.CreateEach(ctx, []store.Job{NewJob("t1", "e4"), {ID: "e5"}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("invalid row: %v", err)
+	}
+	if _, err := s.Get(ctx, "t1", "e4"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a batch with an invalid row stored part of it: %v", err)
+	}
 }
 
 func testVersionConflict(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
