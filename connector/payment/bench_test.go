@@ -221,3 +221,54 @@ func BenchmarkDirectEPaymentCreate(b *testing.B) {
 	}
 	lat.report(b)
 }
+
+// BenchmarkApprovalToBC is a customer-card login with the login ping
+// webhook: the time from the customer's approval in the app to the
+// request completed (the Customer written to BC), as the caller's
+// long-poll sees it. Reports its p50/p99.
+func BenchmarkApprovalToBC(b *testing.B) {
+	be := newBenchEnv(b, true)
+	be.registeredSecret(b)
+	const delay = 20 * time.Millisecond
+	const phone = "4790001122"
+	be.vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: delay,
+		Profile: vipps.UserInfo{Name: "Per Hansen", GivenName: "Per", FamilyName: "Hansen", PhoneNumber: phone, Email: "per@example.com"}})
+	lat := &latencies{}
+	do := func(method, url, body, key string) map[string]any {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		res, err := be.client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		t0 := time.Now()
+		created := do(http.MethodPost, be.url+"/v1/customer-info-requests", `{"customerNo":"10000","phoneNumber":"+`+phone+`"}`, fmt.Sprintf("ping-%d", i))
+		id, _ := created["id"].(string)
+		if id == "" {
+			b.Fatalf("create: %v", created)
+		}
+		for range 10 {
+			got := do(http.MethodGet, be.url+"/v1/customer-info-requests/"+id+"?wait=10", "", "")
+			if got["status"] == "completed" {
+				break
+			}
+			if s, _ := got["status"].(string); s != "pending" && s != "applying" {
+				b.Fatalf("login %s: %v", id, got)
+			}
+		}
+		lat.add(time.Since(t0) - delay)
+	}
+	lat.report(b)
+}

@@ -295,7 +295,7 @@ func (p *Payments) receiveWebhook(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "body", Reason: "is not a JSON event"}))
 		return
 	}
-	_, fresh, err := p.engine.Receive(ctx, tenantID, KindEvent, eventKey(msn, ev, body), "received", mustJSON(envelope{MSN: msn, Body: body}))
+	_, fresh, err := p.engine.Receive(ctx, tenantID, KindEvent, eventKey(msn, ev, body), eventReceived, mustJSON(envelope{MSN: msn, Body: body}))
 	if err != nil {
 		p.storeProblem(c, err)
 		return
