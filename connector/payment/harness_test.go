@@ -378,19 +378,19 @@ func (e *env) settle(ids ...string) {
 	for range 40 {
 		var next time.Time
 		var nid string
+		var v int64
 		for _, id := range ids {
 			j, err := e.first().st.Get(context.Background(), "acme", id)
 			if err != nil || j.Final || j.DueAt.IsZero() {
 				continue
 			}
 			if next.IsZero() || j.DueAt.Before(next) {
-				next, nid = j.DueAt, id
+				next, nid, v = j.DueAt, id, j.Version
 			}
 		}
 		if next.IsZero() {
 			return
 		}
-		v := e.row(nid).Version
 		if d := next.Sub(e.clock.Now()); d > 0 {
 			e.advance(d)
 		} else {

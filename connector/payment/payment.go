@@ -258,6 +258,7 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 			return j, nil
 		}
 		s := decodeState(j.State)
+		before := s.Aggregate
 		next := j
 		if err := f(&s, &next); err != nil {
 			if errors.Is(err, errNoChange) {
@@ -265,14 +266,20 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 			}
 			return j, err
 		}
-		s.Changes++
-		next.State = mustJSON(s)
 		next.Status = s.status()
+		bcChange := next.Status != j.Status || s.Aggregate != before
+		if bcChange {
+			// BC's vippsPayments shows the status and the amounts.
+			s.Changes++
+		}
+		next.State = mustJSON(s)
 		// The follower exists by now: the document itself is never due.
 		next.DueAt = time.Time{}
 		saved, err := p.engine.Save(ctx, j, next)
 		if err == nil {
-			p.queueBC(ctx, saved)
+			if bcChange {
+				p.queueBC(ctx, saved)
+			}
 			return saved, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= 50 {
