@@ -19,6 +19,10 @@ const (
 	pingIndexStatus = "indexed"
 )
 
+// ErrBusy is Ping's answer while the login is being polled: try again
+// shortly.
+var ErrBusy = errors.New("login: being polled; ping again shortly")
+
 type pingIndexKind struct{}
 
 func (pingIndexKind) Final(string) bool               { return true }
@@ -69,7 +73,9 @@ func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error
 			return nil // answered already, or a login restarted since
 		}
 		if r.LeaseOwner != "" && r.LeaseUntil.After(s.clock.Now()) {
-			return nil // polling right now
+			// Polling right now, perhaps with an answer from just before
+			// the approval: the ping is tried again shortly.
+			return ErrBusy
 		}
 		prev := r
 		r.DueAt = s.clock.Now()

@@ -23,6 +23,9 @@ const (
 	followDone      = "done"
 )
 
+// maxProfileTries bounds the tries to read a payment's shared profile.
+const maxProfileTries = 5
+
 // followState is the follower's State.
 type followState struct {
 	Payment string `json:"payment"`
@@ -111,7 +114,17 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 	now := p.clock.Now()
 	if !now.Before(s.ExpiresAt) {
 		// Vipps never confirmed the create while the customer could still
-		// have answered: the payment cannot have been paid.
+		// have answered. One of the tries may have reached Vipps all the
+		// same (its answer lost): ask Vipps before calling it failed.
+		_, err := t.Vipps[s.MSN].EPayment.Get(ctx, s.Reference)
+		p.observe("epayment.get", err)
+		var ve *vipps.Error
+		switch {
+		case err == nil:
+			return p.following(ctx, f, pj) // Vipps has it: follow it
+		case !errors.As(err, &ve) || ve.Status != http.StatusNotFound:
+			return p.retryLater(ctx, f, tenants.ClassifyVipps(err))
+		}
 		_, _ = p.mutate(ctx, t.ID, pj.ID, func(s *state, _ *store.Job) error {
 			if s.VippsState != "" {
 				return errNoChange
@@ -211,6 +224,7 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 	}
 	var evs []vipps.PaymentEvent
 	var profile map[string]any
+	profileLater := false
 	answered := vp.State != vipps.StateCreated
 	if answered {
 		evs, err = client.EPayment.Events(ctx, s.Reference)
@@ -219,19 +233,19 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 			p.retryLater(ctx, f, tenants.ClassifyVipps(err))
 			return
 		}
-		if s.ShareProfile && vp.State == vipps.StateAuthorized && len(pj.Result) == 0 {
+		// The shared profile is best effort: the payment's state is merged
+		// whatever happens to it, and a few tries are all it gets.
+		if s.ShareProfile && vp.State == vipps.StateAuthorized && len(pj.Result) == 0 && f.Attempts < maxProfileTries {
 			if vp.Profile == nil || vp.Profile.Sub == "" {
 				// Vipps writes the sub a moment after authorizing.
-				p.retryLater(ctx, f, work.Failure{Verdict: work.RetryAfter, After: time.Second})
-				return
+				profileLater = true
+			} else if info, err := client.UserInfo.BySub(ctx, vp.Profile.Sub); err != nil {
+				p.observe("userinfo.get", err)
+				profileLater = tenants.ClassifyVipps(err).Verdict != work.Refused
+			} else {
+				p.observe("userinfo.get", nil)
+				profile = profileFields(info)
 			}
-			info, err := client.UserInfo.BySub(ctx, vp.Profile.Sub)
-			p.observe("userinfo.get", err)
-			if err != nil {
-				p.retryLater(ctx, f, tenants.ClassifyVipps(err))
-				return
-			}
-			profile = profileFields(info)
 		}
 	}
 	pj, err = p.mutate(ctx, t.ID, pj.ID, func(s *state, j *store.Job) error {
@@ -240,6 +254,12 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		changed = s.addEvents(evs) || changed
 		if profile != nil {
 			j.Result = mustJSON(result{Profile: profile})
+			changed = true
+		}
+		if answered && len(j.Input) > 0 && !profileLater {
+			// The customer has answered: who they are (phone, QR, token)
+			// is not needed any more.
+			j.Input = nil
 			changed = true
 		}
 		if !changed {
@@ -256,6 +276,10 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		next.Attempts = 0
 		next.DueAt = p.nextPoll(decodeState(pj.State))
 		p.save(ctx, f, next)
+		return
+	}
+	if profileLater {
+		p.retryLater(ctx, f, work.Failure{Verdict: work.RetryAfter, After: time.Second})
 		return
 	}
 	if err := p.autoCapture(ctx, t, pj); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -462,4 +463,26 @@ func (e *env) checkBC(v payment.View) {
 			e.t.Errorf("BC vippsPayments %s.%s = %v, connector says %v", cur.Reference, k, rec[k], w)
 		}
 	}
+}
+
+// createDirect creates the payment ref at the simulator as the connector
+// would (same body, the follower's key), bypassing the connector.
+func createDirect(e *env, ref string) error {
+	e.t.Helper()
+	c, err := vippsClient(e)
+	if err != nil {
+		return err
+	}
+	_, err = c.EPayment.Create(context.Background(), "direct-"+ref, vipps.CreatePaymentRequest{
+		Amount: vipps.Amount{Currency: "NOK", Value: 10000}, Customer: &vipps.Customer{PhoneNumber: vippstest.PersonaApprove},
+		CustomerInteraction: "CUSTOMER_PRESENT", PaymentMethod: vipps.PaymentMethod{Type: "WALLET"},
+		Reference: ref, UserFlow: "PUSH_MESSAGE", PaymentDescription: "Kasse 3",
+	})
+	return err
+}
+
+func vippsClient(e *env) (*vipps.Client, error) {
+	return vipps.New(vipps.Config{Environment: vipps.EnvironmentTest, BaseURL: e.vipps.URL, MSN: vippstest.DefaultMSN,
+		ClientID: vippstest.DefaultClientID, ClientSecret: vippstest.DefaultClientSecret, SubscriptionKey: vippstest.DefaultSubscriptionKey},
+		vipps.WithClock(e.clock), vipps.WithRetryPolicy(vipps.RetryPolicy{MaxAttempts: 1}))
 }

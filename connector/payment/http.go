@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -46,7 +47,7 @@ func (p *Payments) listPayments(c *gin.Context) {
 			items = append(items, view(j))
 			continue
 		}
-		if err != store.ErrNotFound {
+		if !errors.Is(err, store.ErrNotFound) {
 			p.storeProblem(c, err)
 			return
 		}

@@ -83,7 +83,9 @@ func (p *Payments) operate(typ string) gin.HandlerFunc {
 		id := c.Param("id")
 		hash := requestHash(KindOp, id, typ, amount)
 		if op, err := p.store.GetByKey(ctx, t.ID, KindOp, key); err == nil {
-			if op.RequestHash != hash {
+			// An empty stored hash (purged with the personal data) cannot
+			// tell: the first answer stands.
+			if op.RequestHash != "" && op.RequestHash != hash {
 				api.WriteProblem(c, idempotencyReused())
 				return
 			}
@@ -96,7 +98,7 @@ func (p *Payments) operate(typ string) gin.HandlerFunc {
 		}
 		op, err := p.createOp(ctx, t.ID, id, typ, amount, key, hash, p.clock.Now().Add(sendGrace))
 		if errors.Is(err, store.ErrDuplicate) {
-			if op.RequestHash != hash || op.Kind != KindOp {
+			if (op.RequestHash != "" && op.RequestHash != hash) || op.Kind != KindOp {
 				api.WriteProblem(c, idempotencyReused())
 				return
 			}
@@ -160,13 +162,18 @@ func stateRefusal(title, detail, field string) errRefused {
 // the operations still pending) and records it on the payment as pending,
 // in one write: two operations can never together exceed what is there.
 func reserve(s *state, id string, o *opState, now time.Time, sent bool) error {
-	if s.op(id) != nil {
+	if rec := s.op(id); rec != nil {
+		// Reserved before a crash: send what was reserved.
+		o.Amount = rec.Amount
 		return errNoChange
 	}
 	a := s.Aggregate
 	st := s.status()
 	switch o.Type {
 	case OpCapture:
+		if s.pending(OpCancel) > 0 {
+			return stateRefusal("Cannot capture", "A cancel of this payment is in progress.", "")
+		}
 		if st != StatusAuthorized {
 			return stateRefusal("Cannot capture", fmt.Sprintf("The payment is %s; only an authorized payment can be captured.", st), "")
 		}
@@ -195,7 +202,12 @@ func reserve(s *state, id string, o *opState, now time.Time, sent bool) error {
 			}
 			o.Amount = s.Amount
 		case StatusAuthorized:
-			left := a.Authorized - a.Captured - a.Cancelled - s.pending(OpCapture)
+			if s.pending(OpCapture) > 0 {
+				// At Vipps a cancel releases everything not captured yet,
+				// also what a pending capture is about to take.
+				return stateRefusal("Cannot cancel now", "A capture of this payment is in progress; cancel the rest when it is done.", "")
+			}
+			left := a.Authorized - a.Captured - a.Cancelled
 			if left <= 0 {
 				return stateRefusal("Nothing left to cancel", "Everything authorized is captured or being captured; refund instead.", "")
 			}
@@ -274,7 +286,7 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 	}
 	p.observe("epayment."+o.Type, err)
 	if err != nil {
-		fl := tenants.ClassifyVipps(err)
+		fl := classifyOp(err)
 		if fl.Verdict != work.Refused {
 			return p.retryLater(ctx, op, fl)
 		}
@@ -325,4 +337,15 @@ func (p *Payments) autoCapture(ctx context.Context, t *tenants.Tenant, pj store.
 		return nil
 	}
 	return err
+}
+
+// classifyOp is ClassifyVipps for capture, refund and cancel: Vipps answers
+// 423 Locked and 409 Conflict while another operation on the payment is
+// in progress; those are tried again with the same key, not refusals.
+func classifyOp(err error) work.Failure {
+	var ve *vipps.Error
+	if errors.As(err, &ve) && (ve.Status == http.StatusLocked || ve.Status == http.StatusConflict) {
+		return work.Failure{Verdict: work.BackOff}
+	}
+	return tenants.ClassifyVipps(err)
 }

@@ -49,9 +49,16 @@ func outboxID(paymentID string) string { return "bcp_" + strings.TrimPrefix(paym
 
 // queueBC makes the payment's outbox due, so BC gets its latest state. A
 // BC outage delays the write; it loses nothing (the outbox is a job).
-func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
+func (p *Payments) queueBC(ctx context.Context, pj store.Job) { p.queueBCAt(ctx, pj, p.clock.Now()) }
+
+// outboxSettle is how long after a payment change is about to be stored
+// its outbox runs even if the process dies before it makes it due at once.
+const outboxSettle = 5 * time.Second
+
+// queueBCAt makes the payment's outbox due at the latest at due.
+func (p *Payments) queueBCAt(ctx context.Context, pj store.Job, due time.Time) {
 	now := p.clock.Now()
-	j := outboxJob(pj, now)
+	j := outboxJob(pj, due)
 	for range 5 {
 		cur, err := p.engine.Create(ctx, j)
 		if !errors.Is(err, store.ErrDuplicate) {
@@ -60,14 +67,14 @@ func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
 			}
 			return
 		}
-		if cur.Final || (!cur.DueAt.IsZero() && !cur.DueAt.After(now)) || (cur.LeaseOwner != "" && cur.LeaseUntil.After(now)) {
+		if cur.Final || (!cur.DueAt.IsZero() && !cur.DueAt.After(due)) || (cur.LeaseOwner != "" && cur.LeaseUntil.After(now)) {
 			// Due already, or being written now: the writer looks at the
 			// payment again after its write.
 			return
 		}
 		next := cur
 		next.Status = outboxPending
-		next.DueAt = now
+		next.DueAt = due
 		if _, err := p.engine.Save(ctx, cur, next); err == nil || !errors.Is(err, store.ErrConflict) {
 			return
 		}

@@ -118,8 +118,9 @@ type Payments struct {
 	metrics  *Metrics
 	shutdown <-chan struct{}
 	// hooks caches the webhook secrets per tenant/MSN.
-	hooksMu sync.Mutex
-	hooks   map[string]hookSecrets
+	hooksMu  sync.Mutex
+	hooks    map[string]hookSecrets
+	hooksGen int
 	// pinger makes a pending login poll now (the login ping webhook).
 	pinger Pinger
 }
@@ -253,13 +254,12 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 		if err != nil {
 			return j, err
 		}
-		if j.Final {
-			// Nothing changes a final payment; what came is older news.
-			return j, nil
-		}
 		s := decodeState(j.State)
 		before := s.Aggregate
 		next := j
+		// A final payment still takes what does not reopen it (an
+		// operation's outcome, an event for the history); f sees its state
+		// and refuses what the state refuses.
 		if err := f(&s, &next); err != nil {
 			if errors.Is(err, errNoChange) {
 				return j, nil
@@ -267,10 +267,16 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 			return j, err
 		}
 		next.Status = s.status()
+		if j.Final && !Final(next.Status) {
+			return j, nil // older news: a final payment is never reopened
+		}
 		bcChange := next.Status != j.Status || s.Aggregate != before
 		if bcChange {
 			// BC's vippsPayments shows the status and the amounts.
 			s.Changes++
+			// The outbox is due shortly whatever happens next: a crash
+			// between this save and queueBC must not lose BC's update.
+			p.queueBCAt(ctx, j, p.clock.Now().Add(outboxSettle))
 		}
 		next.State = mustJSON(s)
 		// The follower exists by now: the document itself is never due.

@@ -115,9 +115,13 @@ func (s *state) status() string {
 		return StatusCancelled
 	case a.Authorized == 0:
 		return StatusCreated
-	case a.Captured > 0 && a.Refunded >= a.Captured:
-		return StatusRefunded
 	case a.Captured > 0 && a.Captured >= a.Authorized-a.Cancelled:
+		// Nothing is left to capture: captured, or refunded when all of
+		// it went back (a refund of a partial capture leaves the rest of
+		// the authorization open: authorized).
+		if a.Refunded >= a.Captured {
+			return StatusRefunded
+		}
 		return StatusCaptured
 	case a.Captured == 0 && a.Cancelled >= a.Authorized:
 		return StatusCancelled

@@ -225,7 +225,10 @@ func (p *Payments) secretsFor(ctx context.Context, tenantID, msn string, reload 
 	p.hooksMu.Lock()
 	h, ok := p.hooks[key]
 	p.hooksMu.Unlock()
-	if !ok || (reload && now.Sub(h.loaded) >= reloadEvery) {
+	if !ok || (reload && (len(h.secrets) == 0 || now.Sub(h.loaded) >= reloadEvery)) {
+		p.hooksMu.Lock()
+		gen := p.hooksGen
+		p.hooksMu.Unlock()
 		j, err := p.store.Get(ctx, tenantID, hookID(msn))
 		h = hookSecrets{loaded: now}
 		if err == nil {
@@ -234,7 +237,11 @@ func (p *Payments) secretsFor(ctx context.Context, tenantID, msn string, reload 
 			h.secrets = priv.Secrets
 		}
 		p.hooksMu.Lock()
-		p.hooks[key] = h
+		if p.hooksGen == gen {
+			// Not if a registration was stored meanwhile: this read may
+			// predate it.
+			p.hooks[key] = h
+		}
 		p.hooksMu.Unlock()
 	}
 	var out []string
@@ -249,6 +256,7 @@ func (p *Payments) secretsFor(ctx context.Context, tenantID, msn string, reload 
 func (p *Payments) forgetSecrets(tenantID, msn string) {
 	p.hooksMu.Lock()
 	delete(p.hooks, tenantID+"/"+msn)
+	p.hooksGen++
 	p.hooksMu.Unlock()
 }
 
@@ -272,8 +280,11 @@ func (p *Payments) receiveWebhook(c *gin.Context) {
 	tenantID, msn := c.Param("tenant"), c.Param("msn")
 	t := p.tenants[tenantID]
 	if t == nil || t.Vipps[msn] == nil || p.cfg.Server.PublicBaseURL == "" {
+		// Answered like a bad signature: the URL does not tell which
+		// tenants and sales units exist.
 		p.metrics.webhooks.WithLabelValues("unknown").Inc()
-		api.WriteProblem(c, &api.Problem{Type: api.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No webhook for this tenant and sales unit."})
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemUnauthorized, Title: "Unauthorized", Status: http.StatusUnauthorized,
+			Detail: "The delivery's signature or date did not verify."})
 		return
 	}
 	body, err := vipps.ReadWebhookBody(c.Request.Body, 0)
