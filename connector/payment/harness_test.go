@@ -47,6 +47,9 @@ type env struct {
 
 	mu   sync.Mutex
 	svcs []*running
+	// paid are the payments made with pay: at the end of every test BC's
+	// vippsPayments must equal the connector's view of each.
+	paid []string
 }
 
 type running struct {
@@ -132,6 +135,17 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 	}
 	t.Cleanup(e.stopAll)
+	t.Cleanup(func() {
+		e.mu.Lock()
+		ids, running := append([]string(nil), e.paid...), len(e.svcs) > 0
+		e.mu.Unlock()
+		if t.Failed() || !running {
+			return
+		}
+		for _, id := range ids {
+			e.checkBC(e.payment(id))
+		}
+	})
 	return e
 }
 
@@ -306,7 +320,11 @@ func (e *env) pay(key string, body map[string]any) payment.View {
 	if res.Status != http.StatusCreated {
 		e.t.Fatalf("POST /v1/payments: %d %s", res.Status, res.Raw)
 	}
-	return res.view(e.t)
+	v := res.view(e.t)
+	e.mu.Lock()
+	e.paid = append(e.paid, v.ID)
+	e.mu.Unlock()
+	return v
 }
 
 func payBody(phone string, amount int64) map[string]any {

@@ -307,6 +307,13 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 	if _, err := p.mutate(ctx, t.ID, o.Payment, func(s *state, _ *store.Job) error {
 		changed := s.mergeAggregate(res.Aggregate)
 		changed = s.mergeState(res.State) || changed
+		// The operation's event, as its webhook will report it (same
+		// pspReference, so the webhook adds nothing): the history is
+		// complete without webhooks too.
+		if name := opEvent(o.Type, res.State); name != "" && res.PSPReference != "" {
+			changed = s.addEvents([]vipps.PaymentEvent{{Reference: s.Reference, PSPReference: res.PSPReference, Name: name,
+				Amount: vipps.Amount{Currency: s.Currency, Value: o.Amount}, Timestamp: p.clock.Now(), Success: true}}) || changed
+		}
 		if rec := s.op(op.ID); rec != nil && rec.Status == OpPending {
 			rec.Status = OpDone
 			changed = true
@@ -348,4 +355,20 @@ func classifyOp(err error) work.Failure {
 		return work.Failure{Verdict: work.BackOff}
 	}
 	return tenants.ClassifyVipps(err)
+}
+
+// opEvent names the ePayment event an operation produces.
+func opEvent(typ, state string) string {
+	switch typ {
+	case OpCapture:
+		return "CAPTURED"
+	case OpRefund:
+		return "REFUNDED"
+	case OpCancel:
+		if state == vipps.StateTerminated {
+			return "TERMINATED"
+		}
+		return "CANCELLED"
+	}
+	return ""
 }
