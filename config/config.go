@@ -259,14 +259,16 @@ type SalesUnit struct {
 
 // Use-case kinds.
 const (
-	KindCustomer = "customer"
-	KindMember   = "member"
+	KindCustomer   = "customer"
+	KindMember     = "member"
+	KindEnrollment = "enrollment"
 )
 
 // Well-known use-case names.
 const (
 	UseCaseCustomerCard          = "customer-card"
 	UseCasePOSMemberRegistration = "pos-member-registration"
+	UseCaseClubEnrollment        = "club-enrollment"
 )
 
 // UseCase configures one named use case.
@@ -284,6 +286,9 @@ type UseCase struct {
 	// default pos-member-registration use case has it on when npRetail is
 	// configured.
 	UpdateExisting bool `mapstructure:"updateExisting" yaml:"updateExisting"`
+	// MembershipCode (enrollment) is the NP Retail membership setup a new
+	// member joins; a request may name another.
+	MembershipCode string `mapstructure:"membershipCode" yaml:"membershipCode"`
 }
 
 // Mapping options, passed on to the mapping package by the connector.

@@ -65,6 +65,10 @@ func defaultUseCases() map[string]UseCase {
 			Kind:   KindMember,
 			Scopes: []string{"openid", "name", "email", "address", "birthDate", "phoneNumber", "delegatedConsents"},
 		},
+		UseCaseClubEnrollment: {
+			Kind:   KindEnrollment,
+			Scopes: []string{"openid", "name", "email", "birthDate", "phoneNumber", "delegatedConsents"},
+		},
 	}
 }
 
@@ -151,6 +155,8 @@ func inferKind(name string) string {
 		return KindCustomer
 	case UseCasePOSMemberRegistration:
 		return KindMember
+	case UseCaseClubEnrollment:
+		return KindEnrollment
 	}
 	return ""
 }

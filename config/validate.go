@@ -41,7 +41,7 @@ var (
 	authMethods  = []string{AuthClientSecret, AuthClientCertificate, AuthManagedIdentity, AuthWorkloadIdentity, AuthDefault, AuthBasic}
 	vippsEnvs    = []string{VippsTest, VippsProduction}
 	loginAuths   = []string{LoginAuthBasic, LoginAuthPost}
-	kinds        = []string{KindCustomer, KindMember}
+	kinds        = []string{KindCustomer, KindMember, KindEnrollment}
 	nameFormats  = []string{"firstLast", "lastFirst"}
 	policies     = []string{"always", "ifEmpty", "never"}
 	onMismatch   = []string{NameMismatchWarn, NameMismatchSkip}

@@ -34,6 +34,7 @@ func (s *Service) APIHandler() http.Handler {
 	v1 := r.Group("/v1", api.Auth(s.keys))
 	s.logins.Routes(v1)
 	s.payments.Routes(v1)
+	s.club.Routes(v1)
 	return r
 }
 

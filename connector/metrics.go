@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/club"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/payment"
 )
@@ -18,6 +19,7 @@ type metrics struct {
 	http         *api.Metrics
 	login        *login.Metrics
 	payment      *payment.Metrics
+	club         *club.Metrics
 	upstreamTime *prometheus.HistogramVec
 }
 
@@ -33,6 +35,7 @@ func newMetrics() *metrics {
 		}, []string{"api", "endpoint", "status"}),
 	}
 	m.payment = payment.NewMetrics(reg, m.login.Upstream)
+	m.club = club.NewMetrics(reg, m.login.Upstream)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.upstreamTime)
 	return m
 }

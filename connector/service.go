@@ -21,6 +21,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/club"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
@@ -49,6 +50,7 @@ type Service struct {
 	tenants  map[string]*tenants.Tenant
 	logins   *login.Flows
 	payments *payment.Payments
+	club     *club.Club
 	ready    bool
 
 	// shutdown ends long-polls when Run's context ends.
@@ -172,6 +174,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Tenants: s.tenants,
 			Metrics: s.metrics.payment, Shutdown: s.shutdown, Pinger: s.logins,
 		})
+		s.club = club.New(s.tenants, o.log, s.metrics.club)
 	}
 	if err != nil {
 		if s.ownStore {

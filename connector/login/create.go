@@ -18,8 +18,8 @@ import (
 	"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/mapping"
-	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // startGrace is how long a new request is left to the POST handler that
@@ -66,7 +66,11 @@ func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, []api.FieldProble
 		return useCase{}, []api.FieldProblem{{Field: "useCase", Reason: "is not configured for this tenant"}}
 	}
 	if uc.kind != kind {
-		return useCase{}, []api.FieldProblem{{Field: "useCase", Reason: "is a " + uc.kind + " use case; use the " + uc.kind + "-info-requests endpoint"}}
+		endpoint := "/v1/" + uc.kind + "-info-requests"
+		if uc.kind == config.KindEnrollment {
+			endpoint = EnrollmentRoute
+		}
+		return useCase{}, []api.FieldProblem{{Field: "useCase", Reason: "is a " + uc.kind + " use case; use " + endpoint}}
 	}
 	return uc, nil
 }
@@ -160,26 +164,8 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	body.PhoneNumber = strings.TrimSpace(body.PhoneNumber)
 	body.QRCode = strings.TrimSpace(body.QRCode)
 	body.MemberID = strings.TrimSpace(body.MemberID)
-	var phone mapping.Phone
-	switch {
-	case body.PhoneNumber == "" && body.QRCode == "":
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
-	case body.PhoneNumber != "" && body.QRCode != "":
-		errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
-	case body.QRCode != "":
-		if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
-			errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
-		}
-	case len([]rune(body.PhoneNumber)) > maxPhoneInput:
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
-	default:
-		ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix)
-		if err != nil {
-			errs = append(errs, phoneProblem(err))
-		} else {
-			phone = ph
-		}
-	}
+	phone, perrs := s.phoneOrQR(t, body.PhoneNumber, body.QRCode)
+	errs = append(errs, perrs...)
 	if body.MemberID != "" {
 		id, isGUID := canonicalGUID(body.MemberID)
 		if isGUID {
@@ -202,27 +188,11 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
 	defer cancel()
 	if body.QRCode != "" {
-		ex, err := t.vipps[uc.msn].QR.Exchange(ctx, body.QRCode)
-		s.observe("vipps", "qr.exchange", err)
-		if err != nil {
-			var ve *vipps.Error
-			if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests {
-				api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code"}))
-				return
-			}
-			if errors.Is(err, vipps.ErrInvalidRequest) {
-				api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "is not a personal QR code"}))
-				return
-			}
-			api.WriteProblem(c, vippsProblem("Could not read the personal QR code at Vipps MobilePay", err))
+		var p *api.Problem
+		if phone, p = s.exchangeQR(ctx, t, uc.msn, body.QRCode); p != nil {
+			api.WriteProblem(c, p)
 			return
 		}
-		ph, err := mapping.ParsePhone("+"+ex.MSISDN, t.mapping.ImplicitPhonePrefix)
-		if err != nil {
-			api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "does not lead to a usable phone number"}))
-			return
-		}
-		phone = ph
 	}
 	if body.MemberID != "" {
 		_, err := t.np.Members.Get(ctx, body.MemberID)
@@ -241,6 +211,44 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	s.create(c, t, uc, kindMember, "mir_", key, hash, in, m)
 }
+
+// phoneOrQR checks that exactly one of a typed phone number and a scanned
+// QR code is given, and parses the phone number.
+func (s *Flows) phoneOrQR(t *tenant, phoneNumber, qrCode string) (mapping.Phone, []api.FieldProblem) {
+	var phone mapping.Phone
+	var errs []api.FieldProblem
+	switch {
+	case phoneNumber == "" && qrCode == "":
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
+	case phoneNumber != "" && qrCode != "":
+		errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
+	case qrCode != "":
+		if n := len([]rune(qrCode)); n < 5 || n > 255 {
+			errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
+		}
+	case len([]rune(phoneNumber)) > maxPhoneInput:
+		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
+	default:
+		ph, err := mapping.ParsePhone(phoneNumber, t.mapping.ImplicitPhonePrefix)
+		if err != nil {
+			errs = append(errs, phoneProblem(err))
+		} else {
+			phone = ph
+		}
+	}
+	return phone, errs
+}
+
+// exchangeQR turns a scanned personal QR code (Vipps' clear-text or
+// MobilePay's tokenized form) into the phone number, through the QR API of
+// sales unit msn. A code Vipps does not know is a 400 on qrCode.
+func (s *Flows) exchangeQR(ctx context.Context, t *tenant, msn, qrCode string) (mapping.Phone, *api.Problem) {
+	ph, p, err := tenants.ExchangeQR(ctx, t.vipps[msn], t.mapping.ImplicitPhonePrefix, qrCode)
+	s.observe("vipps", "qr.exchange", err)
+	return ph, p
+}
+
+func isDuplicate(err error) bool { return errors.Is(err, store.ErrDuplicate) }
 
 // create stores the new request, then starts the Vipps login inline so the
 // customer gets the push at once; the scheduler takes over from there (and

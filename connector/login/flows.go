@@ -97,7 +97,7 @@ func New(d Deps) (*Flows, error) {
 		}
 		f.tenants[tc.ID] = t
 	}
-	for _, kind := range []string{kindCustomer, kindMember} {
+	for _, kind := range []string{kindCustomer, kindMember, kindEnrollment} {
 		d.Engine.Register(kind, loginKind{f})
 	}
 	d.Engine.Register(kindPingIndex, pingIndexKind{})
@@ -113,6 +113,9 @@ func (f *Flows) Routes(v1 *gin.RouterGroup) {
 	v1.POST("/member-info-requests", f.createMemberRequest)
 	v1.GET("/member-info-requests/:id", f.getRequest(kindMember))
 	v1.DELETE("/member-info-requests/:id", f.cancelRequest(kindMember))
+	v1.POST("/enrollments", f.createEnrollment)
+	v1.GET("/enrollments/:id", f.getRequest(kindEnrollment))
+	v1.DELETE("/enrollments/:id", f.cancelRequest(kindEnrollment))
 }
 
 func (f *Flows) tenantOf(c *gin.Context) *tenant { return f.tenants[api.TenantOf(c)] }
@@ -127,7 +130,7 @@ func (f *Flows) keepLease() store.UpdateOption { return f.engine.KeepLease() }
 
 // observeTransition counts finished logins and logs every transition.
 func (f *Flows) observeTransition(j store.Job) {
-	if j.Kind != kindCustomer && j.Kind != kindMember {
+	if j.Kind != kindCustomer && j.Kind != kindMember && j.Kind != kindEnrollment {
 		return
 	}
 	if j.Final {

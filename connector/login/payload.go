@@ -25,6 +25,8 @@ type meta struct {
 	MemberID       string `json:"memberId,omitempty"`
 	BindingMessage string `json:"bindingMessage,omitempty"`
 	ViaQR          bool   `json:"viaQR,omitempty"`
+	// MembershipCode (enrollment) is the membership the member joins.
+	MembershipCode string `json:"membershipCode,omitempty"`
 	// LastError says why the last attempt was deferred (no personal data).
 	LastError string `json:"lastError,omitempty"`
 }
@@ -56,6 +58,9 @@ type result struct {
 	Changes  []mapping.Change  `json:"changes,omitempty"`
 	Warnings []mapping.Warning `json:"warnings,omitempty"`
 	Plan     *plan             `json:"plan,omitempty"`
+	// MembershipID (enrollment) is the membership created for the new
+	// member, stored before the member is added to it.
+	MembershipID string `json:"membershipId,omitempty"`
 }
 
 // customerView is the Customer as written, with BC API v2.0 names.

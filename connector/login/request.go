@@ -23,6 +23,7 @@ const (
 const (
 	kindCustomer = "customer"
 	kindMember   = "member"
+	// kindEnrollment is in enroll.go.
 )
 
 // loginFinal reports whether a login status is final.

@@ -42,7 +42,7 @@ func (s *Flows) process(ctx context.Context, r request) {
 			}
 			m, _ := decodeJSON[meta](r.Meta)
 			where := "Business Central"
-			if r.Kind == kindMember {
+			if r.Kind == kindMember || r.Kind == kindEnrollment {
 				where = "NP Retail"
 			}
 			s.fail(ctx, r, &api.Problem{Type: api.ProblemDeadlinePassed, Title: "Could not write to " + where + " in time", Status: http.StatusGatewayTimeout,
@@ -54,6 +54,8 @@ func (s *Flows) process(ctx context.Context, r request) {
 			s.applyCustomer(ctx, t, r)
 		case kindMember:
 			s.applyMember(ctx, t, r)
+		case kindEnrollment:
+			s.applyEnrollment(ctx, t, r)
 		default:
 			s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Unknown request kind", Status: http.StatusInternalServerError})
 		}
@@ -250,6 +252,8 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 		s.applyCustomer(ctx, t, u)
 	case kindMember:
 		s.applyMember(ctx, t, u)
+	case kindEnrollment:
+		s.applyEnrollment(ctx, t, u)
 	}
 }
 

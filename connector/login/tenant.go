@@ -31,7 +31,9 @@ type useCase struct {
 	scopes       []string
 	msn          string
 	expiry       time.Duration
-	options      mapping.Options
+	// membershipCode (enrollment) is the default membership of new members.
+	membershipCode string
+	options        mapping.Options
 }
 
 func newTenant(shared *tenants.Tenant, loginDflt time.Duration) (*tenant, error) {
@@ -56,7 +58,8 @@ func newTenant(shared *tenants.Tenant, loginDflt time.Duration) (*tenant, error)
 		if expiry == 0 {
 			expiry = loginDflt
 		}
-		t.useCases[name] = useCase{name: name, kind: uc.Kind, updateMember: uc.UpdateExisting, scopes: uc.Scopes, msn: msn, expiry: expiry, options: opts}
+		t.useCases[name] = useCase{name: name, kind: uc.Kind, updateMember: uc.UpdateExisting, scopes: uc.Scopes, msn: msn, expiry: expiry,
+			options: opts, membershipCode: uc.MembershipCode}
 	}
 	return t, nil
 }

@@ -1,0 +1,182 @@
+package login
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/mapping"
+)
+
+// EnrollmentRoute is the route prefix of club enrolments (J3): a Login
+// consent with the club-enrollment use case, then the member created in
+// NP Retail, once.
+const EnrollmentRoute = "/v1/enrollments"
+
+// kindEnrollment is the job kind of an enrolment.
+const kindEnrollment = "enrollment"
+
+type enrollmentBody struct {
+	PhoneNumber    string `json:"phoneNumber"`
+	QRCode         string `json:"qrCode"`
+	MembershipCode string `json:"membershipCode"`
+	UseCase        string `json:"useCase"`
+}
+
+// maxMembershipCode is NP Retail's Membership Code length (Code[20]).
+const maxMembershipCode = 20
+
+// createEnrollment answers POST /v1/enrollments: 202 with a pending
+// request (the customer gets the consent push), or 200 with the existing
+// member when the phone number already belongs to one.
+func (s *Flows) createEnrollment(c *gin.Context) {
+	t := s.tenantOf(c)
+	var body enrollmentBody
+	key, ok := api.BindCreate(c, &body)
+	if !ok {
+		return
+	}
+	uc, errs := t.useCaseFor(body.UseCase, config.KindEnrollment, config.UseCaseClubEnrollment)
+	body.PhoneNumber, body.QRCode = strings.TrimSpace(body.PhoneNumber), strings.TrimSpace(body.QRCode)
+	code := strings.TrimSpace(body.MembershipCode)
+	if code == "" {
+		code = uc.membershipCode
+	}
+	phone, perrs := s.phoneOrQR(t, body.PhoneNumber, body.QRCode)
+	errs = append(errs, perrs...)
+	switch {
+	case t.np == nil:
+		errs = append(errs, api.FieldProblem{Field: "useCase", Reason: "enrolment needs NP Retail, which is not configured for this tenant (npRetail)"})
+	case len([]rune(code)) > maxMembershipCode:
+		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "is longer than 20 characters"})
+	case code == "" && uc.name != "":
+		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "is required: no membershipCode is configured for use case " + uc.name})
+	}
+	hash, ok := s.checked(c, t, kindEnrollment, uc.name, key, errs, fingerprint{MSISDN: phone.MSISDN, QRCode: body.QRCode, MemberID: code})
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), lookupTimeout)
+	defer cancel()
+	if body.QRCode != "" {
+		var p *api.Problem
+		if phone, p = s.exchangeQR(ctx, t, uc.msn, body.QRCode); p != nil {
+			api.WriteProblem(c, p)
+			return
+		}
+	}
+	members, err := s.membersByPhone(ctx, t, phone)
+	if err != nil {
+		api.WriteProblem(c, npProblem("Could not look up the phone number in NP Retail", err))
+		return
+	}
+	m := meta{MembershipCode: code, ViaQR: body.QRCode != ""}
+	if len(members) > 0 {
+		s.alreadyMember(c, t, uc, key, hash, members[0], m)
+		return
+	}
+	s.create(c, t, uc, kindEnrollment, "enr_", key, hash, input{MSISDN: phone.MSISDN, ViaQR: body.QRCode != ""}, m)
+}
+
+// alreadyMember answers an enrolment for a phone that belongs to a member:
+// a completed request holding that member, stored so that GET and a retry
+// with the same key answer the same, and nobody is pushed.
+func (s *Flows) alreadyMember(c *gin.Context, t *tenant, uc useCase, key, hash string, member bc.Member, m meta) {
+	now := s.clock.Now()
+	r := request{
+		Job: store.Job{
+			ID: newID("enr_"), TenantID: t.id, Kind: kindEnrollment, Status: statusCompleted,
+			IdempotencyKey: key, RequestHash: hash,
+			Result: mustJSON(result{Member: viewMember(member), Warnings: []mapping.Warning{alreadyMemberWarning}}),
+		},
+		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now, Meta: mustJSON(m),
+	}
+	stored, err := s.engine.Create(c.Request.Context(), r.job())
+	if err != nil {
+		if isDuplicate(err) {
+			s.answerDuplicate(c, stored, kindEnrollment, key, hash)
+			return
+		}
+		s.storeProblem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.view(toRequest(stored)))
+}
+
+// alreadyMemberWarning says that no member was created: the phone number
+// belongs to one.
+var alreadyMemberWarning = mapping.Warning{Code: "already-member",
+	Reason: "The phone number already belongs to a member; no new member was created."}
+
+// membersByPhone finds the NP Retail members with the phone number.
+func (s *Flows) membersByPhone(ctx context.Context, t *tenant, p mapping.Phone) ([]bc.Member, error) {
+	return tenants.MembersByPhone(ctx, t.np, p, func(err error) { s.observe("npretail", "members.search", err) })
+}
+
+// applyEnrollment creates the consented customer as a member of the
+// membership code, at most once: the phone is looked up first (a member
+// created before a crash, or one that exists already, is the answer), the
+// new membership's id is stored before the member is added to it, and a
+// POST whose outcome is unknown is never repeated blindly.
+func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
+	profile, in, uc, ok := s.consented(ctx, t, r)
+	if !ok {
+		return
+	}
+	m, _ := decodeJSON[meta](r.Meta)
+	phone, err := mapping.ParsePhone("+"+in.MSISDN, uc.options.ImplicitPhonePrefix)
+	if err != nil || t.np == nil {
+		s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
+		return
+	}
+	existing, err := s.membersByPhone(ctx, t, phone)
+	if err != nil {
+		s.bcFailure(ctx, r, "npretail", err)
+		return
+	}
+	res, _ := decodeJSON[result](r.Result)
+	if len(existing) > 0 {
+		out := &result{Member: viewMember(existing[0]), Warnings: []mapping.Warning{alreadyMemberWarning}, Changes: []mapping.Change{}}
+		if res.MembershipID != "" {
+			// Created by this request before a crash: no warning.
+			out.Warnings = res.Warnings
+		}
+		s.finish(ctx, r, statusCompleted, out, nil)
+		return
+	}
+	mr := mapping.Member(profile, uc.options)
+	member := mr.Member
+	// The number the login ran on is verified by Vipps: it is the
+	// member's, whatever the profile says.
+	member.PhoneNo = phone.BCFormat()
+	if res.MembershipID == "" {
+		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode})
+		s.observe("npretail", "memberships.create", err)
+		if err != nil {
+			s.bcFailure(ctx, r, "npretail", err)
+			return
+		}
+		prev := r
+		r.Result = mustJSON(result{MembershipID: ms.ID, Warnings: mr.Warnings})
+		u, err := s.save(ctx, prev, r, s.keepLease())
+		if err != nil {
+			return
+		}
+		r, res.MembershipID = u, ms.ID
+	}
+	created, err := t.np.Members.AddMember(ctx, res.MembershipID, member)
+	s.observe("npretail", "members.add", err)
+	if err != nil {
+		// On an unknown outcome the next attempt looks the phone up first.
+		s.bcFailure(ctx, r, "npretail", err)
+		return
+	}
+	s.finish(ctx, r, statusCompleted, &result{Member: viewMember(*created), Warnings: mr.Warnings, Changes: []mapping.Change{}}, nil)
+}

@@ -1,0 +1,72 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/mapping"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// ExchangeQR turns a scanned personal QR code (Vipps' clear-text or
+// MobilePay's tokenized form) into the phone number through the QR API of
+// client's sales unit. A code Vipps does not know (or one that expired)
+// is a 400 on qrCode; Vipps unreachable is a 503.
+// err is the upstream error, for metrics; the problem is the answer.
+func ExchangeQR(ctx context.Context, client *vipps.Client, implicitPrefix, qrCode string) (mapping.Phone, *api.Problem, error) {
+	ex, err := client.QR.Exchange(ctx, qrCode)
+	if err != nil {
+		var ve *vipps.Error
+		if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests {
+			return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code (or it has expired)"}), err
+		}
+		if errors.Is(err, vipps.ErrInvalidRequest) {
+			return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "is not a personal QR code"}), err
+		}
+		return mapping.Phone{}, VippsProblem("Could not read the personal QR code at Vipps MobilePay", err), err
+	}
+	ph, perr := mapping.ParsePhone("+"+ex.MSISDN, implicitPrefix)
+	if perr != nil {
+		return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "does not lead to a usable phone number"}), nil
+	}
+	return ph, nil, nil
+}
+
+// MembersByPhone finds NP Retail members by a phone number in each form
+// it may be stored in (+47 912 34 567, +4791234567, 4791234567, 91234567),
+// without duplicates. observe is told of each search.
+func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, observe func(error)) ([]bc.Member, error) {
+	seen := map[string]bool{}
+	var out []bc.Member
+	for _, form := range phoneForms(p) {
+		found, err := np.Members.Search(ctx, bc.MemberQuery{Phone: form})
+		if observe != nil {
+			observe(err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range found {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
+}
+
+func phoneForms(p mapping.Phone) []string {
+	var forms []string
+	for _, f := range []string{p.E164, p.BCFormat(), p.MSISDN, strings.ReplaceAll(p.National, " ", "")} {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
