@@ -44,17 +44,17 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 		{
 			name: "consented, profile not read yet",
 			crash: func(e *env, id string) login.Request {
-				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-userinfo-api/", Status: http.StatusBadGateway})
-				e.advance(5 * time.Second)
+				e.Vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-userinfo-api/", Status: http.StatusBadGateway})
+				e.Advance(5 * time.Second)
 				return e.waitRow("acme", id, func(r login.Request) bool { return r.Attempts >= 1 && len(r.Private) > 0 })
 			},
-			between:     func(e *env, _ login.Request) { e.vipps.ClearFaults() },
+			between:     func(e *env, _ login.Request) { e.Vipps.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
 			name:        "applying, BC write planned but not sent",
 			crash:       crashWhileApplying,
-			between:     func(e *env, _ login.Request) { e.bc.Sim.ClearFaults() },
+			between:     func(e *env, _ login.Request) { e.BC.Sim.ClearFaults() },
 			wantPatches: 1, wantBackchans: 1,
 		},
 		{
@@ -76,22 +76,22 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			if tc.name == "pending before the login was started" {
 				// Vipps is unreachable when the request arrives, so the login
 				// start is left to the scheduler.
-				e.vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-login-ciba/", Status: http.StatusServiceUnavailable})
+				e.Vipps.InjectFault(vippstest.Fault{PathPrefix: "/vipps-login-ciba/", Status: http.StatusServiceUnavailable})
 				id = e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 			} else {
 				id = e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 			}
 			r := tc.crash(e, id)
-			e.stop(e.first())
-			e.vipps.ClearFaults()
+			e.Stop(e.First())
+			e.Vipps.ClearFaults()
 			if tc.between != nil {
 				tc.between(e, r)
 			}
-			e.start("b")
+			e.Start("b")
 			// Past any lease the dead instance held and any backoff (and, when
 			// the case says so, past worker.applyDeadline: a write that had
 			// landed still completes).
-			e.advance(e.cfg.Worker.LeaseDuration + time.Minute + tc.downFor)
+			e.Advance(e.Cfg.Worker.LeaseDuration + time.Minute + tc.downFor)
 			if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 				t.Fatalf("status %s after restart: %s", r.Status, r.Error)
 			}
@@ -102,10 +102,10 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 			if ch, _ := res.Body["changes"].([]any); len(ch) == 0 {
 				t.Errorf("changes lost across the restart: %s", res.Raw)
 			}
-			if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != tc.wantPatches {
+			if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != tc.wantPatches {
 				t.Errorf("PATCHes = %d, want %d", n, tc.wantPatches)
 			}
-			if n := e.vipps.Stats().BackchannelRequests; n != tc.wantBackchans {
+			if n := e.Vipps.Stats().BackchannelRequests; n != tc.wantBackchans {
 				t.Errorf("logins started = %d, want %d", n, tc.wantBackchans)
 			}
 		})
@@ -115,27 +115,27 @@ func TestCrashInEachStateThenRestart(t *testing.T) {
 // crashWhileApplying brings a consented request to applying with its BC
 // write refused (503), so the PATCH is planned and stored.
 func crashWhileApplying(e *env, id string) login.Request {
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
-	e.advance(5 * time.Second)
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable})
+	e.Advance(5 * time.Second)
 	return e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 }
 
 // replayPlannedPatch stands for a crashed process that had sent its planned
 // PATCH: it sends it the same way, so BC has it but the store does not know.
 func replayPlannedPatch(e *env, r login.Request) {
-	e.bc.Sim.ClearFaults()
+	e.BC.Sim.ClearFaults()
 	etag, patch, ok := login.StoredPlan(r)
 	if !ok {
-		e.t.Fatalf("no stored plan")
+		e.T.Fatalf("no stored plan")
 	}
-	c, err := bc.New(bc.Config{BaseURL: e.bc.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
+	c, err := bc.New(bc.Config{BaseURL: e.BC.BCURL + "/v2.0", TenantID: bctest.DemoTenantID, Environment: bctest.DemoEnvironment,
 		CompanyID: bctest.DemoCompanyID, Auth: bc.AuthConfig{Method: bc.AuthClientSecret, TenantID: bctest.DemoTenantID,
-			ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.bc.AuthorityURL, DisableInstanceDiscovery: true}},
-		bc.WithHTTPClient(e.bc.HTTPClient()), bc.WithClock(e.clock))
+			ClientID: bctest.DemoClientID, ClientSecret: bctest.DemoClientSecret, AuthorityHost: e.BC.AuthorityURL, DisableInstanceDiscovery: true}},
+		bc.WithHTTPClient(e.BC.HTTPClient()), bc.WithClock(e.Clock))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	if _, err := c.Customers.Patch(context.Background(), bctest.DemoCustomerEmptyAddressID, etag, patch); err != nil {
-		e.t.Fatalf("replay planned patch: %v", err)
+		e.T.Fatalf("replay planned patch: %v", err)
 	}
 }

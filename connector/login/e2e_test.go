@@ -23,7 +23,7 @@ func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
 
 	// The persona approves after 2 s; Vipps asks for polls every 5 s.
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 
 	after := e.customer(bctest.DemoCustomerEmptyAddressID)
@@ -66,10 +66,10 @@ func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 	if cust["number"] != bctest.DemoCustomerEmptyAddress || cust["addressLine1"] != "Storgata 1" {
 		t.Errorf("customer in the answer: %v", cust)
 	}
-	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+	if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
 		t.Errorf("PATCHes to the customer = %d, want 1", n)
 	}
-	if s := e.vipps.Stats(); s.EarlyPolls != 0 {
+	if s := e.Vipps.Stats(); s.EarlyPolls != 0 {
 		t.Errorf("early polls = %d, want 0", s.EarlyPolls)
 	}
 	// The consented profile is gone once the request is completed.
@@ -81,16 +81,16 @@ func TestCustomerApprovedIsWrittenWithOnlyTheChangedFields(t *testing.T) {
 func TestCustomerAlreadyUpToDateWritesNothing(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
 
 	id2 := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	res := e.await(login.CustomerRoute, keyAcme, id2, "completed")
 	if ch, _ := res.Body["changes"].([]any); len(ch) != 0 {
 		t.Errorf("second request changed %v", ch)
 	}
-	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+	if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
 		t.Errorf("PATCHes = %d, want 1 (nothing to write the second time)", n)
 	}
 }
@@ -110,13 +110,13 @@ func TestLoginOutcomes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			before := e.customer(bctest.DemoCustomerEmptyAddressID)
-			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+tc.phone))
+			res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+tc.phone))
 			if res.Status != http.StatusAccepted {
 				t.Fatalf("POST: %d %s", res.Status, res.Raw)
 			}
 			id := res.Body["id"].(string)
 			for _, d := range tc.advance {
-				e.advance(d)
+				e.Advance(d)
 			}
 			got := e.await(login.CustomerRoute, keyAcme, id, tc.want)
 			if tc.want == "failed" {
@@ -136,7 +136,7 @@ func TestLoginOutcomes(t *testing.T) {
 func TestCancelPendingRequest(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore))
-	res := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
+	res := e.Do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
 	if res.Status != http.StatusOK || res.Body["status"] != "cancelled" {
 		t.Fatalf("DELETE: %d %s", res.Status, res.Raw)
 	}
@@ -145,7 +145,7 @@ func TestCancelPendingRequest(t *testing.T) {
 	// claimed and polled; a claimable cancelled row would have been claimed
 	// in the same batch (its version bumped) and polled too.
 	cancelled := e.row("acme", id)
-	polls := e.vipps.Stats().TokenPolls
+	polls := e.Vipps.Stats().TokenPolls
 	other := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerFilledAddress, "+"+vippstest.PersonaReject))
 	if r := e.drive("acme", other); r.Status != login.StatusRejected {
 		t.Fatalf("second request ended %s", r.Status)
@@ -153,11 +153,11 @@ func TestCancelPendingRequest(t *testing.T) {
 	if r := e.row("acme", id); r.Version != cancelled.Version || r.Status != login.StatusCancelled {
 		t.Errorf("cancelled request touched again: version %d → %d, status %s", cancelled.Version, r.Version, r.Status)
 	}
-	if n := e.vipps.Stats().TokenPolls; n != polls+1 {
+	if n := e.Vipps.Stats().TokenPolls; n != polls+1 {
 		t.Errorf("token polls after cancel: %d, want %d (the second request's only)", n, polls+1)
 	}
 	// Cancelling a finished request is a conflict.
-	if again := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil); again.Status != http.StatusOK {
+	if again := e.Do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil); again.Status != http.StatusOK {
 		t.Errorf("second DELETE of a cancelled request: %d", again.Status)
 	}
 }
@@ -180,7 +180,7 @@ func TestInvalidInputIsRefusedAndNothingStored(t *testing.T) {
 		{"not json", `{"customerNo":`, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
+			res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
 			if res.Status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400: %s", res.Status, res.Raw)
 			}
@@ -202,25 +202,25 @@ func TestInvalidInputIsRefusedAndNothingStored(t *testing.T) {
 			}
 		})
 	}
-	counts, err := e.first().st.Counts(context.Background())
+	counts, err := e.First().Store.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(counts) != 0 {
 		t.Errorf("requests stored after invalid input: %v", counts)
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 0 {
 		t.Errorf("logins started after invalid input: %d", n)
 	}
 }
 
 func TestUnknownCustomer(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("99999", "91234567"))
+	res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("99999", "91234567"))
 	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != api.ProblemUnknownCustomer {
 		t.Fatalf("status %d: %s", res.Status, res.Raw)
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 0 {
 		t.Errorf("a login was started for an unknown customer")
 	}
 }
@@ -229,20 +229,20 @@ func TestTenantIsolation(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	for _, m := range []string{http.MethodGet, http.MethodDelete} {
-		res := e.do(m, login.CustomerRoute+"/"+id, keyOther, nil)
+		res := e.Do(m, login.CustomerRoute+"/"+id, keyOther, nil)
 		if res.Status != http.StatusNotFound {
 			t.Errorf("%s with another tenant's key: %d, want 404", m, res.Status)
 		}
 	}
-	if res := e.do(http.MethodGet, login.MemberRoute+"/"+id, keyAcme, nil); res.Status != http.StatusNotFound {
+	if res := e.Do(http.MethodGet, login.MemberRoute+"/"+id, keyAcme, nil); res.Status != http.StatusNotFound {
 		t.Errorf("customer request read as a member request: %d", res.Status)
 	}
 	for _, key := range []string{"", "wrong-key"} {
-		if res := e.do(http.MethodGet, login.CustomerRoute+"/"+id, key, nil); res.Status != http.StatusUnauthorized {
+		if res := e.Do(http.MethodGet, login.CustomerRoute+"/"+id, key, nil); res.Status != http.StatusUnauthorized {
 			t.Errorf("key %q: %d, want 401", key, res.Status)
 		}
 	}
-	if res := e.do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil); res.Status != http.StatusOK {
+	if res := e.Do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil); res.Status != http.StatusOK {
 		t.Errorf("own key: %d", res.Status)
 	}
 }
@@ -250,15 +250,15 @@ func TestTenantIsolation(t *testing.T) {
 func TestIdempotencyKeyReturnsTheFirstRequest(t *testing.T) {
 	e := newEnv(t)
 	body := customerBody(bctest.DemoCustomerEmptyAddress, "91234567")
-	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
-	second := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
+	first := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
+	second := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-7-42")
 	if first.Status != http.StatusAccepted || second.Status != http.StatusOK {
 		t.Fatalf("statuses %d, %d", first.Status, second.Status)
 	}
 	if first.Body["id"] != second.Body["id"] {
 		t.Errorf("ids differ: %v %v", first.Body["id"], second.Body["id"])
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 1 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 1 {
 		t.Errorf("pushes sent = %d, want 1", n)
 	}
 }
@@ -266,25 +266,25 @@ func TestIdempotencyKeyReturnsTheFirstRequest(t *testing.T) {
 func TestBusinessCentralDownThenBack(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
-	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
-	e.advance(5 * time.Second)
+	e.BC.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	// Still down on the next attempts: the request stays applying.
 	for i := 0; i < 3; i++ {
-		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
+		e.Advance(r.DueAt.Sub(e.Clock.Now()) + time.Millisecond)
 		attempts := r.Attempts
 		r = e.waitRow("acme", id, func(r login.Request) bool { return r.Attempts > attempts })
 		if r.Status != login.StatusApplying {
 			t.Fatalf("status %s during the outage", r.Status)
 		}
 	}
-	e.bc.Sim.ClearFaults()
-	e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
+	e.BC.Sim.ClearFaults()
+	e.Advance(r.DueAt.Sub(e.Clock.Now()) + time.Millisecond)
 	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 	if e.customer(bctest.DemoCustomerEmptyAddressID)["addressLine1"] != "Storgata 1" {
 		t.Errorf("customer not written after the outage: %s", res.Raw)
 	}
-	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+	if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
 		t.Errorf("PATCHes = %d, want 1", n)
 	}
 }
@@ -292,11 +292,11 @@ func TestBusinessCentralDownThenBack(t *testing.T) {
 func TestBusinessCentralOutageLongerThanTheDeadlineFails(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
-	e.bc.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
-	e.advance(5 * time.Second)
+	e.BC.Sim.InjectFault(bctest.Fault{PathPrefix: "/v2.0/", Status: http.StatusServiceUnavailable})
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	for r.Status == login.StatusApplying {
-		e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
+		e.Advance(r.DueAt.Sub(e.Clock.Now()) + time.Millisecond)
 		v := r.Version
 		r = e.waitRow("acme", id, func(x login.Request) bool { return x.Version > v })
 	}
@@ -312,14 +312,14 @@ func TestConcurrentChangeInBusinessCentralIsReapplied(t *testing.T) {
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	// The PATCH fails once, so the plan (made against the current ETag) is
 	// stored but not sent; then another user changes the customer.
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
-	e.advance(5 * time.Second)
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
-	if err := e.bc.Sim.TouchCustomer(bctest.DemoCompanyID, bctest.DemoCustomerEmptyAddressID); err != nil {
+	if err := e.BC.Sim.TouchCustomer(bctest.DemoCompanyID, bctest.DemoCustomerEmptyAddressID); err != nil {
 		t.Fatal(err)
 	}
 	touched := e.customer(bctest.DemoCustomerEmptyAddressID)
-	e.advance(r.DueAt.Sub(e.clock.Now()) + time.Millisecond)
+	e.Advance(r.DueAt.Sub(e.Clock.Now()) + time.Millisecond)
 	res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 	after := e.customer(bctest.DemoCustomerEmptyAddressID)
 	if after["addressLine1"] != "Storgata 1" {
@@ -334,8 +334,8 @@ func TestRepeatedBCConflictsDeferInsteadOfFailing(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	// Every PATCH of the first attempt meets a concurrency conflict.
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: login.MaxReplans + 1})
-	e.advance(5 * time.Second)
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusPreconditionFailed, Times: login.MaxReplans + 1})
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Final || r.Attempts >= 1 })
 	if r.Status != login.StatusApplying {
 		t.Fatalf("after %d conflicts the request is %s, want applying (deferred)", login.MaxReplans+1, r.Status)

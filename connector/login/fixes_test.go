@@ -9,12 +9,13 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
 // problemNames reports whether a problem answer names field in errors.
-func problemNames(res apiResponse, field string) bool {
+func problemNames(res testenv.Response, field string) bool {
 	errs, _ := res.Body["errors"].([]any)
 	for _, x := range errs {
 		if m, ok := x.(map[string]any); ok && m["field"] == field {
@@ -28,7 +29,7 @@ func problemNames(res apiResponse, field string) bool {
 // naming Idempotency-Key; only a true retry gets the first answer.
 func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 	e := newEnv(t)
-	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore), "Idempotency-Key", "till-1")
+	first := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore), "Idempotency-Key", "till-1")
 	if first.Status != http.StatusAccepted {
 		t.Fatalf("first POST: %d %s", first.Status, first.Raw)
 	}
@@ -40,7 +41,7 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 		{"another phone", login.CustomerRoute, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, tc.route, keyAcme, tc.body, "Idempotency-Key", "till-1")
+			res := e.Do(http.MethodPost, tc.route, keyAcme, tc.body, "Idempotency-Key", "till-1")
 			if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemIdempotencyReused || !problemNames(res, "Idempotency-Key") {
 				t.Fatalf("status %d, want 409 naming Idempotency-Key: %s", res.Status, res.Raw)
 			}
@@ -51,21 +52,21 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 	}
 	// Keys are per endpoint: the member endpoint's own key, reused there
 	// with another member body.
-	m1 := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject}, "Idempotency-Key", "till-1")
+	m1 := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject}, "Idempotency-Key", "till-1")
 	if m1.Status != http.StatusAccepted {
 		t.Fatalf("member POST: %d %s", m1.Status, m1.Raw)
 	}
-	m2 := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject, "memberId": bctest.DemoMemberWithPhoneID}, "Idempotency-Key", "till-1")
+	m2 := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaReject, "memberId": bctest.DemoMemberWithPhoneID}, "Idempotency-Key", "till-1")
 	if m2.Status != http.StatusConflict || !problemNames(m2, "Idempotency-Key") {
 		t.Fatalf("member key reused: %d %s", m2.Status, m2.Raw)
 	}
 	// A true retry (same body, keys in another order, spaces trimmed) is the
 	// first answer.
-	retry := e.do(http.MethodPost, login.CustomerRoute, keyAcme, `{"phoneNumber":" +`+vippstest.PersonaIgnore+`","customerNo":"`+bctest.DemoCustomerEmptyAddress+`"}`, "Idempotency-Key", "till-1")
+	retry := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, `{"phoneNumber":" +`+vippstest.PersonaIgnore+`","customerNo":"`+bctest.DemoCustomerEmptyAddress+`"}`, "Idempotency-Key", "till-1")
 	if retry.Status != http.StatusOK || retry.Body["id"] != first.Body["id"] {
 		t.Fatalf("retry: %d %s", retry.Status, retry.Raw)
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 2 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 2 {
 		t.Errorf("pushes = %d, want 2", n)
 	}
 }
@@ -74,9 +75,9 @@ func TestIdempotencyKeyReusedForAnotherRequestIsAConflict(t *testing.T) {
 func TestCancelAFinishedRequestIsAConflict(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "rejected")
-	res := e.do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
+	res := e.Do(http.MethodDelete, login.CustomerRoute+"/"+id, keyAcme, nil)
 	if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemConflict {
 		t.Fatalf("DELETE of a rejected request: %d %s", res.Status, res.Raw)
 	}
@@ -89,7 +90,7 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 	e := newEnv(t)
 	phone := "+" + vippstest.PersonaIgnore
 	first := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
-	pushes := e.vipps.Stats().BackchannelRequests
+	pushes := e.Vipps.Stats().BackchannelRequests
 
 	for _, tc := range []struct {
 		name, route, key string
@@ -101,7 +102,7 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 		{"other tenant", login.CustomerRoute, keyOther, customerBody(bctest.DemoCustomerEmptyAddress, phone), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, tc.route, tc.key, tc.body)
+			res := e.Do(http.MethodPost, tc.route, tc.key, tc.body)
 			if res.Status != http.StatusConflict || res.Body["type"] != api.ProblemLoginPending {
 				t.Fatalf("status %d: %s", res.Status, res.Raw)
 			}
@@ -116,22 +117,22 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 			}
 		})
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != pushes {
+	if n := e.Vipps.Stats().BackchannelRequests; n != pushes {
 		t.Errorf("pushes sent for refused logins: %d", n-pushes)
 	}
 	// Cancelled here, the first login stays open at Vipps until it expires:
 	// a new request says so at once instead of expiring later.
-	if res := e.do(http.MethodDelete, login.CustomerRoute+"/"+first, keyAcme, nil); res.Status != http.StatusOK {
+	if res := e.Do(http.MethodDelete, login.CustomerRoute+"/"+first, keyAcme, nil); res.Status != http.StatusOK {
 		t.Fatalf("DELETE: %d", res.Status)
 	}
-	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
 	errObj, _ := res.Body["error"].(map[string]any)
 	if res.Status != http.StatusAccepted || res.Body["status"] != "failed" || errObj["type"] != api.ProblemLoginPending ||
 		strings.Contains(errObj["detail"].(string), "slow down") {
 		t.Fatalf("login after a cancel: %d %s", res.Status, res.Raw)
 	}
 	// Once Vipps' login has expired the phone is free again.
-	e.advance(5*time.Minute + time.Second)
+	e.Advance(5*time.Minute + time.Second)
 	e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
 }
 
@@ -140,21 +141,21 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 func TestDeliveredAnswerCanBeFetchedAgainForAWhile(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
-	e.advance(0)
+	e.Advance(0)
 	if r := e.row("acme", id); r.DeliveredAt.IsZero() {
 		t.Fatal("delivery not recorded after the answer was written")
 	}
-	e.advance(2 * time.Minute)
-	e.first().svc.Engine().Housekeep(context.Background())
-	again := e.do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil)
+	e.Advance(2 * time.Minute)
+	e.First().Svc.Engine().Housekeep(context.Background())
+	again := e.Do(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, nil)
 	cust, _ := again.Body["customer"].(map[string]any)
 	if again.Status != http.StatusOK || cust["number"] != bctest.DemoCustomerEmptyAddress {
 		t.Fatalf("answer gone 2 minutes after delivery: %s", again.Raw)
 	}
-	e.advance(e.cfg.Retention.Profile)
-	e.first().svc.Engine().Housekeep(context.Background())
+	e.Advance(e.Cfg.Retention.Profile)
+	e.First().Svc.Engine().Housekeep(context.Background())
 	if r := e.row("acme", id); r.Result != nil || r.PurgedAt.IsZero() {
 		t.Fatalf("answer kept past retention.profile")
 	}
@@ -163,9 +164,9 @@ func TestDeliveredAnswerCanBeFetchedAgainForAWhile(t *testing.T) {
 // NP Retail failures are reported as NP Retail's, not Business Central's.
 func TestNPRetailFailuresNameNPRetail(t *testing.T) {
 	e := newEnv(t)
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusInternalServerError})
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusInternalServerError})
 	id := e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaApprove, "memberId": bctest.DemoMemberWithPhoneID})
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
 	last := login.LastError(r)
 	if !strings.Contains(last, "NP Retail answered HTTP 500") || strings.Contains(last, "Business Central") {
@@ -174,7 +175,7 @@ func TestNPRetailFailuresNameNPRetail(t *testing.T) {
 }
 
 // warningCodes lists the codes of an answer's warnings.
-func warningCodes(res apiResponse) []string {
+func warningCodes(res testenv.Response) []string {
 	var out []string
 	ws, _ := res.Body["warnings"].([]any)
 	for _, w := range ws {
@@ -192,21 +193,21 @@ func warningCodes(res apiResponse) []string {
 func TestNameMismatch(t *testing.T) {
 	for _, policy := range []string{"warn", "skip"} {
 		t.Run(policy, func(t *testing.T) {
-			e := newEnv(t, notStarted())
-			for i := range e.cfg.Tenants {
-				e.cfg.Tenants[i].Mapping.OnNameMismatch = policy
+			e := newEnv(t, testenv.NotStarted())
+			for i := range e.Cfg.Tenants {
+				e.Cfg.Tenants[i].Mapping.OnNameMismatch = policy
 			}
-			e.start("a")
+			e.Start("a")
 			before := e.customer(bctest.DemoCustomerEmptyAddressID) // "Kari Nordmann"; the persona is Åse Østby
 			id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
-			e.advance(5 * time.Second)
+			e.Advance(5 * time.Second)
 			res := e.await(login.CustomerRoute, keyAcme, id, "completed")
 			codes := warningCodes(res)
 			if len(codes) == 0 || codes[0] != "name-mismatch" {
 				t.Fatalf("warnings %v: %s", codes, res.Raw)
 			}
 			changes, _ := res.Body["changes"].([]any)
-			patches := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]
+			patches := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]
 			switch policy {
 			case "warn":
 				if len(changes) == 0 || patches != 1 {
@@ -242,18 +243,18 @@ func changedField(changes []any, field string) bool {
 // backoff of its own (or a call sleeping past its lease).
 func TestBusinessCentralRetryAfterDefersTheWrite(t *testing.T) {
 	e := newEnv(t)
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute, Times: 1})
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusTooManyRequests, RetryAfter: 2 * time.Minute, Times: 1})
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	r := e.waitRow("acme", id, func(r login.Request) bool { return r.Status == login.StatusApplying && r.Attempts >= 1 })
-	if wait := r.DueAt.Sub(e.clock.Now()); wait < 2*time.Minute-time.Second || wait > 2*time.Minute {
+	if wait := r.DueAt.Sub(e.Clock.Now()); wait < 2*time.Minute-time.Second || wait > 2*time.Minute {
 		t.Fatalf("write deferred by %v, want BC's Retry-After of 2m", wait)
 	}
-	e.advance(2 * time.Minute)
+	e.Advance(2 * time.Minute)
 	if r := e.drive("acme", id); r.Status != login.StatusCompleted {
 		t.Fatalf("after the wait: %s", r.Status)
 	}
-	if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+	if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
 		t.Errorf("PATCHes that landed = %d, want 1", n)
 	}
 }
@@ -262,7 +263,7 @@ func TestBusinessCentralRetryAfterDefersTheWrite(t *testing.T) {
 // given once, problems that name no Go type.
 func TestStrictRequestBodies(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, `customerNo=10000&phoneNumber=91234567`, "Content-Type", "application/x-www-form-urlencoded")
+	res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, `customerNo=10000&phoneNumber=91234567`, "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != http.StatusUnsupportedMediaType || !problemNames(res, "Content-Type") {
 		t.Fatalf("form body: %d %s", res.Status, res.Raw)
 	}
@@ -275,7 +276,7 @@ func TestStrictRequestBodies(t *testing.T) {
 		{"wrong type", `{"customerNo":10000,"phoneNumber":"91234567"}`, "customerNo"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
+			res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, tc.body)
 			if res.Status != http.StatusBadRequest || !problemNames(res, tc.field) {
 				t.Fatalf("status %d, want 400 naming %s: %s", res.Status, tc.field, res.Raw)
 			}
@@ -284,7 +285,7 @@ func TestStrictRequestBodies(t *testing.T) {
 			}
 		})
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 0 {
 		t.Errorf("pushes sent for refused bodies: %d", n)
 	}
 }
@@ -294,22 +295,22 @@ func TestStrictRequestBodies(t *testing.T) {
 func TestPhoneNumbersAreRealNumbers(t *testing.T) {
 	e := newEnv(t)
 	for _, bad := range []string{"12345", "+4712345", "0047 123"} {
-		res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": bad})
+		res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": bad})
 		if res.Status != http.StatusBadRequest || !problemNames(res, "phoneNumber") {
 			t.Errorf("%q: %d %s", bad, res.Status, res.Raw)
 		}
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 0 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 0 {
 		t.Fatalf("pushes sent for impossible numbers: %d", n)
 	}
 	for _, good := range []string{"4512345678", "+45 12 34 56 78", "0045 12 34 56 78", "+46 70 123 45 67", "0046701234567", "+358 40 1234567", "912 34 567"} {
-		res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": good})
+		res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": good})
 		if res.Status != http.StatusAccepted {
 			t.Errorf("%q: %d %s", good, res.Status, res.Raw)
 			continue
 		}
 		// Free the phone for the next form of the same number.
-		e.do(http.MethodDelete, login.MemberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
+		e.Do(http.MethodDelete, login.MemberRoute+"/"+res.Body["id"].(string), keyAcme, nil)
 	}
 }
 
@@ -319,20 +320,20 @@ func TestPhoneNumbersAreRealNumbers(t *testing.T) {
 func TestIdempotentRetryIsAnsweredBeforeAnyLookup(t *testing.T) {
 	e := newEnv(t)
 	body := customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaIgnore)
-	first := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
+	first := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
 	if first.Status != http.StatusAccepted {
 		t.Fatalf("first POST: %d %s", first.Status, first.Raw)
 	}
-	bcCalls := e.bc.Sim.Stats().Requests
-	e.bc.Sim.InjectFault(bctest.Fault{Status: http.StatusServiceUnavailable})
-	retry := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
+	bcCalls := e.BC.Sim.Stats().Requests
+	e.BC.Sim.InjectFault(bctest.Fault{Status: http.StatusServiceUnavailable})
+	retry := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body, "Idempotency-Key", "till-9")
 	if retry.Status != http.StatusOK || retry.Body["id"] != first.Body["id"] {
 		t.Fatalf("retry while BC is down: %d %s", retry.Status, retry.Raw)
 	}
-	if n := e.bc.Sim.Stats().Requests; n != bcCalls {
+	if n := e.BC.Sim.Stats().Requests; n != bcCalls {
 		t.Errorf("the retry called BC %d times", n-bcCalls)
 	}
-	if n := e.vipps.Stats().BackchannelRequests; n != 1 {
+	if n := e.Vipps.Stats().BackchannelRequests; n != 1 {
 		t.Errorf("pushes = %d, want 1", n)
 	}
 }

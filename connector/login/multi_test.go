@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -45,7 +46,7 @@ func (rt recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("auth_req_id") != "" {
 			rt.rec.mu.Lock()
-			rt.rec.polls = append(rt.rec.polls, poll{rt.instance, form.Get("auth_req_id"), rt.e.clock.Now()})
+			rt.rec.polls = append(rt.rec.polls, poll{rt.instance, form.Get("auth_req_id"), rt.e.Clock.Now()})
 			rt.rec.mu.Unlock()
 		}
 	}
@@ -62,24 +63,24 @@ func (rt recordingTransport) CloseIdleConnections() {
 // instances on one PostgreSQL database: every poll of every login is sent by
 // exactly one of them, never early, and every request completes once.
 func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
-	e := newEnv(t, withPostgres(storetest.PostgresDSN(t)), notStarted())
-	e.cfg.Worker.PollBatch = 4 // small claims, so both instances get work
+	e := newEnv(t, testenv.WithPostgres(storetest.PostgresDSN(t)), testenv.NotStarted())
+	e.Cfg.Worker.PollBatch = 4 // small claims, so both instances get work
 	rec := &pollRecorder{}
 	for _, name := range []string{"a", "b"} {
-		base := e.bc.HTTPClient()
+		base := e.BC.HTTPClient()
 		hc := *base
 		tr := base.Transport
 		if tr == nil {
 			tr = http.DefaultTransport
 		}
 		hc.Transport = recordingTransport{instance: name, rec: rec, e: e, next: tr}
-		e.startWith(name, &hc)
+		e.StartWith(name, &hc)
 	}
 	const logins = 16
 	var ids []string
 	for i := range logins {
 		phone := fmt.Sprintf("47900%05d", i)
-		e.vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: 12 * time.Second,
+		e.Vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: 12 * time.Second,
 			Profile: vipps.UserInfo{GivenName: "Test", FamilyName: fmt.Sprint("Person", i), PhoneNumber: phone}})
 		ids = append(ids, e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + phone}))
 	}
@@ -89,7 +90,7 @@ func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
 		for _, id := range ids {
 			versions[id] = e.row("acme", id).Version
 		}
-		e.advance(5 * time.Second)
+		e.Advance(5 * time.Second)
 		for _, id := range ids {
 			v := versions[id]
 			e.waitRow("acme", id, func(r login.Request) bool { return r.Version > v })
@@ -127,7 +128,7 @@ func TestTwoInstancesOnOnePostgresPollEachLoginOnce(t *testing.T) {
 			t.Errorf("login %s polled %d times, want 3", id, n)
 		}
 	}
-	if s := e.vipps.Stats(); s.EarlyPolls != 0 {
+	if s := e.Vipps.Stats(); s.EarlyPolls != 0 {
 		t.Errorf("early polls (slow_down) = %d, want 0", s.EarlyPolls)
 	}
 	t.Logf("polls by instance: %v", byInstance)

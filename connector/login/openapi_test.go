@@ -38,7 +38,7 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	doc := loadOpenAPI(t)
 	e := newEnv(t)
-	engine := e.first().svc.APIHandler().(*gin.Engine)
+	engine := e.First().Svc.APIHandler().(*gin.Engine)
 	var routes, documented []string
 	for _, r := range engine.Routes() {
 		p := r.Path
@@ -59,7 +59,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if strings.Join(routes, "\n") != strings.Join(documented, "\n") {
 		t.Errorf("routes and openapi.yaml differ:\nroutes:\n%s\n\ndocumented:\n%s", strings.Join(routes, "\n"), strings.Join(documented, "\n"))
 	}
-	res := e.do(http.MethodGet, "/openapi.json", "", nil)
+	res := e.Do(http.MethodGet, "/openapi.json", "", nil)
 	if res.Status != http.StatusOK || res.Body["openapi"] != "3.0.3" {
 		t.Errorf("/openapi.json: %d %s", res.Status, res.Raw[:min(len(res.Raw), 200)])
 	}
@@ -83,7 +83,7 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		req := httptest.NewRequest(method, path, rd)
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
-		res := e.do(method, path, key, body)
+		res := e.Do(method, path, key, body)
 		route, params, err := router.FindRoute(req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
@@ -97,10 +97,10 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 		}
 	}
 	body := `{"customerNo":"10000","phoneNumber":"+47 912 34 567"}`
-	res := e.do(http.MethodPost, login.CustomerRoute, keyAcme, body)
+	res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body)
 	id := res.Body["id"].(string)
 	check(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, "")
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
 	check(http.MethodGet, login.CustomerRoute+"/"+id, keyAcme, "")
 	check(http.MethodPost, login.CustomerRoute, keyAcme, body)
@@ -116,10 +116,10 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 func TestMetricsOnTheAdminListener(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
-	e.first().svc.Engine().Housekeep(context.Background())
-	admin := httptest.NewServer(e.first().svc.AdminHandler())
+	e.First().Svc.Engine().Housekeep(context.Background())
+	admin := httptest.NewServer(e.First().Svc.AdminHandler())
 	defer admin.Close()
 	res, err := http.Get(admin.URL + "/metrics")
 	if err != nil {
@@ -142,7 +142,7 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 	if strings.Contains(string(body), "91234567") || strings.Contains(string(body), id) {
 		t.Errorf("/metrics carries request data")
 	}
-	if res := e.do(http.MethodGet, "/metrics", "", nil); res.Status != http.StatusNotFound {
+	if res := e.Do(http.MethodGet, "/metrics", "", nil); res.Status != http.StatusNotFound {
 		t.Errorf("/metrics on the API listener: %d", res.Status)
 	}
 }

@@ -7,15 +7,16 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
 func TestPOSPersonalQRFillsTheDialog(t *testing.T) {
 	e := newEnv(t)
-	qr := e.vipps.PersonalQR(vippstest.PersonaApprove)
+	qr := e.Vipps.PersonalQR(vippstest.PersonaApprove)
 	id := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": qr})
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	res := e.await(login.MemberRoute, keyAcme, id, "completed")
 	m, _ := res.Body["member"].(map[string]any)
 	want := map[string]string{
@@ -35,11 +36,11 @@ func TestPOSPersonalQRFillsTheDialog(t *testing.T) {
 
 func TestPOSTokenizedQRAndBadQR(t *testing.T) {
 	e := newEnv(t)
-	id := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.vipps.TokenizedPersonalQR(vippstest.PersonaApprove)})
-	e.advance(5 * time.Second)
+	id := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.Vipps.TokenizedPersonalQR(vippstest.PersonaApprove)})
+	e.Advance(5 * time.Second)
 	e.await(login.MemberRoute, keyAcme, id, "completed")
 
-	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"qrCode": "https://example.com/not-a-vipps-code"})
+	res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"qrCode": "https://example.com/not-a-vipps-code"})
 	if res.Status != http.StatusBadRequest {
 		t.Fatalf("bad QR: %d %s", res.Status, res.Raw)
 	}
@@ -51,10 +52,10 @@ func TestPOSTokenizedQRAndBadQR(t *testing.T) {
 func TestPOSExistingMemberIsUpdatedInNPRetail(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "912 34 567", "memberId": bctest.DemoMemberWithPhoneID})
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	res := e.await(login.MemberRoute, keyAcme, id, "completed")
 	var stored map[string]any
-	for _, m := range e.bc.Sim.Members() {
+	for _, m := range e.BC.Sim.Members() {
 		if m.ID == bctest.DemoMemberWithPhoneID {
 			stored = map[string]any{"address": m.Address, "city": m.City, "postCode": m.PostCode}
 		}
@@ -73,22 +74,22 @@ func TestPOSExistingMemberIsUpdatedInNPRetail(t *testing.T) {
 
 func TestPOSUnknownMember(t *testing.T) {
 	e := newEnv(t)
-	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": "7c2b9e4a-1d3f-4a6b-8e5c-0000000fffff"})
+	res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": "7c2b9e4a-1d3f-4a6b-8e5c-0000000fffff"})
 	if res.Status != http.StatusUnprocessableEntity || res.Body["type"] != api.ProblemUnknownMember {
 		t.Fatalf("%d %s", res.Status, res.Raw)
 	}
 }
 
 func TestPOSMemberUpdateNeedsTheUseCaseToAllowIt(t *testing.T) {
-	e := newEnv(t, notStarted())
-	uc := e.cfg.Tenants[0].UseCases["pos-member-registration"]
+	e := newEnv(t, testenv.NotStarted())
+	uc := e.Cfg.Tenants[0].UseCases["pos-member-registration"]
 	if !uc.UpdateExisting {
 		t.Fatalf("the default POS use case of a tenant with NP Retail should update existing members")
 	}
 	uc.UpdateExisting = false
-	e.cfg.Tenants[0].UseCases["pos-member-registration"] = uc
-	e.start("a")
-	res := e.do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": bctest.DemoMemberWithPhoneID})
+	e.Cfg.Tenants[0].UseCases["pos-member-registration"] = uc
+	e.Start("a")
+	res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "91234567", "memberId": bctest.DemoMemberWithPhoneID})
 	if res.Status != http.StatusBadRequest {
 		t.Fatalf("%d %s", res.Status, res.Raw)
 	}

@@ -17,23 +17,23 @@ import (
 func TestLogsHoldNoPersonalDataOrSecrets(t *testing.T) {
 	e := newEnv(t)
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+47 912 34 567"))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
 
-	mid := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.vipps.PersonalQR(vippstest.PersonaDanish)})
-	e.advance(5 * time.Second)
+	mid := e.create(login.MemberRoute, keyAcme, map[string]any{"qrCode": e.Vipps.PersonalQR(vippstest.PersonaDanish)})
+	e.Advance(5 * time.Second)
 	e.await(login.MemberRoute, keyAcme, mid, "completed")
 
-	e.bc.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPatch, Status: http.StatusServiceUnavailable, Times: 1})
 	id2 := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmailOnly, "+"+vippstest.PersonaApprove))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.drive("acme", id2)
-	e.do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("10000", "12ab34"))
+	e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody("10000", "12ab34"))
 	rej := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaReject))
-	e.advance(5 * time.Second)
+	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, rej, "rejected")
 
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	if !strings.Contains(logs, "request completed") {
 		t.Fatalf("the flows logged nothing useful; captured:\n%s", logs)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -45,29 +46,29 @@ func (s *slowTokenEndpoint) RoundTrip(req *http.Request) (*http.Response, error)
 func TestSlowTokenEndpointNeverLosesAConsent(t *testing.T) {
 	for _, latency := range []time.Duration{7 * time.Second, 12 * time.Second, 26 * time.Second} {
 		t.Run(latency.String(), func(t *testing.T) {
-			e := newEnv(t, notStarted())
+			e := newEnv(t, testenv.NotStarted())
 			// The lease outlasts the step (25 s) by more than the time to
 			// store an answer, so a poll may outlive the step's deadline.
-			e.cfg.Worker.LeaseDuration = 40 * time.Second
-			base := e.bc.HTTPClient()
+			e.Cfg.Worker.LeaseDuration = 40 * time.Second
+			base := e.BC.HTTPClient()
 			slow := &slowTokenEndpoint{next: base.Transport, entered: make(chan struct{}, 1), release: make(chan struct{})}
-			e.startWith("a", &http.Client{Transport: slow})
+			e.StartWith("a", &http.Client{Transport: slow})
 			id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "+"+vippstest.PersonaApprove))
 
 			// The first poll is due after the interval; the customer has
 			// consented by then (after 2 s). The poll hangs for latency,
 			// past the step deadline (25 s, the default worker.stepTimeout) in
 			// the last case; a real poll is bounded by upstream.timeout (10 s).
-			e.advance(5 * time.Second)
+			e.Advance(5 * time.Second)
 			<-slow.entered
-			e.advance(latency)
+			e.Advance(latency)
 			close(slow.release)
 
 			r := e.drive("acme", id)
 			if r.Status != login.StatusCompleted {
 				t.Fatalf("login ended %s: %s", r.Status, r.Error)
 			}
-			if n := e.bc.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
+			if n := e.BC.Sim.Stats().PatchesByCustomer[bctest.DemoCustomerEmptyAddressID]; n != 1 {
 				t.Errorf("PATCHes = %d, want 1", n)
 			}
 		})

@@ -47,5 +47,4 @@ var (
 	bcProblem      = tenants.BCProblem
 	npProblem      = tenants.NPProblem
 	vippsDetail    = tenants.VippsDetail
-	vippsProblem   = tenants.VippsProblem
 )

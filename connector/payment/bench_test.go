@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,90 +14,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
-	"github.com/bcvipps/bcvipps/bc/bctest"
-	"github.com/bcvipps/bcvipps/config"
-	"github.com/bcvipps/bcvipps/connector"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/payment"
-	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// benchEnv is a connector on the real clock and a SQLite file store
-// against in-process simulators, its API on a loopback listener that is
-// also its publicBaseURL.
-type benchEnv struct {
-	url    string
-	st     store.Store
-	vipps  *vippstest.Server
-	bc     *bctest.Servers
-	client *http.Client
-}
-
-func newBenchEnv(b *testing.B, webhooks bool) *benchEnv {
-	b.Helper()
-	vs := vippstest.Start(b)
-	bcs := bctest.Start(b)
-	bcs.Sim.RegisterEntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, "reference")
-	srv := httptest.NewUnstartedServer(nil)
-	public := ""
-	if webhooks {
-		public = "http://" + srv.Listener.Addr().String()
-	}
-	cfg := testConfig(&testing.T{}, vs.URL, bcs, "sqlite", "file:"+filepath.Join(b.TempDir(), "bench.db"), public)
-	cfg.Log.Level = "error"
-	st, err := store.Open(context.Background(), "sqlite", cfg.Store.DSN)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := connector.New(cfg, connector.WithStore(st), connector.WithHTTPClient(bcs.HTTPClient()),
-		connector.WithLogger(connector.NewLogger(discard{}, config.Log{Level: "error"})), connector.WithClock(clockwork.NewRealClock()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Config.Handler = svc.APIHandler()
-	srv.Start()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = svc.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done; srv.Close(); _ = st.Close() })
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
-	return &benchEnv{url: srv.URL, st: st, vipps: vs, bc: bcs, client: &http.Client{Timeout: 10 * time.Second, Transport: tr}}
-}
-
 // registeredSecret waits (on the store's change feed) for the webhook
 // registration and returns its secret.
-func (be *benchEnv) registeredSecret(b *testing.B) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	feed, err := be.st.Subscribe(ctx)
+func registeredSecret(b *testing.B, be *testenv.Bench) string {
+	b.Helper()
+	j, err := testenv.WaitJob(be.Store, "acme", "whr_"+vippstest.DefaultMSN, registered)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("webhook never registered: %v", err)
 	}
-	for {
-		j, err := be.st.Get(ctx, "acme", "whr_"+vippstest.DefaultMSN)
-		if err == nil && j.Status == "registered" {
-			var priv struct {
-				Secrets []struct {
-					Value string `json:"value"`
-				} `json:"secrets"`
-			}
-			_ = json.Unmarshal(j.Private, &priv)
-			return priv.Secrets[0].Value
-		}
-		select {
-		case <-feed:
-		case <-ctx.Done():
-			b.Fatal("webhook never registered")
-		}
-	}
+	return storedSecret(b, j)
 }
 
 // latencies collects request durations for percentiles.
@@ -127,9 +56,9 @@ func (l *latencies) report(b *testing.B) {
 // durably in the inbox before each 200. Reports verified events per
 // second and the answer's p50/p99.
 func BenchmarkWebhookIntake(b *testing.B) {
-	be := newBenchEnv(b, true)
-	secret := be.registeredSecret(b)
-	u := payment.WebhookURL(be.url, "acme", vippstest.DefaultMSN)
+	be := testenv.NewBench(b, options())
+	secret := registeredSecret(b, be)
+	u := payment.WebhookURL(be.URL, "acme", vippstest.DefaultMSN)
 	var seq atomic.Int64
 	lat := &latencies{}
 	b.SetParallelism(8)
@@ -147,7 +76,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 			}
 			req.Header.Set("Content-Type", "application/json")
 			t0 := time.Now()
-			res, err := be.client.Do(req)
+			res, err := be.Client.Do(req)
 			if err != nil {
 				b.Error(err)
 				return
@@ -171,18 +100,18 @@ func BenchmarkWebhookIntake(b *testing.B) {
 // at the simulator inline); BenchmarkDirectEPaymentCreate is the same
 // create sent straight to the simulator, for the added latency.
 func BenchmarkCreatePayment(b *testing.B) {
-	be := newBenchEnv(b, true) // webhooks registered, as in production: the safety-net poll is slow
+	be := testenv.NewBench(b, options()) // webhooks registered, as in production: the safety-net poll is slow
 	var n atomic.Int64
 	lat := &latencies{}
 	for b.Loop() {
 		i := n.Add(1)
 		body := `{"amount":29900,"currency":"NOK","phoneNumber":"+4791234567","description":"Kasse 3"}`
-		req, _ := http.NewRequest(http.MethodPost, be.url+"/v1/payments", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, be.URL+"/v1/payments", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
 		t0 := time.Now()
-		res, err := be.client.Do(req)
+		res, err := be.Client.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -227,11 +156,11 @@ func BenchmarkDirectEPaymentCreate(b *testing.B) {
 // request completed (the Customer written to BC), as the caller's
 // long-poll sees it. Reports its p50/p99.
 func BenchmarkApprovalToBC(b *testing.B) {
-	be := newBenchEnv(b, true)
-	be.registeredSecret(b)
+	be := testenv.NewBench(b, options())
+	registeredSecret(b, be)
 	const delay = 20 * time.Millisecond
 	const phone = "4790001122"
-	be.vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: delay,
+	be.Vipps.AddUser(vippstest.User{PhoneNumber: phone, Behaviour: vippstest.BehaviourApprove, Delay: delay,
 		Profile: vipps.UserInfo{Name: "Per Hansen", GivenName: "Per", FamilyName: "Hansen", PhoneNumber: phone, Email: "per@example.com"}})
 	lat := &latencies{}
 	do := func(method, url, body, key string) map[string]any {
@@ -241,7 +170,7 @@ func BenchmarkApprovalToBC(b *testing.B) {
 		if key != "" {
 			req.Header.Set("Idempotency-Key", key)
 		}
-		res, err := be.client.Do(req)
+		res, err := be.Client.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -254,13 +183,13 @@ func BenchmarkApprovalToBC(b *testing.B) {
 	for b.Loop() {
 		i++
 		t0 := time.Now()
-		created := do(http.MethodPost, be.url+"/v1/customer-info-requests", `{"customerNo":"10000","phoneNumber":"+`+phone+`"}`, fmt.Sprintf("ping-%d", i))
+		created := do(http.MethodPost, be.URL+"/v1/customer-info-requests", `{"customerNo":"10000","phoneNumber":"+`+phone+`"}`, fmt.Sprintf("ping-%d", i))
 		id, _ := created["id"].(string)
 		if id == "" {
 			b.Fatalf("create: %v", created)
 		}
 		for range 10 {
-			got := do(http.MethodGet, be.url+"/v1/customer-info-requests/"+id+"?wait=10", "", "")
+			got := do(http.MethodGet, be.URL+"/v1/customer-info-requests/"+id+"?wait=10", "", "")
 			if got["status"] == "completed" {
 				break
 			}

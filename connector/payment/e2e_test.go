@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
@@ -33,7 +34,7 @@ func TestPaymentLifecycle(t *testing.T) {
 	}
 	// A retry of the create answers the first payment and sends nothing.
 	again := e.do(http.MethodPost, "/v1/payments", body, "Idempotency-Key", "pay-key-1")
-	if again.Status != http.StatusOK || again.view(t).ID != v.ID {
+	if again.Status != http.StatusOK || view(t, again).ID != v.ID {
 		t.Fatalf("retry: %d %s", again.Status, again.Raw)
 	}
 	// The same key with another body is refused.
@@ -47,7 +48,7 @@ func TestPaymentLifecycle(t *testing.T) {
 	e.checkBC(v)
 
 	// The customer approves after 2 s; the webhook tells at once.
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	v = e.waitStatus(v.ID, payment.StatusAuthorized)
 	if v.AuthorizedAmount != 29900 || v.CapturedAmount != 0 {
 		t.Fatalf("authorized: %+v", v)
@@ -63,7 +64,7 @@ func TestPaymentLifecycle(t *testing.T) {
 		if res.Status != want {
 			t.Fatalf("capture %s: %d %s", key, res.Status, res.Raw)
 		}
-		return res.view(t)
+		return view(t, res)
 	}
 	v = capture("cap-1", 10000, http.StatusOK)
 	if v.Status != payment.StatusAuthorized || v.CapturedAmount != 10000 {
@@ -85,7 +86,7 @@ func TestPaymentLifecycle(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("refund: %d %s", res.Status, res.Raw)
 	}
-	v = res.view(t)
+	v = view(t, res)
 	if v.Status != payment.StatusCaptured || v.RefundedAmount != 5000 || v.CapturedAmount != 29900 {
 		t.Fatalf("after partial refund: %+v", v)
 	}
@@ -115,7 +116,7 @@ func TestPaymentLifecycle(t *testing.T) {
 	}
 }
 
-func hasField(r apiResponse, field string) bool {
+func hasField(r testenv.Response, field string) bool {
 	errs, _ := r.Body["errors"].([]any)
 	for _, x := range errs {
 		if m, _ := x.(map[string]any); m["field"] == field {

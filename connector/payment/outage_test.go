@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
@@ -17,15 +18,15 @@ import (
 func TestCaptureWhileVippsDown(t *testing.T) {
 	e := newEnv(t)
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 12000))
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	e.waitStatus(v.ID, payment.StatusAuthorized)
 	path := "/epayment/v1/payments/" + v.Reference + "/capture"
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusServiceUnavailable, Times: 3})
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusServiceUnavailable, Times: 3})
 	res := e.operate(v.ID, "capture", "cap-1", nil)
 	if res.Status != http.StatusAccepted {
 		t.Fatalf("capture while Vipps is down: %d %s", res.Status, res.Raw)
 	}
-	got := res.view(t)
+	got := view(t, res)
 	if got.CapturedAmount != 0 || len(got.Operations) != 1 || got.Operations[0].Status != payment.OpPending {
 		t.Fatalf("pending capture: %+v", got)
 	}
@@ -37,12 +38,12 @@ func TestCaptureWhileVippsDown(t *testing.T) {
 	if other := e.operate(v.ID, "capture", "cap-2", nil); other.Status != http.StatusConflict {
 		t.Fatalf("second capture while one is pending: %d %s", other.Status, other.Raw)
 	}
-	op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
+	op, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.settle(op.ID)
-	e.waitFor(op.ID, func(j store.Job) bool { return j.Status == payment.OpDone })
+	e.WaitFor("acme", op.ID, func(j store.Job) bool { return j.Status == payment.OpDone })
 	final := e.payment(v.ID)
 	if final.Status != payment.StatusCaptured || final.CapturedAmount != 12000 || final.Operations[0].Status != payment.OpDone {
 		t.Fatalf("after Vipps healed: %+v", final)
@@ -66,15 +67,15 @@ func TestCrashRecovery(t *testing.T) {
 	e := newEnv(t)
 	// Vipps answers nothing to the create and the capture for a while:
 	// the rows are stored, the calls not confirmed.
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusGatewayTimeout, Times: 1})
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusGatewayTimeout, Times: 1})
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 30000))
 	if v.Status != payment.StatusCreated {
 		t.Fatalf("stored: %+v", v)
 	}
-	e.stop(e.first()) // kill -9: the follower is due, nothing else was done
-	e.start("b")
+	e.Stop(e.First()) // kill -9: the follower is due, nothing else was done
+	e.Start("b")
 	e.settle(followerID(v.ID), v.ID)
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	got := e.waitStatus(v.ID, payment.StatusAuthorized)
 	// One create refused before Vipps did anything, one sent after the
 	// restart with the same key.
@@ -82,18 +83,18 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("creates: %d, payment %+v", n, got)
 	}
 	path := "/epayment/v1/payments/" + v.Reference + "/capture"
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusGatewayTimeout, Times: 1})
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: path, Status: http.StatusGatewayTimeout, Times: 1})
 	if res := e.operate(v.ID, "capture", "cap-1", nil); res.Status != http.StatusAccepted {
 		t.Fatalf("capture with Vipps silent: %d %s", res.Status, res.Raw)
 	}
-	e.stop(e.first())
-	e.start("c")
-	op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
+	e.Stop(e.First())
+	e.Start("c")
+	op, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindOp, "cap-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.settle(op.ID)
-	e.waitFor(op.ID, func(j store.Job) bool { return j.Final })
+	e.WaitFor("acme", op.ID, func(j store.Job) bool { return j.Final })
 	final := e.payment(v.ID)
 	if final.Status != payment.StatusCaptured || final.CapturedAmount != 30000 {
 		t.Fatalf("after restarts: %+v", final)
@@ -111,14 +112,14 @@ func TestCrashRecovery(t *testing.T) {
 // every operation is sent to Vipps once.
 func TestTwoInstancesPostgres(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	e := newEnv(t, withPostgres(dsn))
-	e.start("b")
+	e := newEnv(t, testenv.WithPostgres(dsn))
+	e.Start("b")
 	var ids []string
 	for i := range 6 {
 		v := e.pay("k"+string(rune('a'+i)), payBody(vippstest.PersonaApprove, 10000))
 		ids = append(ids, v.ID)
 	}
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	for _, id := range ids {
 		e.waitStatus(id, payment.StatusAuthorized)
 	}
@@ -126,18 +127,18 @@ func TestTwoInstancesPostgres(t *testing.T) {
 	// race to retry them.
 	for i, id := range ids {
 		v := e.payment(id)
-		e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments/" + v.Reference + "/capture", Status: 502, Times: 1})
+		e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments/" + v.Reference + "/capture", Status: 502, Times: 1})
 		if res := e.operate(id, "capture", "cap-"+string(rune('a'+i)), nil); res.Status != http.StatusAccepted {
 			t.Fatalf("capture: %d %s", res.Status, res.Raw)
 		}
 	}
 	for i, id := range ids {
-		op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "cap-"+string(rune('a'+i)))
+		op, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindOp, "cap-"+string(rune('a'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.settle(op.ID)
-		e.waitFor(op.ID, func(j store.Job) bool { return j.Final })
+		e.WaitFor("acme", op.ID, func(j store.Job) bool { return j.Final })
 		v := e.payment(id)
 		if v.CapturedAmount != 10000 {
 			t.Fatalf("payment %d: %+v", i, v)

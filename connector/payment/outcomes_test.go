@@ -16,18 +16,18 @@ func TestPaymentOutcomes(t *testing.T) {
 	e := newEnv(t)
 	declined := e.pay("k-reject", payBody(vippstest.PersonaReject, 5000))
 	ignored := e.pay("k-ignore", payBody(vippstest.PersonaIgnore, 5000))
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	if v := e.waitStatus(declined.ID, payment.StatusAborted); v.AuthorizedAmount != 0 {
 		t.Fatalf("declined: %+v", v)
 	}
 	// Cancel a payment the customer has not answered yet.
 	waiting := e.pay("k-cancel", payBody(vippstest.PersonaIgnore, 7000))
 	res := e.operate(waiting.ID, "cancel", "cancel-1", nil)
-	if res.Status != http.StatusOK || res.view(t).Status != payment.StatusCancelled {
+	if res.Status != http.StatusOK || view(t, res).Status != payment.StatusCancelled {
 		t.Fatalf("cancel before approval: %d %s", res.Status, res.Raw)
 	}
 	// No answer: expired after Vipps' 10 minutes.
-	e.advance(10 * time.Minute)
+	e.Advance(10 * time.Minute)
 	if v := e.waitStatus(ignored.ID, payment.StatusExpired); v.AuthorizedAmount != 0 {
 		t.Fatalf("expired: %+v", v)
 	}
@@ -47,7 +47,7 @@ func TestPaymentOutcomes(t *testing.T) {
 func TestOperationRefusals(t *testing.T) {
 	e := newEnv(t)
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 10000))
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	e.waitStatus(v.ID, payment.StatusAuthorized)
 	before := e.payment(v.ID)
 
@@ -61,7 +61,7 @@ func TestOperationRefusals(t *testing.T) {
 	if after.CapturedAmount != before.CapturedAmount || len(after.Operations) != 0 {
 		t.Fatalf("refused capture changed the payment: %+v", after)
 	}
-	if res := e.operate(v.ID, "capture", "c-all", nil); res.Status != http.StatusOK || res.view(t).Status != payment.StatusCaptured {
+	if res := e.operate(v.ID, "capture", "c-all", nil); res.Status != http.StatusOK || view(t, res).Status != payment.StatusCaptured {
 		t.Fatalf("capture: %d %s", res.Status, res.Raw)
 	}
 	if res := e.operate(v.ID, "refund", "r-big", map[string]any{"amount": 10001}); res.Status != http.StatusConflict || !hasField(res, "amount") {
@@ -141,7 +141,7 @@ func TestBadInput(t *testing.T) {
 	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 0 {
 		t.Fatalf("%d creates reached Vipps", n)
 	}
-	counts, err := e.first().st.Counts(t.Context())
+	counts, err := e.First().Store.Counts(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -15,9 +16,9 @@ import (
 func TestLoginPing(t *testing.T) {
 	for _, webhooks := range []bool{true, false} {
 		name := "ping"
-		var opts []envOption
+		var opts []testenv.Option
 		if !webhooks {
-			name, opts = "poll only", []envOption{withoutWebhooks()}
+			name, opts = "poll only", []testenv.Option{withoutWebhooks()}
 		}
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, opts...)
@@ -29,18 +30,18 @@ func TestLoginPing(t *testing.T) {
 				t.Fatalf("start login: %d %s", res.Status, res.Raw)
 			}
 			id, _ := res.Body["id"].(string)
-			e.advance(2 * time.Second) // the customer approves now
-			approved := e.clock.Now()
+			e.Advance(2 * time.Second) // the customer approves now
+			approved := e.Clock.Now()
 			if !webhooks {
 				// Without the ping nothing happens until the next poll.
-				j := e.row(id)
+				j := e.Job("acme", id)
 				if j.Status != "pending" || !j.DueAt.After(approved) {
 					t.Fatalf("without the ping the login waits for its poll: %s due %v", j.Status, j.DueAt)
 				}
 				return
 			}
-			j := e.waitFor(id, func(j store.Job) bool { return j.Status == "completed" })
-			if waited := e.clock.Now().Sub(approved); waited >= time.Second {
+			j := e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "completed" })
+			if waited := e.Clock.Now().Sub(approved); waited >= time.Second {
 				t.Fatalf("approval → BC written took %v on the fake clock", waited)
 			}
 			if j.Status != "completed" {

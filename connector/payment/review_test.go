@@ -17,7 +17,7 @@ import (
 func TestPartialRefundKeepsTheRestOpen(t *testing.T) {
 	e := newEnv(t)
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 10000))
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	e.waitStatus(v.ID, payment.StatusAuthorized)
 	mustOp := func(op, key string, body map[string]any, want int) payment.View {
 		t.Helper()
@@ -28,7 +28,7 @@ func TestPartialRefundKeepsTheRestOpen(t *testing.T) {
 		if want >= 300 {
 			return payment.View{}
 		}
-		return res.view(t)
+		return view(t, res)
 	}
 	mustOp("capture", "c1", map[string]any{"amount": 4000}, http.StatusOK)
 	got := mustOp("refund", "r1", map[string]any{"amount": 4000}, http.StatusOK)
@@ -58,22 +58,22 @@ func TestPartialRefundKeepsTheRestOpen(t *testing.T) {
 func TestNoCancelWhileCapturing(t *testing.T) {
 	e := newEnv(t)
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 10000))
-	e.advance(2 * time.Second)
+	e.Advance(2 * time.Second)
 	e.waitStatus(v.ID, payment.StatusAuthorized)
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments/" + v.Reference + "/capture", Status: http.StatusServiceUnavailable, Times: 1})
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments/" + v.Reference + "/capture", Status: http.StatusServiceUnavailable, Times: 1})
 	if res := e.operate(v.ID, "capture", "c1", map[string]any{"amount": 6000}); res.Status != http.StatusAccepted {
 		t.Fatalf("capture: %d %s", res.Status, res.Raw)
 	}
 	if res := e.operate(v.ID, "cancel", "x1", nil); res.Status != http.StatusConflict {
 		t.Fatalf("cancel while capturing: %d %s", res.Status, res.Raw)
 	}
-	op, err := e.first().st.GetByKey(t.Context(), "acme", payment.KindOp, "c1")
+	op, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindOp, "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.settle(op.ID)
-	e.waitFor(op.ID, func(j store.Job) bool { return j.Final })
-	if res := e.operate(v.ID, "cancel", "x2", nil); res.Status != http.StatusOK || res.view(t).CancelledAmount != 4000 || res.view(t).Status != payment.StatusCaptured {
+	e.WaitFor("acme", op.ID, func(j store.Job) bool { return j.Final })
+	if res := e.operate(v.ID, "cancel", "x2", nil); res.Status != http.StatusOK || view(t, res).CancelledAmount != 4000 || view(t, res).Status != payment.StatusCaptured {
 		t.Fatalf("cancel of the rest: %d %s", res.Status, res.Raw)
 	}
 }
@@ -83,17 +83,17 @@ func TestNoCancelWhileCapturing(t *testing.T) {
 // before the payment is called failed, so the customer's approval counts.
 func TestLostCreateAnswer(t *testing.T) {
 	e := newEnv(t, withoutWebhooks())
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusBadGateway, Times: 1000})
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusBadGateway, Times: 1000})
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 10000))
 	// The create was refused by the gateway; have it reach Vipps as if
 	// only its answer had been lost.
-	e.vipps.ClearFaults()
+	e.Vipps.ClearFaults()
 	if err := createDirect(e, v.Reference); err != nil {
 		t.Fatal(err)
 	}
-	e.vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusBadGateway, Times: 1000})
-	e.advance(2 * time.Second) // approved at Vipps
-	e.advance(11 * time.Minute)
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/epayment/v1/payments", Status: http.StatusBadGateway, Times: 1000})
+	e.Advance(2 * time.Second) // approved at Vipps
+	e.Advance(11 * time.Minute)
 	e.settle(followerID(v.ID))
 	got := e.waitStatus(v.ID, payment.StatusAuthorized)
 	if got.AuthorizedAmount != 10000 || got.Error != nil {

@@ -14,17 +14,26 @@ import (
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
-// secret reads the stored webhook secret (the test plays Vipps).
+// secret waits for the webhook registration and reads its stored secret
+// (the test plays Vipps).
 func (e *env) secret() string {
-	e.t.Helper()
-	j := e.waitFor("whr_"+vippstest.DefaultMSN, func(j store.Job) bool { return j.Status == "registered" })
+	e.T.Helper()
+	return storedSecret(e.T, e.WaitFor("acme", "whr_"+vippstest.DefaultMSN, registered))
+}
+
+// registered tells a registered webhook's job.
+func registered(j store.Job) bool { return j.Status == "registered" }
+
+// storedSecret is the secret in a registered webhook's job.
+func storedSecret(tb testing.TB, j store.Job) string {
+	tb.Helper()
 	var priv struct {
 		Secrets []struct {
 			Value string `json:"value"`
 		} `json:"secrets"`
 	}
 	if err := json.Unmarshal(j.Private, &priv); err != nil || len(priv.Secrets) == 0 {
-		e.t.Fatalf("no stored secret: %v", err)
+		tb.Fatalf("no stored secret: %v", err)
 	}
 	return priv.Secrets[0].Value
 }
@@ -32,11 +41,11 @@ func (e *env) secret() string {
 // deliver posts body to the connector's webhook URL signed with secret at
 // date, as Vipps would.
 func (e *env) deliver(secret string, date time.Time, body []byte, tamper func(h http.Header, b []byte) []byte) int {
-	e.t.Helper()
-	u := payment.WebhookURL(e.front.URL, "acme", vippstest.DefaultMSN)
+	e.T.Helper()
+	u := payment.WebhookURL(e.Front.URL, "acme", vippstest.DefaultMSN)
 	h, err := vipps.SignWebhook(secret, u, date, body)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	if tamper != nil {
 		body = tamper(h, body)
@@ -48,7 +57,7 @@ func (e *env) deliver(secret string, date time.Time, body []byte, tamper func(h 
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	res.Body.Close()
 	return res.StatusCode
@@ -64,9 +73,9 @@ func eventBody(ref, name, psp string, amount int64, at time.Time) []byte {
 }
 
 func (e *env) inboxSize() int {
-	counts, err := e.first().st.Counts(context.Background())
+	counts, err := e.First().Store.Counts(context.Background())
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	n := 0
 	for _, c := range counts {
@@ -87,8 +96,8 @@ func TestWebhookVerification(t *testing.T) {
 	secret := e.secret()
 	// Vipps' own CREATED event is in first, so the inbox holds only ours
 	// from here on.
-	e.waitFor(v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
-	now := e.clock.Now()
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	now := e.Clock.Now()
 	inbox := e.inboxSize()
 	auth := eventBody(v.Reference, "AUTHORIZED", "psp-1", 20000, now)
 
@@ -132,7 +141,7 @@ func TestWebhookVerification(t *testing.T) {
 	if s := e.deliver(secret, now, eventBody(v.Reference, "CREATED", "psp-0", 20000, now.Add(-time.Minute)), nil); s != http.StatusOK {
 		t.Fatalf("late event: %d", s)
 	}
-	e.waitFor(v.ID, func(j store.Job) bool { return len(e.payment(v.ID).Events) >= 3 })
+	e.WaitFor("acme", v.ID, func(j store.Job) bool { return len(e.payment(v.ID).Events) >= 3 })
 	if got := e.payment(v.ID); got.Status != payment.StatusCaptured || got.CapturedAmount != 20000 {
 		t.Fatalf("a late older event changed the state: %+v", got)
 	}
@@ -143,13 +152,13 @@ func TestWebhookVerification(t *testing.T) {
 func TestWebhooksLost(t *testing.T) {
 	e := newEnv(t, withoutWebhooks())
 	v := e.pay("k1", payBody(vippstest.PersonaApprove, 15000))
-	e.advance(2 * time.Second) // the customer approves; nobody is told
+	e.Advance(2 * time.Second) // the customer approves; nobody is told
 	e.settle(followerID(v.ID))
 	got := e.waitStatus(v.ID, payment.StatusAuthorized)
 	if got.AuthorizedAmount != 15000 || len(got.Events) < 2 {
 		t.Fatalf("polled: %+v", got)
 	}
-	if n := len(e.vipps.WebhookDeliveries()); n != 0 {
+	if n := len(e.Vipps.WebhookDeliveries()); n != 0 {
 		t.Fatalf("%d webhook deliveries without a registration", n)
 	}
 	e.checkBC(got)
