@@ -1,0 +1,337 @@
+package club_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+const apiKey = "acme-test-key-1"
+
+// Phones of the tests: the demo member (also the approving persona) and a
+// Vipps user who is not a member yet.
+const (
+	memberPhone = vippstest.PersonaApprove // bctest.DemoMemberPhone
+	newPhone    = "4790011223"
+)
+
+type env struct{ *testenv.Env }
+
+func newEnv(t *testing.T, opts ...testenv.Option) *env {
+	t.Helper()
+	o := testenv.Options{
+		Tenants: []testenv.Tenant{{ID: "acme", APIKey: apiKey}},
+		Login:   "{defaultExpiry: 5m}",
+		Front:   true,
+		Public:  true,
+		Prepare: func(vs *vippstest.Server, bcs *bctest.Servers) {
+			bcs.Sim.RegisterEntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, "reference")
+			consents := &vipps.DelegatedConsents{Language: "NO", Heading: "Bli medlem", TimeOfConsent: "2026-11-21T10:00:00Z",
+				Consents: []vipps.Consent{{ID: "email", Accepted: true}, {ID: "sms", Accepted: false}}}
+			vs.AddUser(vippstest.User{PhoneNumber: newPhone, Behaviour: vippstest.BehaviourApprove, Delay: 2 * time.Second,
+				Profile: vipps.UserInfo{Name: "Kari Nordmann", GivenName: "Kari", FamilyName: "Nordmann", BirthDate: "1990-02-03",
+					Email: "kari@example.com", EmailVerified: new(true), PhoneNumber: newPhone, DelegatedConsents: consents}})
+		},
+	}
+	e := &env{testenv.New(t, o, append(opts, testenv.NotStarted())...)}
+	uc := e.Cfg.Tenants[0].UseCases["club-enrollment"]
+	uc.MembershipCode = "GOLD"
+	e.Cfg.Tenants[0].UseCases["club-enrollment"] = uc
+	e.Start("a")
+	// Deliveries before the webhook secret is stored are refused (Vipps
+	// retries them later): wait for the registration.
+	e.WaitFor("acme", "whr_"+vippstest.DefaultMSN, func(j store.Job) bool { return j.Status == "registered" })
+	return e
+}
+
+func (e *env) do(method, path string, body any, headers ...string) testenv.Response {
+	e.T.Helper()
+	return e.Do(method, path, apiKey, body, headers...)
+}
+
+func membersWithPhone(e *env, phone string) []bc.Member {
+	var out []bc.Member
+	for _, m := range e.BC.Sim.Members() {
+		if strings.TrimLeft(strings.ReplaceAll(m.PhoneNo, " ", ""), "+") == phone {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestWhoIsThisCustomer: the member is found by a typed phone number and
+// by both personal QR formats; a non-member is not; a bad QR is a 400.
+func TestWhoIsThisCustomer(t *testing.T) {
+	e := newEnv(t)
+	for _, qr := range []string{e.Vipps.PersonalQR(memberPhone), e.Vipps.TokenizedPersonalQR(memberPhone)} {
+		res := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": qr})
+		if res.Status != http.StatusOK || res.Body["phoneNumber"] != "+"+memberPhone {
+			t.Fatalf("lookup %q: %d %s", qr, res.Status, res.Raw)
+		}
+		res = e.do(http.MethodPost, "/v1/check-ins", map[string]any{"qrCode": qr})
+		if res.Status != http.StatusOK || res.Body["isMember"] != true || res.Body["memberId"] != bctest.DemoMemberWithPhoneID || res.Body["notified"] != true {
+			t.Fatalf("check-in by QR: %d %s", res.Status, res.Raw)
+		}
+	}
+	for _, typed := range []string{"+47 912 34 567", "91234567", "0047 91234567"} {
+		res := e.do(http.MethodGet, "/v1/members?phoneNumber="+strings.ReplaceAll(strings.ReplaceAll(typed, "+", "%2B"), " ", "%20"), nil)
+		items, _ := res.Body["items"].([]any)
+		if res.Status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["memberId"] != bctest.DemoMemberWithPhoneID {
+			t.Fatalf("members by %q: %d %s", typed, res.Status, res.Raw)
+		}
+	}
+	res := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + newPhone})
+	if res.Status != http.StatusOK || res.Body["isMember"] != false || res.Body["notified"] != true || res.Body["memberId"] != nil {
+		t.Fatalf("non-member check-in: %d %s", res.Status, res.Raw)
+	}
+	checkIns := e.Vipps.CheckIns()
+	if len(checkIns) != 3 || checkIns[2].IsMember {
+		t.Fatalf("check-ins at Vipps: %+v", checkIns)
+	}
+	for _, bad := range []string{"https://qr.example.com/not-vipps", "not-a-qr-code"} {
+		res := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": bad})
+		if res.Status != http.StatusBadRequest || !hasField(res, "qrCode") {
+			t.Fatalf("bad QR %q: %d %s", bad, res.Status, res.Raw)
+		}
+	}
+	if res := e.do(http.MethodPost, "/v1/check-ins", map[string]any{}); res.Status != http.StatusBadRequest || !hasField(res, "phoneNumber") {
+		t.Fatalf("empty check-in: %d %s", res.Status, res.Raw)
+	}
+}
+
+// TestCheckInNotAvailable: the Check-in API is Vipps-only and may be
+// unavailable: the answer says not notified, the call succeeds.
+func TestCheckInNotAvailable(t *testing.T) {
+	e := newEnv(t)
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/point-of-sale/", Status: http.StatusNotFound})
+	res := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + memberPhone})
+	if res.Status != http.StatusOK || res.Body["isMember"] != true || res.Body["notified"] != false || res.Body["detail"] == nil {
+		t.Fatalf("check-in without the API: %d %s", res.Status, res.Raw)
+	}
+	// A Danish number cannot be checked in at all.
+	e.Vipps.ClearFaults()
+	res = e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + vippstest.PersonaDanish})
+	if res.Status != http.StatusOK || res.Body["notified"] != false || !strings.Contains(res.Body["detail"].(string), "Norwegian") {
+		t.Fatalf("Danish check-in: %d %s", res.Status, res.Raw)
+	}
+}
+
+// enroll starts an enrolment and expects 202.
+func (e *env) enroll(key string, body map[string]any) string {
+	e.T.Helper()
+	res := e.do(http.MethodPost, "/v1/enrollments", body, "Idempotency-Key", key)
+	if res.Status != http.StatusAccepted || res.Body["status"] != "pending" {
+		e.T.Fatalf("enroll: %d %s", res.Status, res.Raw)
+	}
+	return res.Body["id"].(string)
+}
+
+func (e *env) await(id, want string) testenv.Response {
+	e.T.Helper()
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == want })
+	res := e.do(http.MethodGet, "/v1/enrollments/"+id, nil)
+	if res.Status != http.StatusOK || res.Body["status"] != want {
+		e.T.Fatalf("enrolment %s: %d %s", id, res.Status, res.Raw)
+	}
+	return res
+}
+
+// TestEnrollment: a non-member consents and is created in NP Retail once,
+// with the consents mapped; a retry of the POST answers the same request.
+func TestEnrollment(t *testing.T) {
+	e := newEnv(t)
+	id := e.enroll("enr-1", map[string]any{"phoneNumber": "+" + newPhone})
+	if again := e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "enr-1"); again.Status != http.StatusOK || again.Body["id"] != id {
+		t.Fatalf("retry: %d %s", again.Status, again.Raw)
+	}
+	e.Advance(2 * time.Second) // the customer consents; the ping tells at once
+	res := e.await(id, "completed")
+	member, _ := res.Body["member"].(map[string]any)
+	got := membersWithPhone(e, newPhone)
+	if len(got) != 1 || member["memberId"] != got[0].ID {
+		t.Fatalf("members with the phone: %+v; answer %s", got, res.Raw)
+	}
+	m := got[0]
+	if m.FirstName != "Kari" || m.LastName != "Nordmann" || m.Email != "kari@example.com" || m.Birthday != "1990-02-03" || m.Newsletter != "YES" {
+		t.Fatalf("member: %+v", m)
+	}
+	// The same phone again is the member, at once and without a push.
+	res = e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "enr-2")
+	if res.Status != http.StatusOK || res.Body["status"] != "completed" || res.Body["member"].(map[string]any)["memberId"] != m.ID {
+		t.Fatalf("already a member: %d %s", res.Status, res.Raw)
+	}
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members with the phone", n)
+	}
+}
+
+// TestEnrollmentWithoutMember: declined, expired and cancelled enrolments
+// create no member.
+func TestEnrollmentWithoutMember(t *testing.T) {
+	e := newEnv(t)
+	before := len(e.BC.Sim.Members())
+	declined := e.enroll("d", map[string]any{"phoneNumber": "+" + vippstest.PersonaReject})
+	ignored := e.enroll("i", map[string]any{"phoneNumber": "+" + vippstest.PersonaIgnore})
+	cancelled := e.enroll("c", map[string]any{"phoneNumber": "+" + newPhone})
+	if res := e.do(http.MethodDelete, "/v1/enrollments/"+cancelled, nil); res.Status != http.StatusOK || res.Body["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %s", res.Status, res.Raw)
+	}
+	e.Advance(2 * time.Second)
+	e.Advance(5 * time.Second)
+	e.await(declined, "rejected")
+	for range 70 {
+		if e.Job("acme", ignored).Final {
+			break
+		}
+		e.Advance(5 * time.Second)
+	}
+	e.await(ignored, "expired")
+	if n := len(e.BC.Sim.Members()); n != before {
+		t.Fatalf("members: %d → %d", before, n)
+	}
+}
+
+// TestEnrollmentNPRetailDown: NP Retail is down after the consent, then
+// the process dies; after the restart and NP Retail's recovery the member
+// is created once.
+func TestEnrollmentNPRetailDown(t *testing.T) {
+	e := newEnv(t)
+	id := e.enroll("k", map[string]any{"phoneNumber": "+" + newPhone})
+	e.BC.Sim.InjectFault(bctest.Fault{PathPrefix: "/npretail/", Status: http.StatusServiceUnavailable})
+	e.Advance(2 * time.Second)
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "applying" && j.Attempts > 0 })
+	e.Stop(e.First())
+	e.BC.Sim.ClearFaults()
+	e.Start("b")
+	for range 20 {
+		if j := e.Job("acme", id); j.Final || j.DueAt.IsZero() {
+			break
+		} else if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
+			e.Advance(d)
+		} else {
+			e.Advance(0)
+		}
+		v := e.Job("acme", id).Version
+		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
+	}
+	e.await(id, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members with the phone", n)
+	}
+}
+
+// TestPaymentMembers: a payment for an unknown member is refused; one for
+// a member carries it to BC's vippsPayments.
+func TestPaymentMembers(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"amount": 10000, "currency": "NOK", "phoneNumber": "+" + memberPhone, "description": "Kasse 1",
+		"memberId": "00000000-0000-4000-8000-000000000001"}
+	if res := e.do(http.MethodPost, "/v1/payments", body, "Idempotency-Key", "p1"); res.Status != http.StatusUnprocessableEntity || !hasField(res, "memberId") {
+		t.Fatalf("unknown member: %d %s", res.Status, res.Raw)
+	}
+	body["memberId"] = bctest.DemoMemberWithPhoneID
+	res := e.do(http.MethodPost, "/v1/payments", body, "Idempotency-Key", "p2")
+	if res.Status != http.StatusCreated {
+		t.Fatalf("member payment: %d %s", res.Status, res.Raw)
+	}
+	ref := res.Body["reference"].(string)
+	e.WaitFor("acme", "bcp_"+strings.TrimPrefix(res.Body["id"].(string), "pay_"), func(j store.Job) bool { return j.Status == "synced" })
+	if rec := bcPayment(e, ref); rec == nil || rec["memberId"] != bctest.DemoMemberWithPhoneID {
+		t.Fatalf("BC record: %v", rec)
+	}
+}
+
+func bcPayment(e *env, ref string) map[string]any {
+	for _, r := range e.BC.Sim.Entities(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity) {
+		if r["reference"] == ref {
+			return r
+		}
+	}
+	return nil
+}
+
+// TestSeedFlow is the seed flow "in-store payment with customer club" as
+// one run through the HTTP API: the customer shows a personal QR, is not
+// a member, joins with one push, pays with a push (the till learns it from
+// the webhook), the till captures, and the captured amount is what the
+// till asked for — at Vipps, at the connector and in BC.
+func TestSeedFlow(t *testing.T) {
+	e := newEnv(t)
+	qr := e.Vipps.TokenizedPersonalQR(newPhone)
+	res := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": qr})
+	if res.Status != http.StatusOK {
+		t.Fatalf("lookup: %d %s", res.Status, res.Raw)
+	}
+	phone := res.Body["phoneNumber"].(string)
+	res = e.do(http.MethodPost, "/v1/check-ins", map[string]any{"qrCode": qr})
+	if res.Status != http.StatusOK || res.Body["isMember"] != false {
+		t.Fatalf("check-in: %d %s", res.Status, res.Raw)
+	}
+	enr := e.enroll("seed-enr", map[string]any{"qrCode": qr})
+	e.Advance(2 * time.Second)
+	done := e.await(enr, "completed")
+	memberID := done.Body["member"].(map[string]any)["memberId"].(string)
+
+	const amount = 34900
+	res = e.do(http.MethodPost, "/v1/payments", map[string]any{"amount": amount, "currency": "NOK", "phoneNumber": phone,
+		"description": "Kasse 2", "memberId": memberID, "posId": "kasse-2", "receiptNumber": "R-1",
+		"orderLines": []map[string]any{{"name": "Jakke", "id": "J1", "totalAmount": amount, "totalAmountExcludingTax": 27920, "totalTaxAmount": 6980, "taxRate": 2500}}},
+		"Idempotency-Key", "seed-pay")
+	if res.Status != http.StatusCreated {
+		t.Fatalf("payment: %d %s", res.Status, res.Raw)
+	}
+	id := res.Body["id"].(string)
+	e.Advance(2 * time.Second) // the customer approves; the webhook tells the till
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })
+	res = e.do(http.MethodPost, "/v1/payments/"+id+"/capture", map[string]any{}, "Idempotency-Key", "seed-cap")
+	if res.Status != http.StatusOK || res.Body["status"] != payment.StatusCaptured {
+		t.Fatalf("capture: %d %s", res.Status, res.Raw)
+	}
+	var v payment.View
+	_ = json.Unmarshal(res.Raw, &v)
+	if v.CapturedAmount != amount || v.MemberID != memberID {
+		t.Fatalf("till's view: %+v", v)
+	}
+	// Vipps' own view agrees (the till shows what Vipps did).
+	c, err := vipps.New(vipps.Config{Environment: vipps.EnvironmentTest, BaseURL: e.Vipps.URL, MSN: vippstest.DefaultMSN,
+		ClientID: vippstest.DefaultClientID, ClientSecret: vippstest.DefaultClientSecret, SubscriptionKey: vippstest.DefaultSubscriptionKey},
+		vipps.WithClock(e.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := c.EPayment.Get(t.Context(), v.Reference)
+	if err != nil || vp.Aggregate.CapturedAmount.Value != amount {
+		t.Fatalf("Vipps: %+v %v", vp, err)
+	}
+	e.WaitFor("acme", "bcp_"+strings.TrimPrefix(id, "pay_"), func(j store.Job) bool {
+		rec := bcPayment(e, v.Reference)
+		return rec != nil && rec["status"] == payment.StatusCaptured
+	})
+	rec := bcPayment(e, v.Reference)
+	if rec["capturedAmount"] != float64(amount) || rec["memberId"] != memberID || rec["posId"] != "kasse-2" {
+		t.Fatalf("BC: %v", rec)
+	}
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members", n)
+	}
+}
+
+func hasField(r testenv.Response, field string) bool {
+	errs, _ := r.Body["errors"].([]any)
+	for _, x := range errs {
+		if m, _ := x.(map[string]any); m["field"] == field {
+			return true
+		}
+	}
+	return false
+}
