@@ -36,6 +36,34 @@ func shellQuote(s string) string {
 // lines work on a machine without jq.
 const idFromJSON = `sed -E 's/.*"id" *: *"([^"]+)".*/\1/'`
 
+// memberIDFromJSON extracts "memberId" from a compact JSON answer with sed
+// only; it prints nothing while the answer holds none (not yet completed).
+const memberIDFromJSON = `sed -nE 's/.*"memberId" *: *"([^"]+)".*/\1/p'`
+
+// personalQRPrefix starts the clear-text Vipps personal QR content, as
+// the Vipps simulator makes it (vippstest.Sim.PersonalQR).
+const personalQRPrefix = "https://qr.vipps.no/28/2/01/031/"
+
+// personalQR is the content of the personal QR code of msisdn in the
+// clear-text Vipps format, which the till scans from the customer's app.
+func personalQR(msisdn string) string {
+	return personalQRPrefix + msisdn + "?v=1"
+}
+
+// clubPaymentAmount is the banner's payment for the new member: 149,00 NOK.
+const clubPaymentAmount = 14900
+
+// clubPaymentBody returns the JSON of the payment for the new member as
+// shell words: the member id comes from the shell variable MEMBER, spliced
+// in double quotes between the single-quoted parts.
+func clubPaymentBody() string {
+	return shellQuote(fmt.Sprintf(`{"amount":%d,"currency":"NOK","phoneNumber":"+%s","description":"Kasse 3","memberId":"`, clubPaymentAmount, ownUserMSISDN)) +
+		`"$MEMBER"` + shellQuote(`"}`)
+}
+
+// qrBody is the JSON {"qrCode": $QR} as shell words.
+const qrBody = `'{"qrCode":"'"$QR"'"}'`
+
 // paymentBody is the banner's payment: 299,00 NOK for the approving
 // persona.
 const paymentBody = `{"amount":29900,"currency":"NOK","phoneNumber":"` + personaPhone + `","description":"Kasse 3"}`
@@ -43,6 +71,10 @@ const paymentBody = `{"amount":29900,"currency":"NOK","phoneNumber":"` + persona
 // bannerLines are the ready-to-paste shell lines of the banner, by section.
 type bannerLines struct {
 	customer, member, bcCustomers, ownUser, payment []string
+	// club is J3 for the own test user, who must exist: QR, phone
+	// lookup, check-in, enrolment, payment for the new member, NP
+	// Retail's members.
+	club []string
 }
 
 // tryLines returns the ready-to-paste shell lines of the banner. Each line
@@ -50,11 +82,16 @@ type bannerLines struct {
 func tryLines(b bannerInfo) bannerLines {
 	auth := "-H " + shellQuote("Authorization: Bearer "+b.APIKey)
 	const jsonType = `-H 'Content-Type: application/json'`
-	// post posts body to path and keeps the answer's id in the shell
-	// variable name; extra are more curl arguments, as shell words.
-	post := func(name, path, body, extra string) string {
+	// postWords posts body (shell words) to path and keeps the answer's
+	// id in the shell variable name; extra are more curl arguments, as
+	// shell words.
+	postWords := func(name, path, body, extra string) string {
 		return fmt.Sprintf(`%s=$(curl -s -X POST %s %s %s%s -d %s | %s); echo "$%s"`,
-			name, b.APIURL+path, auth, jsonType, extra, shellQuote(body), idFromJSON, name)
+			name, b.APIURL+path, auth, jsonType, extra, body, idFromJSON, name)
+	}
+	// post is postWords with a literal JSON body.
+	post := func(name, path, body, extra string) string {
+		return postWords(name, path, shellQuote(body), extra)
 	}
 	get := func(path string) string {
 		return fmt.Sprintf(`curl -s "%s/$ID?wait=30" %s`, b.APIURL+path, auth)
@@ -94,6 +131,22 @@ func tryLines(b bannerInfo) bannerLines {
 		op("refund", `{"amount":10000}`),
 		fmt.Sprintf("curl -s %s/_sim/entitysets/vippsPayments", b.BCURL),
 	}
+	// The club walk-through scans the own user's personal QR ($QR), who
+	// is not a member yet. The enrolment's id goes to $ENR and the new
+	// member's id to $MEMBER (read from the completed enrolment); the
+	// payment for the member goes to $PAY, so the payment lines above
+	// capture and refund it too.
+	l.club = []string{
+		fmt.Sprintf(`QR=%s; echo "$QR"`, shellQuote(personalQR(ownUserMSISDN))),
+		fmt.Sprintf(`curl -s -X POST %s/v1/phone-lookups %s %s -d %s`, b.APIURL, auth, jsonType, qrBody),
+		fmt.Sprintf(`curl -s -X POST %s/v1/check-ins %s %s -d %s`, b.APIURL, auth, jsonType, qrBody),
+		postWords("ENR", "/v1/enrollments", qrBody, ` -H "Idempotency-Key: enr-$(date +%s)"`),
+		fmt.Sprintf(`curl -s "%s/v1/enrollments/$ENR?wait=30" %s`, b.APIURL, auth),
+		fmt.Sprintf(`MEMBER=$(curl -s "%s/v1/enrollments/$ENR" %s | %s); echo "$MEMBER"`, b.APIURL, auth, memberIDFromJSON),
+		postWords("PAY", "/v1/payments", clubPaymentBody(), ` -H "Idempotency-Key: pay-member-$(date +%s)"`),
+		fmt.Sprintf(`curl -s "%s/v1/payments/$PAY?wait=30" %s`, b.APIURL, auth),
+		fmt.Sprintf("curl -s %s/_sim/members", b.BCURL),
+	}
 	return l
 }
 
@@ -131,12 +184,24 @@ func printBanner(w io.Writer, b bannerInfo) {
 	}
 	section(&s, "The customers in the simulated BC", l.bcCustomers)
 	section(&s, "Add your own test user (edit its profile as you like) and fill customer "+bctest.DemoCustomerEmailOnly+" (only an e-mail yet) from it", l.ownUser)
+	if !b.SimulatorsOnly {
+		// After the own user's section: it adds the user the club
+		// lines enrol.
+		section(&s, `Customer club: QR → check-in → join the club → payment for the new member; then NP Retail's members`, l.club,
+			`(the user approves after 3 s: repeat the enrolment GET until "status" is "completed", then read MEMBER;`,
+			` repeat the payment GET until "status" is "authorized")`)
+	}
 	s.WriteString("\nStop with Ctrl-C.\n")
 	_, _ = io.WriteString(w, s.String())
 }
 
-func section(s *strings.Builder, title string, lines []string) {
+// section writes a titled section of shell lines; notes are more comment
+// lines under the title.
+func section(s *strings.Builder, title string, lines []string, notes ...string) {
 	fmt.Fprintf(s, "\n  # %s\n", title)
+	for _, n := range notes {
+		fmt.Fprintf(s, "  # %s\n", n)
+	}
 	for _, l := range lines {
 		fmt.Fprintf(s, "  %s\n", l)
 	}

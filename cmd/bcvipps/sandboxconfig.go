@@ -18,6 +18,10 @@ import (
 // sandboxTenant is the id of the sandbox's demo tenant.
 const sandboxTenant = "demo"
 
+// sandboxMembershipCode is the membership a sandbox enrolment joins: the
+// one the NP Retail simulator seeds (bctest.DemoMembershipID).
+const sandboxMembershipCode = "GOLD"
+
 // sandboxEnv is where the sandbox's simulators listen and what the
 // connector in front of them is configured with.
 type sandboxEnv struct {
@@ -52,6 +56,12 @@ func sandboxConfig(e sandboxEnv) *config.Config {
 		Tenants: []config.Tenant{{
 			ID:      sandboxTenant,
 			APIKeys: []config.APIKey{{ID: "sandbox", SHA256: e.APIKeyHash}},
+			// Enrolment joins the membership the NP Retail simulator
+			// seeds; the other use cases and this one's scopes, sales
+			// unit and expiry are the defaults.
+			UseCases: map[string]config.UseCase{
+				config.UseCaseClubEnrollment: {Kind: config.KindEnrollment, MembershipCode: sandboxMembershipCode},
+			},
 			BusinessCentral: config.BusinessCentral{
 				BaseURL:     e.BCURL + "/v2.0",
 				TenantID:    bctest.DemoTenantID,

@@ -48,7 +48,14 @@ func TestSandboxConfig(t *testing.T) {
 		{"Vipps is the test environment", tn.Vipps.Environment, config.VippsTest},
 		{"Vipps calls go to the base URL", tn.Vipps.BaseURL, "http://127.0.0.1:8081"},
 		{"the default sales unit is used", tn.Vipps.SalesUnits[0].MSN, vippstest.DefaultMSN},
-		{"use cases get their defaults", len(tn.UseCases), 2},
+		{"use cases get their defaults", len(tn.UseCases), 3},
+		{"enrolment joins the simulator's seeded membership", tn.UseCases[config.UseCaseClubEnrollment].MembershipCode, "GOLD"},
+		{"the enrolment use case is of the enrollment kind", tn.UseCases[config.UseCaseClubEnrollment].Kind, config.KindEnrollment},
+		{"the enrolment use case keeps the default scopes", strings.Join(tn.UseCases[config.UseCaseClubEnrollment].Scopes, " "),
+			"openid name email birthDate phoneNumber delegatedConsents"},
+		{"the enrolment use case runs on the default sales unit", tn.UseCases[config.UseCaseClubEnrollment].SalesUnit, vippstest.DefaultMSN},
+		{"the enrolment use case gets the default expiry", tn.UseCases[config.UseCaseClubEnrollment].RequestedExpiry, reloaded.Login.DefaultExpiry},
+		{"the sandbox runs enrolments with what it wrote", cfg.Tenants[0].UseCases[config.UseCaseClubEnrollment].MembershipCode, "GOLD"},
 		{"the store is SQLite in the data dir", reloaded.Store.DSN, "file:" + dir + "/bcvipps.db"},
 		{"the CA file is trusted for upstream calls", reloaded.Upstream.CAFile, dir + "/ca.pem"},
 		{"durations survive the YAML round trip", reloaded.Worker.LeaseDuration, 20 * time.Second},
@@ -147,6 +154,77 @@ func TestBannerLines(t *testing.T) {
 				strings.Contains(full.String(), "# Payment at the till"), strings.Contains(sims.String(), "/v1/payments"))
 		}
 	})
+	t.Run("the club lines scan the own user's QR, check in, enrol to $ENR, read $MEMBER with sed and pay for the member", func(t *testing.T) {
+		club := l.club
+		if len(club) != 9 {
+			t.Fatalf("%d club lines, want 9: %v", len(club), club)
+		}
+		sim := vippstest.New()
+		t.Cleanup(sim.Close)
+		qr := sim.PersonalQR(ownUserMSISDN)
+		if club[0] != "QR="+shellQuote(qr)+`; echo "$QR"` {
+			t.Errorf("QR line %s, want the simulator's personal QR %s", club[0], qr)
+		}
+		jsonType := "-H 'Content-Type: application/json'"
+		checks := []struct {
+			line int
+			want []string
+		}{
+			{1, []string{"curl -s -X POST " + b.APIURL + "/v1/phone-lookups ", jsonType, "-d " + qrBody}},
+			{2, []string{"curl -s -X POST " + b.APIURL + "/v1/check-ins ", jsonType, "-d " + qrBody}},
+			{3, []string{"ENR=$(curl -s -X POST " + b.APIURL + "/v1/enrollments ", jsonType, `"Idempotency-Key: enr-$(date +%s)"`,
+				"-d " + qrBody, idFromJSON, `echo "$ENR"`}},
+			{4, []string{`curl -s "` + b.APIURL + `/v1/enrollments/$ENR?wait=30"`}},
+			{5, []string{`MEMBER=$(curl -s "` + b.APIURL + `/v1/enrollments/$ENR"`, "| " + memberIDFromJSON + ")", `echo "$MEMBER"`}},
+			{6, []string{"PAY=$(curl -s -X POST " + b.APIURL + "/v1/payments ", jsonType, `"Idempotency-Key: pay-member-$(date +%s)"`,
+				`,"memberId":"'"$MEMBER"'"}'`, `"phoneNumber":"+` + ownUserMSISDN + `"`, idFromJSON, `echo "$PAY"`}},
+			{7, []string{`curl -s "` + b.APIURL + `/v1/payments/$PAY?wait=30"`}},
+		}
+		for _, c := range checks {
+			for _, w := range append(c.want, shellQuote("Authorization: Bearer "+b.APIKey)) {
+				if !strings.Contains(club[c.line], w) {
+					t.Errorf("club line %d lacks %s: %s", c.line, w, club[c.line])
+				}
+			}
+		}
+		if club[8] != "curl -s http://127.0.0.1:8082/_sim/members" {
+			t.Errorf("members line: %s", club[8])
+		}
+		for _, l := range club {
+			if strings.Contains(l, "$ID") || strings.HasPrefix(l, "ID=") || strings.Contains(l, "jq") {
+				t.Errorf("a club line uses the login lines' $ID or jq: %s", l)
+			}
+		}
+	})
+	t.Run("the club section follows the own-user section, only with the connector", func(t *testing.T) {
+		var full, sims strings.Builder
+		printBanner(&full, b)
+		printBanner(&sims, bannerInfo{VippsURL: b.VippsURL, BCURL: b.BCURL, SimulatorsOnly: true, ConfigFile: "/x/serve.yaml"})
+		const title = "  # Customer club: QR → check-in → join the club → payment for the new member; then NP Retail's members\n"
+		own, club := strings.Index(full.String(), own[0]), strings.Index(full.String(), title)
+		if own < 0 || club < own {
+			t.Errorf("club section at %d, own-user line at %d: the club section must come after it:\n%s", club, own, full.String())
+		}
+		for _, l := range l.club {
+			if !strings.Contains(full.String()[club:], "\n  "+l+"\n") {
+				t.Errorf("banner lacks %s after the club title", l)
+			}
+		}
+		if strings.Contains(sims.String(), "Customer club") || strings.Contains(sims.String(), "/v1/enrollments") {
+			t.Errorf("the simulators-only banner prints the club section:\n%s", sims.String())
+		}
+	})
+	t.Run("the member id is empty while the enrolment is not completed", func(t *testing.T) {
+		for answer, want := range map[string]string{
+			`{"id":"enr_x","status":"pending","useCase":"club-enrollment"}`:                                           "",
+			`{"id":"enr_x","status":"completed","member":{"memberId":"0b7a3f52-6d1e-4c89-9a43-5e2f1d8c7b60","x":""}}`: "0b7a3f52-6d1e-4c89-9a43-5e2f1d8c7b60",
+		} {
+			out, err := exec.Command("sh", "-c", "printf %s "+shellQuote(answer)+" | "+memberIDFromJSON).Output()
+			if err != nil || strings.TrimSuffix(string(out), "\n") != want {
+				t.Errorf("sed on %s: %q %v, want %q", answer, out, err, want)
+			}
+		}
+	})
 	t.Run("the persona phone is the approving persona", func(t *testing.T) {
 		if digits := strings.NewReplacer("+", "", " ", "").Replace(personaPhone); digits != vippstest.PersonaApprove {
 			t.Errorf("%s is not %s", personaPhone, vippstest.PersonaApprove)
@@ -205,6 +283,90 @@ func TestBannerPaymentLinesInShell(t *testing.T) {
 			}
 		} else if g.key != w.key {
 			t.Errorf("request %d: Idempotency-Key %q, want %q", i, g.key, w.key)
+		}
+	}
+}
+
+// TestBannerClubLinesInShell runs the printed club lines in sh with curl
+// against a stand-in API and checks what arrives: the scanned QR in the
+// bodies, the enrolment's Idempotency-Key, the ids carried in $ENR and
+// $PAY, and the member id read with sed into $MEMBER and spliced into the
+// payment body.
+func TestBannerClubLinesInShell(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed to check the printed lines: %v", err)
+	}
+	const memberID = "0b7a3f52-6d1e-4c89-9a43-5e2f1d8c7b60"
+	answers := map[string]string{
+		"POST /v1/phone-lookups":                 `{"phoneNumber":"+4799887766"}`,
+		"POST /v1/check-ins":                     `{"phoneNumber":"+4799887766","isMember":false,"notified":true}`,
+		"POST /v1/enrollments":                   `{"id":"enr_abc123","status":"pending","expiresAt":"2026-12-02T16:17:06Z","bindingMessage":"YYX-87U","pollAfterSeconds":1}`,
+		"GET /v1/enrollments/enr_abc123?wait=30": `{"id":"enr_abc123","status":"completed","useCase":"club-enrollment","member":{"memberId":"` + memberID + `","firstName":"Per","lastName":"Hansen","phoneNo":"+4799887766"},"changes":[],"warnings":[]}`,
+		"GET /v1/enrollments/enr_abc123":         `{"id":"enr_abc123","status":"completed","useCase":"club-enrollment","member":{"memberId":"` + memberID + `","firstName":"Per","lastName":"Hansen","phoneNo":"+4799887766"},"changes":[],"warnings":[]}`,
+		"POST /v1/payments":                      `{"id":"pay_abc123","reference":"bcv-x","status":"created","amount":14900,"memberId":"` + memberID + `"}`,
+		"GET /v1/payments/pay_abc123?wait=30":    `{"id":"pay_abc123","reference":"bcv-x","status":"authorized","amount":14900,"memberId":"` + memberID + `"}`,
+		"GET /_sim/members":                      `{"value":[{"memberId":"` + memberID + `","memberNumber":"MM-000003","firstName":"Per"}]}`,
+	}
+	type seen struct{ method, path, auth, key, body string }
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seen{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body)})
+		mu.Unlock()
+		answer, ok := answers[r.Method+" "+r.URL.RequestURI()]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, answer)
+	}))
+	t.Cleanup(srv.Close)
+	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
+	club := tryLines(b).club
+	out, err := exec.Command("sh", "-c", strings.Join(club, "\n")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh: %v\n%s", err, out)
+	}
+	qr := personalQR(ownUserMSISDN)
+	for _, w := range []string{qr + "\n", "enr_abc123\n", memberID + "\n", "pay_abc123\n"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("the lines do not echo %q:\n%s", strings.TrimSpace(w), out)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	qrJSON := `{"qrCode":"` + qr + `"}`
+	want := []seen{
+		{method: "POST", path: "/v1/phone-lookups", body: qrJSON},
+		{method: "POST", path: "/v1/check-ins", body: qrJSON},
+		{method: "POST", path: "/v1/enrollments", body: qrJSON},
+		{method: "GET", path: "/v1/enrollments/enr_abc123?wait=30"},
+		{method: "GET", path: "/v1/enrollments/enr_abc123"},
+		{method: "POST", path: "/v1/payments",
+			body: `{"amount":14900,"currency":"NOK","phoneNumber":"+4799887766","description":"Kasse 3","memberId":"` + memberID + `"}`},
+		{method: "GET", path: "/v1/payments/pay_abc123?wait=30"},
+		{method: "GET", path: "/_sim/members"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d requests, want %d: %+v", len(got), len(want), got)
+	}
+	keys := map[int]*regexp.Regexp{2: regexp.MustCompile(`^enr-[0-9]+$`), 5: regexp.MustCompile(`^pay-member-[0-9]+$`)}
+	for i, w := range want {
+		g := got[i]
+		wantAuth := "Bearer " + b.APIKey
+		if w.path == "/_sim/members" {
+			wantAuth = ""
+		}
+		if g.method != w.method || g.path != w.path || g.body != w.body || g.auth != wantAuth {
+			t.Errorf("request %d: %+v, want %+v with auth %q", i, g, w, wantAuth)
+		}
+		if re := keys[i]; re != nil && !re.MatchString(g.key) {
+			t.Errorf("request %d: Idempotency-Key %q, want %s", i, g.key, re)
+		} else if re == nil && g.key != "" {
+			t.Errorf("request %d: Idempotency-Key %q, want none", i, g.key)
 		}
 	}
 }
