@@ -127,7 +127,33 @@ type Tenant struct {
 	Mapping Mapping `mapstructure:"mapping" yaml:"mapping"`
 	// Payments configures ePayments at the till (J4).
 	Payments Payments `mapstructure:"payments" yaml:"payments"`
+	// Jobs are the scheduled reconciliation jobs (J5).
+	Jobs Jobs `mapstructure:"jobs" yaml:"jobs"`
 }
+
+// Jobs are a tenant's scheduled jobs. A schedule is a cron expression of
+// robfig/cron v3 (five fields, or a descriptor such as "@every 5m");
+// empty turns the job off.
+type Jobs struct {
+	PaymentSweep JobSchedule   `mapstructure:"paymentSweep" yaml:"paymentSweep"`
+	Settlement   SettlementJob `mapstructure:"settlement" yaml:"settlement"`
+}
+
+// JobSchedule is when a job runs.
+type JobSchedule struct {
+	Schedule string `mapstructure:"schedule" yaml:"schedule"`
+}
+
+// SettlementJob is when the settlement reconciliation runs and how long a
+// capture may be missing from the Report API before it is a finding.
+type SettlementJob struct {
+	Schedule         string `mapstructure:"schedule" yaml:"schedule"`
+	MissingAfterDays int    `mapstructure:"missingAfterDays" yaml:"missingAfterDays"`
+}
+
+// DefaultPaymentSweep is the payment sweep's schedule when none is
+// configured: nothing stays pending for long because a webhook was lost.
+const DefaultPaymentSweep = "@every 10m"
 
 // Payments configures a tenant's ePayments.
 type Payments struct {
@@ -137,9 +163,6 @@ type Payments struct {
 	// AuthorizationAlertHours: a payment authorized and not captured for
 	// longer is reported by the payment sweep (default 24).
 	AuthorizationAlertHours int `mapstructure:"authorizationAlertHours" yaml:"authorizationAlertHours"`
-	// Expiry is how long the customer has to approve a payment request
-	// (default 5m; Vipps allows 10m for a push without expiresAt).
-	Expiry time.Duration `mapstructure:"expiry" yaml:"expiry"`
 }
 
 // APIKey is one API key of a tenant, stored as the hex SHA-256 of the key.
@@ -289,6 +312,9 @@ type UseCase struct {
 	// MembershipCode (enrollment) is the NP Retail membership setup a new
 	// member joins; a request may name another.
 	MembershipCode string `mapstructure:"membershipCode" yaml:"membershipCode"`
+	// MembershipItem (enrollment) is the membership sales item number NP
+	// Retail's POST /membership asks for (itemNumber).
+	MembershipItem string `mapstructure:"membershipItem" yaml:"membershipItem"`
 }
 
 // Mapping options, passed on to the mapping package by the connector.

@@ -158,7 +158,7 @@ func (k *Club) members(c *gin.Context) {
 }
 
 func (k *Club) membersByPhone(ctx context.Context, t *tenants.Tenant, ph mapping.Phone) ([]bc.Member, error) {
-	return tenants.MembersByPhone(ctx, t.NP, ph, func(err error) { k.observe("npretail", "members.search", err) })
+	return tenants.MembersByPhone(ctx, t.NP, ph, t.Config.Mapping.ImplicitPhonePrefix, func(err error) { k.observe("npretail", "members.search", err) })
 }
 
 func (k *Club) parsePhone(t *tenants.Tenant, raw string) (mapping.Phone, *api.Problem) {
@@ -181,7 +181,7 @@ func (k *Club) parsePhone(t *tenants.Tenant, raw string) (mapping.Phone, *api.Pr
 }
 
 func notConfigured() *api.Problem {
-	return &api.Problem{Type: api.ProblemNPRetailUnavailble, Title: "NP Retail is not configured", Status: http.StatusUnprocessableEntity,
+	return &api.Problem{Type: api.ProblemNPRetailNotConfigured, Title: "NP Retail is not configured", Status: http.StatusUnprocessableEntity,
 		Detail: "The customer club needs NP Retail (npRetail in the tenant's configuration)."}
 }
 
@@ -265,9 +265,14 @@ func (k *Club) checkIn(c *gin.Context) {
 	}
 	_, err = t.Vipps[msn].CheckIn.LoyaltyCheckIn(ctx, ph.MSISDN, out.IsMember)
 	k.observe("vipps", "checkin", err)
-	if err == nil {
+	switch {
+	case err == nil && out.IsMember:
 		out.Notified = true
-	} else {
+	case err == nil:
+		// Vipps shows a non-member nothing (the check-in is sent with
+		// isMember false all the same).
+		out.Detail = "The customer is not a member: Vipps MobilePay shows nothing in the app; offer an enrolment."
+	default:
 		out.Detail = "The customer's app was not notified: " + tenants.VippsDetail(err)
 		var ve *vipps.Error
 		switch {

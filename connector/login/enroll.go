@@ -2,8 +2,10 @@ package login
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/mapping"
 )
 
@@ -53,7 +56,9 @@ func (s *Flows) createEnrollment(c *gin.Context) {
 	errs = append(errs, perrs...)
 	switch {
 	case t.np == nil:
-		errs = append(errs, api.FieldProblem{Field: "useCase", Reason: "enrolment needs NP Retail, which is not configured for this tenant (npRetail)"})
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemNPRetailNotConfigured, Title: "NP Retail is not configured", Status: http.StatusUnprocessableEntity,
+			Detail: "Enrolment creates the member in NP Retail, which is not configured for this tenant (npRetail)."})
+		return
 	case len([]rune(code)) > maxMembershipCode:
 		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "is longer than 20 characters"})
 	case code == "" && uc.name != "":
@@ -94,7 +99,7 @@ func (s *Flows) alreadyMember(c *gin.Context, t *tenant, uc useCase, key, hash s
 		Job: store.Job{
 			ID: newID("enr_"), TenantID: t.id, Kind: kindEnrollment, Status: statusCompleted,
 			IdempotencyKey: key, RequestHash: hash,
-			Result: mustJSON(result{Member: viewMember(member), Warnings: []mapping.Warning{alreadyMemberWarning}}),
+			Result: mustJSON(result{Member: memberSummary(member), Warnings: []mapping.Warning{alreadyMemberWarning}}),
 		},
 		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now, Meta: mustJSON(m),
 	}
@@ -117,14 +122,22 @@ var alreadyMemberWarning = mapping.Warning{Code: "already-member",
 
 // membersByPhone finds the NP Retail members with the phone number.
 func (s *Flows) membersByPhone(ctx context.Context, t *tenant, p mapping.Phone) ([]bc.Member, error) {
-	return tenants.MembersByPhone(ctx, t.np, p, func(err error) { s.observe("npretail", "members.search", err) })
+	return tenants.MembersByPhone(ctx, t.np, p, t.mapping.ImplicitPhonePrefix, func(err error) { s.observe("npretail", "members.search", err) })
 }
 
+// addSettle is how long a member sent to NP Retail with an unknown
+// outcome may still appear (BC online queues a request for minutes): until
+// then the member is looked for, not sent again.
+const addSettle = 10 * time.Minute
+
 // applyEnrollment creates the consented customer as a member of the
-// membership code, at most once: the phone is looked up first (a member
-// created before a crash, or one that exists already, is the answer), the
-// new membership's id is stored before the member is added to it, and a
-// POST whose outcome is unknown is never repeated blindly.
+// membership code, at most once. The enrolment holds its phone's lock
+// until it ends, so no other enrolment of the phone runs meanwhile. The
+// phone is looked up first (a member this request added before a crash,
+// or one that exists already, is the answer); the new membership's id is
+// stored before the member is added to it; the time the member is sent is
+// stored before it is sent, and after an unknown outcome the member is
+// looked for until addSettle has passed, never sent again before.
 func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 	profile, in, uc, ok := s.consented(ctx, t, r)
 	if !ok {
@@ -136,19 +149,14 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 		s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
 		return
 	}
-	existing, err := s.membersByPhone(ctx, t, phone)
-	if err != nil {
-		s.bcFailure(ctx, r, "npretail", err)
+	res, _ := decodeJSON[result](r.Result)
+	if s.enrolmentFound(ctx, t, r, phone, res) {
 		return
 	}
-	res, _ := decodeJSON[result](r.Result)
-	if len(existing) > 0 {
-		out := &result{Member: viewMember(existing[0]), Warnings: []mapping.Warning{alreadyMemberWarning}, Changes: []mapping.Change{}}
-		if res.MembershipID != "" {
-			// Created by this request before a crash: no warning.
-			out.Warnings = res.Warnings
-		}
-		s.finish(ctx, r, statusCompleted, out, nil)
+	now := s.clock.Now()
+	if !res.AddSentAt.IsZero() && now.Before(res.AddSentAt.Add(addSettle)) {
+		// The last add may still land: look again later.
+		s.deferApply(ctx, r, "npretail", errAddPending)
 		return
 	}
 	mr := mapping.Member(profile, uc.options)
@@ -157,26 +165,87 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 	// member's, whatever the profile says.
 	member.PhoneNo = phone.BCFormat()
 	if res.MembershipID == "" {
-		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode})
+		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode, ItemNumber: uc.membershipItem})
 		s.observe("npretail", "memberships.create", err)
 		if err != nil {
 			s.bcFailure(ctx, r, "npretail", err)
 			return
 		}
-		prev := r
-		r.Result = mustJSON(result{MembershipID: ms.ID, Warnings: mr.Warnings})
-		u, err := s.save(ctx, prev, r, s.keepLease())
-		if err != nil {
-			return
-		}
-		r, res.MembershipID = u, ms.ID
+		res.MembershipID, res.Warnings = ms.ID, mr.Warnings
 	}
+	prev := r
+	res.AddSentAt = now
+	r.Result = mustJSON(res)
+	u, err := s.save(ctx, prev, r, s.keepLease())
+	if err != nil {
+		return
+	}
+	r = u
 	created, err := t.np.Members.AddMember(ctx, res.MembershipID, member)
 	s.observe("npretail", "members.add", err)
 	if err != nil {
-		// On an unknown outcome the next attempt looks the phone up first.
+		if classifyBC(err).Verdict == work.Refused {
+			// Refused: nothing was added; the next attempt may send again.
+			prev := r
+			res.AddSentAt = time.Time{}
+			r.Result = mustJSON(res)
+			if u, err := s.save(ctx, prev, r, s.keepLease()); err == nil {
+				r = u
+			}
+		}
 		s.bcFailure(ctx, r, "npretail", err)
 		return
 	}
 	s.finish(ctx, r, statusCompleted, &result{Member: viewMember(*created), Warnings: mr.Warnings, Changes: []mapping.Change{}}, nil)
+}
+
+// errAddPending is the deferral reason while a member sent with an
+// unknown outcome may still appear.
+var errAddPending = errors.New("NP Retail has not confirmed the new member yet")
+
+// enrolmentFound ends the enrolment when the phone belongs to a member:
+// the one this request added (it sent one), or one that existed (a
+// warning says so; only name and id are shown). It reports whether it
+// ended the request (or deferred it on an NP Retail failure).
+func (s *Flows) enrolmentFound(ctx context.Context, t *tenant, r request, phone mapping.Phone, res result) bool {
+	existing, err := s.membersByPhone(ctx, t, phone)
+	if err != nil {
+		s.bcFailure(ctx, r, "npretail", err)
+		return true
+	}
+	if len(existing) == 0 {
+		return false
+	}
+	if !res.AddSentAt.IsZero() {
+		s.finish(ctx, r, statusCompleted, &result{Member: viewMember(existing[0]), Warnings: res.Warnings, Changes: []mapping.Change{}}, nil)
+		return true
+	}
+	s.finish(ctx, r, statusCompleted, &result{Member: memberSummary(existing[0]), Warnings: []mapping.Warning{alreadyMemberWarning}, Changes: []mapping.Change{}}, nil)
+	return true
+}
+
+// enrolmentLanded is the apply deadline's last look for an enrolment: a
+// member that landed after all completes it.
+func (s *Flows) enrolmentLanded(ctx context.Context, t *tenant, r request) bool {
+	if r.Kind != kindEnrollment || t.np == nil {
+		return false
+	}
+	in, _ := decodeJSON[input](r.Input)
+	res, _ := decodeJSON[result](r.Result)
+	phone, err := mapping.ParsePhone("+"+in.MSISDN, t.mapping.ImplicitPhonePrefix)
+	if err != nil || res.AddSentAt.IsZero() {
+		return false
+	}
+	existing, err := s.membersByPhone(ctx, t, phone)
+	if err != nil || len(existing) == 0 {
+		return false
+	}
+	s.finish(ctx, r, statusCompleted, &result{Member: viewMember(existing[0]), Warnings: res.Warnings, Changes: []mapping.Change{}}, nil)
+	return true
+}
+
+// memberSummary is what an enrolment shows of a member it did not create:
+// the id and the name, nothing the customer at the till did not give.
+func memberSummary(m bc.Member) *memberView {
+	return &memberView{MemberID: m.ID, FirstName: m.FirstName, LastName: m.LastName}
 }

@@ -2,6 +2,7 @@ package login
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/mapping"
@@ -61,6 +62,10 @@ type result struct {
 	// MembershipID (enrollment) is the membership created for the new
 	// member, stored before the member is added to it.
 	MembershipID string `json:"membershipId,omitempty"`
+	// AddSentAt (enrollment) is when the member was last sent to NP
+	// Retail: after an unknown outcome the member is looked for, not sent
+	// again, until addSettle has passed.
+	AddSentAt time.Time `json:"addSentAt,omitzero"`
 }
 
 // customerView is the Customer as written, with BC API v2.0 names.

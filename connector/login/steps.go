@@ -37,7 +37,7 @@ func (s *Flows) process(ctx context.Context, r request) {
 		}
 	case statusApplying:
 		if !now.Before(r.Deadline) {
-			if s.planLanded(ctx, t, r) {
+			if s.planLanded(ctx, t, r) || s.enrolmentLanded(ctx, t, r) {
 				return
 			}
 			m, _ := decodeJSON[meta](r.Meta)
@@ -197,8 +197,12 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	// not lose the consent (the token endpoint answers only once).
 	sec := secret{Token: res.Token}
 	r.Private = mustJSON(sec)
-	// The customer answered: the phone is free for the next login.
-	r.ExclusiveKey = ""
+	// The customer answered: the phone is free for the next login (an
+	// enrolment keeps it until the member is created: two enrolments of
+	// one phone must not both create a member).
+	if r.Kind != kindEnrollment {
+		r.ExclusiveKey = ""
+	}
 	r.DueAt = now
 	var u request
 	for attempt := 0; ; attempt++ {
@@ -238,7 +242,9 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 		return
 	}
 	r.Status = statusApplying
-	r.ExclusiveKey = ""
+	if r.Kind != kindEnrollment {
+		r.ExclusiveKey = ""
+	}
 	r.Private = mustJSON(secret{Profile: info})
 	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)
 	r.DueAt = now

@@ -33,6 +33,8 @@ type useCase struct {
 	expiry       time.Duration
 	// membershipCode (enrollment) is the default membership of new members.
 	membershipCode string
+	// membershipItem (enrollment) is the membership's sales item number.
+	membershipItem string
 	options        mapping.Options
 }
 
@@ -59,7 +61,7 @@ func newTenant(shared *tenants.Tenant, loginDflt time.Duration) (*tenant, error)
 			expiry = loginDflt
 		}
 		t.useCases[name] = useCase{name: name, kind: uc.Kind, updateMember: uc.UpdateExisting, scopes: uc.Scopes, msn: msn, expiry: expiry,
-			options: opts, membershipCode: uc.MembershipCode}
+			options: opts, membershipCode: uc.MembershipCode, membershipItem: uc.MembershipItem}
 	}
 	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bcvipps/bcvipps/bc"
@@ -22,7 +23,9 @@ func ExchangeQR(ctx context.Context, client *vipps.Client, implicitPrefix, qrCod
 	ex, err := client.QR.Exchange(ctx, qrCode)
 	if err != nil {
 		var ve *vipps.Error
-		if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests {
+		if errors.As(err, &ve) && ve.Status >= 400 && ve.Status < 500 && ve.Status != http.StatusTooManyRequests &&
+			ve.Status != http.StatusUnauthorized && ve.Status != http.StatusForbidden {
+			// 401/403 are the merchant's keys or access, not the code.
 			return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "Vipps MobilePay did not recognise it as a personal QR code (or it has expired)"}), err
 		}
 		if errors.Is(err, vipps.ErrInvalidRequest) {
@@ -38,12 +41,16 @@ func ExchangeQR(ctx context.Context, client *vipps.Client, implicitPrefix, qrCod
 }
 
 // MembersByPhone finds NP Retail members by a phone number in each form
-// it may be stored in (+47 912 34 567, +4791234567, 4791234567, 91234567),
-// without duplicates. observe is told of each search.
-func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, observe func(error)) ([]bc.Member, error) {
+// it may be stored in: NP Retail matches "Phone No." exactly, and the field
+// is free text ("+47 912 34 567", "+4791234567", "004791234567",
+// "4791234567", "912 34 567", "91234567"). The national forms are only
+// searched for numbers of the tenant's own country (implicitPrefix):
+// 91234567 is a Norwegian number, not a Danish one. observe is told of
+// each search.
+func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, implicitPrefix string, observe func(error)) ([]bc.Member, error) {
 	seen := map[string]bool{}
 	var out []bc.Member
-	for _, form := range phoneForms(p) {
+	for _, form := range phoneForms(p, implicitPrefix) {
 		found, err := np.Members.Search(ctx, bc.MemberQuery{Phone: form})
 		if observe != nil {
 			observe(err)
@@ -61,9 +68,18 @@ func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, obser
 	return out, nil
 }
 
-func phoneForms(p mapping.Phone) []string {
+func phoneForms(p mapping.Phone, implicitPrefix string) []string {
+	cc := strconv.Itoa(p.CountryCode)
+	national := strings.TrimPrefix(p.MSISDN, cc)
+	candidates := []string{p.E164, p.MSISDN, "00" + p.MSISDN}
+	if p.National != "" && !strings.HasPrefix(p.National, "0") {
+		candidates = append(candidates, "+"+cc+" "+p.National)
+	}
+	if strings.TrimSpace(implicitPrefix) == "+"+cc {
+		candidates = append(candidates, p.National, national)
+	}
 	var forms []string
-	for _, f := range []string{p.E164, p.BCFormat(), p.MSISDN, strings.ReplaceAll(p.National, " ", "")} {
+	for _, f := range candidates {
 		if f != "" && !slices.Contains(forms, f) {
 			forms = append(forms, f)
 		}
