@@ -131,6 +131,15 @@ func (c *Config) applyDefaults() {
 			}
 			t.UseCases[name] = uc
 		}
+		if t.Jobs.PaymentSweep.Schedule == "" {
+			t.Jobs.PaymentSweep.Schedule = DefaultPaymentSweep
+		}
+		if t.Jobs.Settlement.MissingAfterDays == 0 {
+			t.Jobs.Settlement.MissingAfterDays = 3
+		}
+		if t.Payments.AuthorizationAlertHours == 0 {
+			t.Payments.AuthorizationAlertHours = 24
+		}
 		m := &t.Mapping
 		if m.ImplicitPhonePrefix == "" {
 			m.ImplicitPhonePrefix = DefaultImplicitPhonePrefix

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Problem is one thing wrong with the configuration. Reason never contains
@@ -154,11 +156,19 @@ func (c *Config) Validate() error {
 		v.vipps(p+".vipps", t.Vipps)
 		v.useCases(p, t)
 		v.mapping(p+".mapping", t.Mapping)
+		for key, spec := range map[string]string{".jobs.paymentSweep.schedule": t.Jobs.PaymentSweep.Schedule, ".jobs.settlement.schedule": t.Jobs.Settlement.Schedule} {
+			if spec == "" || spec == "off" {
+				continue
+			}
+			if _, err := cronParser.Parse(spec); err != nil {
+				v.add(p+key, "is not a cron expression (five fields or a descriptor such as @every 5m): %v", err)
+			}
+		}
+		if t.Jobs.Settlement.MissingAfterDays < 0 {
+			v.add(p+".jobs.settlement.missingAfterDays", "must not be negative")
+		}
 		if t.Payments.AuthorizationAlertHours < 0 {
 			v.add(p+".payments.authorizationAlertHours", "must not be negative")
-		}
-		if e := t.Payments.Expiry; e != 0 && (e < 30*time.Second || e > 10*time.Minute) {
-			v.add(p+".payments.expiry", "must be between 30s and 10m")
 		}
 	}
 	if len(v.problems) == 0 {
@@ -340,3 +350,6 @@ func sortedKeys(m map[string]string) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// cronParser reads schedules as the work engine does (robfig/cron v3).
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)

@@ -35,6 +35,7 @@ func (s *Service) APIHandler() http.Handler {
 	s.logins.Routes(v1)
 	s.payments.Routes(v1)
 	s.club.Routes(v1)
+	s.recon.Routes(v1)
 	return r
 }
 

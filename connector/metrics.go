@@ -8,6 +8,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector/club"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/reconcile"
 )
 
 // metrics are the connector's Prometheus series, served on the admin
@@ -20,6 +21,7 @@ type metrics struct {
 	login        *login.Metrics
 	payment      *payment.Metrics
 	club         *club.Metrics
+	reconcile    *reconcile.Metrics
 	upstreamTime *prometheus.HistogramVec
 }
 
@@ -36,6 +38,7 @@ func newMetrics() *metrics {
 	}
 	m.payment = payment.NewMetrics(reg, m.login.Upstream)
 	m.club = club.NewMetrics(reg, m.login.Upstream)
+	m.reconcile = reconcile.NewMetrics(reg)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.upstreamTime)
 	return m
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector/club"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/reconcile"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
@@ -51,6 +52,7 @@ type Service struct {
 	logins   *login.Flows
 	payments *payment.Payments
 	club     *club.Club
+	recon    *reconcile.Reconciler
 	ready    bool
 
 	// shutdown ends long-polls when Run's context ends.
@@ -175,6 +177,10 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 			Metrics: s.metrics.payment, Shutdown: s.shutdown, Pinger: s.logins,
 		})
 		s.club = club.New(s.tenants, o.log, s.metrics.club)
+		s.recon, err = reconcile.New(reconcile.Deps{
+			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Tenants: s.tenants, Payments: s.payments,
+			Metrics: s.metrics.reconcile, Shutdown: s.shutdown,
+		})
 	}
 	if err != nil {
 		if s.ownStore {

@@ -59,3 +59,28 @@ func (s *Sim) companyExists(companyID string) bool {
 }
 
 func newGUID() string { return strings.ToLower(uuid.NewString()) }
+
+// SetEntityField changes one field of the entity whose key field equals
+// key in a custom entity set, as a BC user editing the record would (its
+// ETag changes). It reports whether the entity was found.
+func (s *Sim) SetEntityField(companyID, publisher, group, version, entitySet, key, field string, value any) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	api := publisher + "/" + group + "/" + version + "/" + entitySet
+	def, ok := s.entitySets[api]
+	if !ok {
+		return false
+	}
+	t, ok := s.st.tables[tableKey{strings.ToLower(companyID), api}]
+	if !ok {
+		return false
+	}
+	for _, r := range t.rows {
+		if v, ok := r.fields[def.keyField]; ok && strings.EqualFold(toString(v), key) {
+			r.fields[field] = value
+			r.seq = s.st.nextSeq()
+			return true
+		}
+	}
+	return false
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/login"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -206,8 +207,10 @@ func TestInvalidInputIsRefusedAndNothingStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(counts) != 0 {
-		t.Errorf("requests stored after invalid input: %v", counts)
+	for _, c := range counts {
+		if c.TenantID != work.EngineTenant { // the engine's own schedule rows
+			t.Errorf("requests stored after invalid input: %v", counts)
+		}
 	}
 	if n := e.Vipps.Stats().BackchannelRequests; n != 0 {
 		t.Errorf("logins started after invalid input: %d", n)

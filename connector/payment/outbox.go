@@ -89,14 +89,9 @@ func outboxJob(pj store.Job, due time.Time) store.Job {
 
 // paymentRecord is the vippsPayments entity of a payment.
 func paymentRecord(pj store.Job) map[string]any {
-	s := decodeState(pj.State)
-	return map[string]any{
-		"reference": s.Reference, "paymentId": pj.ID, "salesUnit": s.MSN, "status": pj.Status, "currency": s.Currency,
-		"amount": s.Amount, "authorizedAmount": s.Aggregate.Authorized, "capturedAmount": s.Aggregate.Captured,
-		"refundedAmount": s.Aggregate.Refunded, "cancelledAmount": s.Aggregate.Cancelled,
-		"posId": s.PosID, "receiptNumber": s.ReceiptNumber, "memberId": s.MemberID,
-		"lastChangedAt": pj.UpdatedAt.UTC().Format(time.RFC3339Nano),
-	}
+	rec := BCRecord(view(pj))
+	rec["lastChangedAt"] = pj.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	return rec
 }
 
 // syncBC upserts the payment's latest state into vippsPayments (keyed by

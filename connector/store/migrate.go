@@ -58,4 +58,4 @@ func migrate(ctx context.Context, d dialect, db *sql.DB) error {
 
 // LatestVersion is the newest migration version (the highest file prefix
 // in migrations/<driver>/); a test keeps it true.
-const LatestVersion = 3
+const LatestVersion = 4

@@ -166,3 +166,37 @@ func (s *sqlStore) GetByKey(ctx context.Context, tenantID, kind, key string) (Jo
 	}
 	return j, nil
 }
+
+func (s *sqlStore) List(ctx context.Context, q ListQuery) ([]Job, error) {
+	if q.TenantID == "" || q.Kind == "" {
+		return nil, fmt.Errorf("list jobs: %w: tenant and kind are required", ErrInvalid)
+	}
+	limit := q.Limit
+	switch {
+	case limit <= 0:
+		limit = 100
+	case limit > 1000:
+		limit = 1000
+	}
+	query := `SELECT ` + columns + ` FROM jobs WHERE tenant_id = ? AND kind = ? AND id > ? ORDER BY id LIMIT ?`
+	if q.OpenOnly {
+		query = `SELECT ` + columns + ` FROM jobs WHERE tenant_id = ? AND kind = ? AND id > ? AND finished_at IS NULL ORDER BY id LIMIT ?`
+	}
+	rows, err := s.r.query(ctx, query, q.TenantID, q.Kind, q.AfterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return out, nil
+}

@@ -27,6 +27,9 @@ type Store interface {
 	// Get returns the tenant's job id, or ErrNotFound. It never returns
 	// another tenant's row.
 	Get(ctx context.Context, tenantID, id string) (Job, error)
+	// List returns one page of the tenant's jobs of a kind in id order
+	// (see ListQuery).
+	List(ctx context.Context, q ListQuery) ([]Job, error)
 	// GetByKey returns the tenant's job of kind with idempotency key key, or
 	// ErrNotFound.
 	GetByKey(ctx context.Context, tenantID, kind, key string) (Job, error)
@@ -117,4 +120,15 @@ func Holding(owner string) UpdateOption {
 // pending → applying, then the BC write).
 func KeepLease(until time.Time) UpdateOption {
 	return func(o *updateOptions) { o.keepUntil = until }
+}
+
+// ListQuery selects a page of one tenant's jobs of one kind, in id order.
+type ListQuery struct {
+	TenantID, Kind string
+	// OpenOnly leaves out final jobs.
+	OpenOnly bool
+	// AfterID starts the page after this id ("" from the first).
+	AfterID string
+	// Limit is the page size: 100 when 0, at most 1000.
+	Limit int
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"a tenant never sees another tenant's row", testTenantIsolation},
 		{"an idempotency key is unique per tenant and kind", testIdempotency},
 		{"create each stores several rows in one go, duplicates reported per row", testCreateEach},
+		{"list pages through a tenant's jobs of a kind in id order", testList},
 		{"update needs the version that was read", testVersionConflict},
 		{"a final status clears due and sets finished", testFinal},
 		{"only the lease holder writes a leased row", testLeases},
@@ -237,6 +239,45 @@ func testCreateEach(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	}
 	if _, err := s.Get(ctx, "t1", "e4"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a batch with an invalid row stored part of it: %v", err)
+	}
+}
+
+func testList(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	for _, id := range []string{"l3", "l1", "l5", "l2", "l4"} {
+		j := NewJob("t1", id)
+		if id == "l2" {
+			finalise(&j, statusCompleted)
+		}
+		mustCreate(t, s, j)
+	}
+	other := NewJob("t1", "l0")
+	other.Kind = kindB
+	mustCreate(t, s, other)
+	mustCreate(t, s, NewJob("t2", "l9"))
+	page := func(q store.ListQuery) []string {
+		t.Helper()
+		q.TenantID, q.Kind = "t1", kindA
+		got, err := s.List(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(got)
+	}
+	if got := strings.Join(page(store.ListQuery{Limit: 2}), ","); got != "l1,l2" {
+		t.Fatalf("first page: %s", got)
+	}
+	if got := strings.Join(page(store.ListQuery{AfterID: "l2", Limit: 2}), ","); got != "l3,l4" {
+		t.Fatalf("second page: %s", got)
+	}
+	if got := strings.Join(page(store.ListQuery{AfterID: "l4"}), ","); got != "l5" {
+		t.Fatalf("last page: %s", got)
+	}
+	if got := strings.Join(page(store.ListQuery{OpenOnly: true}), ","); got != "l1,l3,l4,l5" {
+		t.Fatalf("open only: %s", got)
+	}
+	if _, err := s.List(ctx, store.ListQuery{TenantID: "t1"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("no kind: %v", err)
 	}
 }
 

@@ -1,0 +1,135 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
+)
+
+// Finding is one finding as the API shows it and BC's vippsFindings holds
+// it. It names payments by reference and amounts, never the customer.
+type Finding struct {
+	ID          string     `json:"id"`
+	Kind        string     `json:"kind"`
+	Reference   string     `json:"reference"`
+	SalesUnit   string     `json:"salesUnit"`
+	Detail      string     `json:"detail"`
+	Expected    string     `json:"expected"`
+	Actual      string     `json:"actual"`
+	Status      string     `json:"status"`
+	FirstSeenAt time.Time  `json:"firstSeenAt"`
+	ResolvedAt  *time.Time `json:"resolvedAt,omitempty"`
+	PaymentID   string     `json:"paymentId,omitempty"`
+}
+
+// finding is what a sweep saw; Resolved when it was corrected at once.
+type finding struct {
+	Kind, Detail, Expected, Actual string
+	Resolved                       bool
+}
+
+func decodeFinding(j store.Job) Finding {
+	var f Finding
+	_ = json.Unmarshal(j.State, &f)
+	f.ID, f.Status = j.ID, j.Status
+	return f
+}
+
+// raise stores a finding about payment v (one per kind and payment) and
+// writes it to BC; it reports whether it is new or had been resolved.
+func (r *Reconciler) raise(ctx context.Context, t *tenants.Tenant, f finding, v payment.View) bool {
+	now := r.clock.Now().UTC()
+	rec := Finding{Kind: f.Kind, Reference: v.Reference, SalesUnit: v.SalesUnit, Detail: f.Detail, Expected: f.Expected,
+		Actual: f.Actual, Status: FindingOpen, FirstSeenAt: now, PaymentID: v.ID}
+	if f.Resolved {
+		rec.Status, rec.ResolvedAt = FindingResolved, &now
+	}
+	id := findingID(f.Kind, v.SalesUnit, v.Reference)
+	for range 5 {
+		cur, err := r.engine.Create(ctx, store.Job{TenantID: t.ID, ID: id, Kind: KindFinding, Status: rec.Status, State: mustJSON(rec)})
+		if err == nil {
+			r.metrics.findings.WithLabelValues(f.Kind, rec.Status).Inc()
+			r.writeBC(ctx, t, decodeFinding(cur))
+			return true
+		}
+		if !errors.Is(err, store.ErrDuplicate) {
+			r.log.Warn("store finding", "tenant", t.ID, "kind", f.Kind, "err", err)
+			return false
+		}
+		old := decodeFinding(cur)
+		fresh := cur.Status == FindingResolved
+		if !fresh && old.Detail == rec.Detail && old.Actual == rec.Actual && old.Status == rec.Status {
+			return false // still the same open finding
+		}
+		if !fresh {
+			rec.FirstSeenAt = old.FirstSeenAt
+		}
+		next := cur
+		next.Status = rec.Status
+		next.State = mustJSON(rec)
+		saved, err := r.engine.Save(ctx, cur, next)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		if fresh {
+			r.metrics.findings.WithLabelValues(f.Kind, rec.Status).Inc()
+		}
+		r.writeBC(ctx, t, decodeFinding(saved))
+		return fresh
+	}
+	return false
+}
+
+// resolve resolves the open finding of kind about payment v, if any.
+func (r *Reconciler) resolve(ctx context.Context, t *tenants.Tenant, kind string, v payment.View) {
+	j, err := r.store.Get(ctx, t.ID, findingID(kind, v.SalesUnit, v.Reference))
+	if err == nil && j.Status == FindingOpen {
+		r.resolveJob(ctx, t, j)
+	}
+}
+
+func (r *Reconciler) resolveJob(ctx context.Context, t *tenants.Tenant, j store.Job) {
+	f := decodeFinding(j)
+	now := r.clock.Now().UTC()
+	f.Status, f.ResolvedAt = FindingResolved, &now
+	next := j
+	next.Status = FindingResolved
+	next.State = mustJSON(f)
+	saved, err := r.engine.Save(ctx, j, next)
+	if err != nil {
+		return
+	}
+	r.metrics.findings.WithLabelValues(f.Kind, FindingResolved).Inc()
+	r.writeBC(ctx, t, decodeFinding(saved))
+}
+
+// writeBC upserts a finding into vippsFindings (keyed by findingId). A BC
+// outage is logged; the finding is written again when it changes.
+func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) {
+	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, FindingsEntity)
+	rec := map[string]any{"findingId": f.ID, "kind": f.Kind, "reference": f.Reference, "salesUnit": f.SalesUnit,
+		"detail": f.Detail, "expected": f.Expected, "actual": f.Actual, "status": f.Status,
+		"firstSeenAt": f.FirstSeenAt.UTC().Format(time.RFC3339)}
+	if f.ResolvedAt != nil {
+		rec["resolvedAt"] = f.ResolvedAt.UTC().Format(time.RFC3339)
+	}
+	cur, err := es.Get(ctx, f.ID)
+	switch {
+	case bc.IsNotFound(err):
+		_, err = es.Create(ctx, rec)
+	case err == nil:
+		_, err = es.Update(ctx, f.ID, cur.ETag(), rec)
+	}
+	if err != nil {
+		r.log.Warn("finding not written to Business Central", "tenant", t.ID, "finding", f.ID, "err", err)
+	}
+}

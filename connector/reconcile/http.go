@@ -1,0 +1,221 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// Routes registers the reconciliation endpoints on the authenticated /v1
+// group.
+func (r *Reconciler) Routes(v1 *gin.RouterGroup) {
+	v1.POST("/reconciliation/runs", r.startRun)
+	v1.GET("/reconciliation/runs", r.listRuns)
+	v1.GET("/reconciliation/runs/:id", r.getRun)
+	v1.GET("/reconciliation/findings", r.listFindings)
+}
+
+type runBody struct {
+	Job        string `json:"job"`
+	LedgerDate string `json:"ledgerDate"`
+	SalesUnit  string `json:"salesUnit"`
+}
+
+// StartRun stores a run of job for the tenant, due now (ledgerDate is for
+// the settlement job; a payment sweep ignores it).
+func (r *Reconciler) StartRun(ctx context.Context, tenantID, job, ledgerDate, salesUnit string) (Run, error) {
+	now := r.clock.Now()
+	in := runInput{Job: job, LedgerDate: ledgerDate, SalesUnit: salesUnit}
+	j, err := r.engine.Create(ctx, store.Job{TenantID: tenantID, ID: newRunID(now), Kind: KindRun, Status: RunRunning,
+		Input: mustJSON(in), State: mustJSON(runState{runInput: in, StartedAt: now}), DueAt: now})
+	if err != nil {
+		return Run{}, err
+	}
+	return runView(j), nil
+}
+
+// startRun answers POST /v1/reconciliation/runs: 202 with the run.
+func (r *Reconciler) startRun(c *gin.Context) {
+	t := r.tenants[api.TenantOf(c)]
+	var body runBody
+	if p := api.BindJSON(c, &body); p != nil {
+		api.WriteProblem(c, p)
+		return
+	}
+	var errs []api.FieldProblem
+	switch body.Job {
+	case JobPaymentSweep:
+	case JobSettlement:
+		errs = append(errs, api.FieldProblem{Field: "job", Reason: "settlement reconciliation is not available in this version; payment-sweep is"})
+	case "":
+		errs = append(errs, api.FieldProblem{Field: "job", Reason: "is required: payment-sweep"})
+	default:
+		errs = append(errs, api.FieldProblem{Field: "job", Reason: "must be payment-sweep"})
+	}
+	if body.LedgerDate != "" {
+		if _, err := time.Parse(time.DateOnly, body.LedgerDate); err != nil {
+			errs = append(errs, api.FieldProblem{Field: "ledgerDate", Reason: "must be a date such as 2026-11-30"})
+		}
+	}
+	if body.SalesUnit != "" && t.Vipps[body.SalesUnit] == nil {
+		errs = append(errs, api.FieldProblem{Field: "salesUnit", Reason: "is not a sales unit (MSN) of this tenant"})
+	}
+	if len(errs) > 0 {
+		api.WriteProblem(c, api.InvalidInput(errs...))
+		return
+	}
+	run, err := r.StartRun(c.Request.Context(), t.ID, body.Job, body.LedgerDate, body.SalesUnit)
+	if err != nil {
+		r.storeProblem(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, run)
+}
+
+// listRuns answers GET /v1/reconciliation/runs[?job=&limit=], newest
+// first.
+func (r *Reconciler) listRuns(c *gin.Context) {
+	t := r.tenants[api.TenantOf(c)]
+	limit := 20
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "limit", Reason: "must be a whole number from 1 to 1000"}))
+			return
+		}
+		limit = n
+	}
+	job := c.Query("job")
+	var runs []Run
+	err := r.each(c.Request.Context(), t.ID, KindRun, func(j store.Job) {
+		if v := runView(j); job == "" || v.Job == job {
+			runs = append(runs, v)
+		}
+	})
+	if err != nil {
+		r.storeProblem(c, err)
+		return
+	}
+	slices.SortFunc(runs, func(a, b Run) int { return strings.Compare(b.ID, a.ID) })
+	if len(runs) > limit {
+		runs = runs[:limit]
+	}
+	if runs == nil {
+		runs = []Run{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": runs})
+}
+
+// getRun answers GET /v1/reconciliation/runs/{id}[?wait=N]: with wait, as
+// soon as the run ends.
+func (r *Reconciler) getRun(c *gin.Context) {
+	wait, ok := api.Wait(c)
+	if !ok {
+		return
+	}
+	t := r.tenants[api.TenantOf(c)]
+	ctx := c.Request.Context()
+	j, err := r.getRunJob(ctx, t.ID, c.Param("id"))
+	if err != nil {
+		r.storeProblem(c, err)
+		return
+	}
+	if wait > 0 && !j.Final {
+		timeout := r.clock.After(time.Duration(wait) * time.Second)
+		for !j.Final {
+			ch, forget := r.engine.Wait(j.ID)
+			if cur, err := r.getRunJob(ctx, t.ID, j.ID); err == nil {
+				j = cur
+			}
+			if j.Final {
+				forget()
+				break
+			}
+			select {
+			case <-ch:
+			case <-timeout:
+				wait = 0
+			case <-ctx.Done():
+				wait = 0
+			case <-r.shutdown:
+				wait = 0
+			}
+			forget()
+			if wait == 0 {
+				if cur, err := r.getRunJob(context.WithoutCancel(ctx), t.ID, j.ID); err == nil {
+					j = cur
+				}
+				break
+			}
+		}
+	}
+	c.JSON(http.StatusOK, runView(j))
+}
+
+func (r *Reconciler) getRunJob(ctx context.Context, tenantID, id string) (store.Job, error) {
+	j, err := r.store.Get(ctx, tenantID, id)
+	if err == nil && j.Kind != KindRun {
+		err = store.ErrNotFound
+	}
+	return j, err
+}
+
+// listFindings answers GET /v1/reconciliation/findings[?status=&kind=&reference=].
+func (r *Reconciler) listFindings(c *gin.Context) {
+	t := r.tenants[api.TenantOf(c)]
+	status, kind, ref := c.Query("status"), c.Query("kind"), c.Query("reference")
+	if status != "" && status != FindingOpen && status != FindingResolved {
+		api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "status", Reason: "must be open or resolved"}))
+		return
+	}
+	items := []Finding{}
+	err := r.each(c.Request.Context(), t.ID, KindFinding, func(j store.Job) {
+		f := decodeFinding(j)
+		if (status == "" || f.Status == status) && (kind == "" || f.Kind == kind) && (ref == "" || f.Reference == ref) {
+			items = append(items, f)
+		}
+	})
+	if err != nil {
+		r.storeProblem(c, err)
+		return
+	}
+	slices.SortFunc(items, func(a, b Finding) int { return b.FirstSeenAt.Compare(a.FirstSeenAt) })
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// each calls f for every job of kind of the tenant.
+func (r *Reconciler) each(ctx context.Context, tenantID, kind string, f func(store.Job)) error {
+	after := ""
+	for {
+		jobs, err := r.store.List(ctx, store.ListQuery{TenantID: tenantID, Kind: kind, AfterID: after, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			f(j)
+			after = j.ID
+		}
+		if len(jobs) < 1000 {
+			return nil
+		}
+	}
+}
+
+func (r *Reconciler) storeProblem(c *gin.Context, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No run with this id for this API key."})
+		return
+	}
+	r.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
+	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
+		Detail: "The connector's database did not answer; try again."})
+}

@@ -1,0 +1,253 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/connector/work"
+)
+
+// step does one page of a run and stores where it is.
+func (r *Reconciler) step(ctx context.Context, j store.Job) {
+	t := r.tenants[j.TenantID]
+	if t == nil {
+		return
+	}
+	var s runState
+	_ = json.Unmarshal(j.State, &s)
+	if s.Job == "" {
+		_ = json.Unmarshal(j.Input, &s.runInput)
+	}
+	now := r.clock.Now()
+	if s.StartedAt.IsZero() {
+		s.StartedAt = now
+	}
+	var done bool
+	var err error
+	switch s.Job {
+	case JobPaymentSweep:
+		done, err = r.sweepPage(ctx, t, &s)
+		if err == nil && done {
+			err = r.closeFindings(ctx, t, &s)
+		}
+	default:
+		s.Error = "unknown job " + s.Job
+		r.finish(ctx, j, s, RunFailed)
+		return
+	}
+	next := j
+	next.State = mustJSON(s)
+	if err != nil {
+		// The page is done again later (nothing was counted for it).
+		f := tenants.ClassifyVipps(err)
+		if errors.As(err, new(*bc.Error)) {
+			f = tenants.ClassifyBC(err)
+		}
+		at, ok := f.Next(now, j.Attempts, r.cfg.Worker.RetryBackoffMax)
+		if !ok {
+			at = now.Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax))
+		}
+		next.DueAt = at
+		next.Attempts++
+		s.Error = err.Error()
+		next.State = mustJSON(s)
+		_, _ = r.engine.Save(ctx, j, next)
+		return
+	}
+	if done {
+		r.finish(ctx, j, s, RunCompleted)
+		return
+	}
+	next.Attempts = 0
+	next.DueAt = now
+	_, _ = r.engine.Save(ctx, j, next)
+}
+
+func (r *Reconciler) finish(ctx context.Context, j store.Job, s runState, status string) {
+	s.FinishedAt = r.clock.Now()
+	if status == RunCompleted {
+		s.Error = ""
+	}
+	next := j
+	next.Status = status
+	next.State = mustJSON(s)
+	if _, err := r.engine.Save(ctx, j, next); err == nil {
+		r.metrics.runs.WithLabelValues(s.Job, status).Inc()
+		r.log.Info("reconciliation run "+status, "tenant", j.TenantID, "run", j.ID, "job", s.Job,
+			"looked", s.Counts.Looked, "matched", s.Counts.Matched, "corrected", s.Counts.Corrected, "findings", s.Findings)
+	}
+}
+
+// sweepPage looks at the next page of open payments. A payment whose
+// refresh fails ends the step before it is counted, so a retried page
+// counts nothing twice.
+func (r *Reconciler) sweepPage(ctx context.Context, t *tenants.Tenant, s *runState) (bool, error) {
+	views, err := r.payments.Payments(ctx, t.ID, s.Cursor, true, pageSize)
+	if err != nil {
+		return false, err
+	}
+	now := r.clock.Now()
+	for _, v := range views {
+		if s.SalesUnit != "" && v.SalesUnit != s.SalesUnit {
+			s.Cursor = v.ID
+			continue
+		}
+		if v.Status == payment.StatusCreated && now.Before(v.ExpiresAt) {
+			// Waiting for the customer: its follower polls it.
+			s.Cursor = v.ID
+			s.Counts.Looked++
+			s.Counts.Matched++
+			continue
+		}
+		if err := r.sweepOne(ctx, t, s, v, now); err != nil {
+			return false, err
+		}
+		s.Cursor = v.ID
+	}
+	return len(views) < pageSize, nil
+}
+
+func (r *Reconciler) sweepOne(ctx context.Context, t *tenants.Tenant, s *runState, v payment.View, now time.Time) error {
+	rf, err := r.payments.Refresh(ctx, t.ID, v.ID)
+	if err != nil {
+		return err
+	}
+	cur := rf.After
+	var found []finding
+	switch {
+	case rf.Unknown:
+		found = append(found, finding{Kind: FindingStuck, Detail: "Vipps MobilePay does not know this payment.",
+			Expected: "a payment at Vipps", Actual: "none"})
+	case rf.Differed:
+		s.Counts.Corrected++
+		found = append(found, finding{Kind: FindingStatusMismatch, Resolved: true,
+			Detail:   "The connector's view differed from Vipps MobilePay (a lost webhook?); corrected.",
+			Expected: summary(rf.After), Actual: summary(rf.Before)})
+	default:
+		s.Counts.Matched++
+	}
+	s.Counts.Looked++
+	// Money reserved on the customer's account and forgotten.
+	hours := time.Duration(t.Config.Payments.AuthorizationAlertHours) * time.Hour
+	if at := authorizedAt(cur); cur.Status == payment.StatusAuthorized && !at.IsZero() && now.Sub(at) > hours {
+		found = append(found, finding{Kind: FindingAuthorizedNotCaptured,
+			Detail:   fmt.Sprintf("Authorized %s ago and not captured or cancelled; the customer's money is reserved.", now.Sub(at).Round(time.Minute)),
+			Expected: "captured or cancelled", Actual: fmt.Sprintf("authorized %d, captured %d", cur.AuthorizedAmount, cur.CapturedAmount)})
+	} else {
+		r.resolve(ctx, t, FindingAuthorizedNotCaptured, cur)
+	}
+	// Not final past its time.
+	if d := stuck(cur, now); d != "" {
+		found = append(found, finding{Kind: FindingStuck, Detail: d, Expected: "final", Actual: cur.Status})
+	} else if !rf.Unknown {
+		r.resolve(ctx, t, FindingStuck, cur)
+	}
+	// BC's record of the payment.
+	if !r.payments.BCPending(ctx, t.ID, cur.ID) {
+		diff, err := r.bcDiffers(ctx, t, cur)
+		if err != nil {
+			return err
+		}
+		if diff != "" {
+			if err := r.payments.Rewrite(ctx, t.ID, cur.ID); err != nil {
+				return err
+			}
+			s.Counts.Corrected++
+			found = append(found, finding{Kind: FindingBCOutOfDate, Resolved: true,
+				Detail: "Business Central's vippsPayments row differed from the connector's view; rewritten.", Expected: summary(cur), Actual: diff})
+		}
+	}
+	for _, f := range found {
+		if r.raise(ctx, t, f, cur) {
+			s.Findings++
+		}
+	}
+	return nil
+}
+
+func summary(v payment.View) string {
+	return fmt.Sprintf("%s authorized %d captured %d refunded %d cancelled %d", v.Status, v.AuthorizedAmount, v.CapturedAmount, v.RefundedAmount, v.CancelledAmount)
+}
+
+func authorizedAt(v payment.View) time.Time {
+	for _, e := range v.Events {
+		if e.Name == "AUTHORIZED" && e.Success {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
+// stuck says why a payment is not final past its time, or "".
+func stuck(v payment.View, now time.Time) string {
+	if v.Status == payment.StatusCreated && now.Sub(v.ExpiresAt) > stuckAfter {
+		return "Still waiting for the customer long after the payment expired."
+	}
+	for _, o := range v.Operations {
+		if o.Status == payment.OpPending && now.Sub(o.At) > stuckAfter {
+			return fmt.Sprintf("A %s has been pending since %s (Vipps MobilePay not answering?).", o.Type, o.At.UTC().Format(time.RFC3339))
+		}
+	}
+	return ""
+}
+
+// bcDiffers compares BC's vippsPayments row with the connector's view and
+// says how it differs ("" when it does not).
+func (r *Reconciler) bcDiffers(ctx context.Context, t *tenants.Tenant, v payment.View) (string, error) {
+	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity)
+	row, err := es.Get(ctx, v.Reference)
+	if bc.IsNotFound(err) {
+		return "missing in Business Central", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	want := payment.BCRecord(v)
+	for _, k := range []string{"status", "authorizedAmount", "capturedAmount", "refundedAmount", "cancelledAmount", "memberId"} {
+		if fmt.Sprint(row[k]) != fmt.Sprint(want[k]) {
+			return fmt.Sprintf("%s %v", k, row[k]), nil
+		}
+	}
+	return "", nil
+}
+
+// closeFindings resolves the open findings whose payment became final or
+// no longer shows the problem (payments that left the open set are not
+// looked at by the pages).
+func (r *Reconciler) closeFindings(ctx context.Context, t *tenants.Tenant, s *runState) error {
+	after := ""
+	for {
+		jobs, err := r.store.List(ctx, store.ListQuery{TenantID: t.ID, Kind: KindFinding, AfterID: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			after = j.ID
+			if j.Status != FindingOpen {
+				continue
+			}
+			var f Finding
+			_ = json.Unmarshal(j.State, &f)
+			if f.PaymentID == "" {
+				continue
+			}
+			v, err := r.payments.Get(ctx, t.ID, f.PaymentID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if err != nil || payment.Final(v.Status) || (f.Kind == FindingAuthorizedNotCaptured && v.Status != payment.StatusAuthorized) {
+				r.resolveJob(ctx, t, j)
+			}
+		}
+		if len(jobs) < 500 {
+			return nil
+		}
+	}
+}
