@@ -336,3 +336,32 @@ func hasField(r testenv.Response, field string) bool {
 	}
 	return false
 }
+
+// TestMemberSearchStaysInItsCountry: a member stored with a national
+// number ("91234567") is found by the Norwegian number in any form, not by
+// the Danish number with the same digits.
+func TestMemberSearchStaysInItsCountry(t *testing.T) {
+	e := newEnv(t)
+	m, err := e.BC.Sim.AddMember(bc.Member{FirstName: "Ola", LastName: "Nordmann", PhoneNo: "93334444", Email: "ola@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{"+4793334444", "93334444", "+47 933 34 444"} {
+		res := e.do(http.MethodGet, "/v1/members?phoneNumber="+strings.ReplaceAll(strings.ReplaceAll(typed, "+", "%2B"), " ", "%20"), nil)
+		items, _ := res.Body["items"].([]any)
+		if res.Status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["memberId"] != m.ID {
+			t.Fatalf("%q: %d %s", typed, res.Status, res.Raw)
+		}
+	}
+	res := e.do(http.MethodGet, "/v1/members?phoneNumber=%2B4593334444", nil)
+	if items, _ := res.Body["items"].([]any); res.Status != http.StatusOK || len(items) != 0 {
+		t.Fatalf("Danish number: %d %s", res.Status, res.Raw)
+	}
+	// An enrolment for the member's phone shows the member's id and name
+	// only: the till typed a number, the member did not consent to more.
+	res = e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "93334444"}, "Idempotency-Key", "x")
+	member, _ := res.Body["member"].(map[string]any)
+	if res.Status != http.StatusOK || member["memberId"] != m.ID || member["email"] != "" || member["firstName"] != "Ola" {
+		t.Fatalf("already a member: %d %s", res.Status, res.Raw)
+	}
+}
