@@ -208,6 +208,10 @@ func (k documentKind) Step(ctx context.Context, j store.Job) {
 	_, _ = k.p.engine.Save(ctx, j, next)
 }
 
+// ID is the id of the tenant's payment with reference ref at sales unit
+// msn (the reconciliation finds a ledger entry's payment with it).
+func ID(tenantID, msn, ref string) string { return paymentID(tenantID, msn, ref) }
+
 // paymentID is the id of the payment with reference ref at sales unit msn:
 // derived from both, so a reference is used once per sales unit and found
 // without an index.

@@ -44,13 +44,18 @@ func decodeFinding(j store.Job) Finding {
 // raise stores a finding about payment v (one per kind and payment) and
 // writes it to BC; it reports whether it is new or had been resolved.
 func (r *Reconciler) raise(ctx context.Context, t *tenants.Tenant, f finding, v payment.View) bool {
+	return r.raiseAbout(ctx, t, f, v.SalesUnit, v.Reference, v.ID, findingID(f.Kind, v.SalesUnit, v.Reference))
+}
+
+// raiseAbout stores finding id about reference at salesUnit (paymentID
+// when the connector knows the payment).
+func (r *Reconciler) raiseAbout(ctx context.Context, t *tenants.Tenant, f finding, salesUnit, reference, paymentID, id string) bool {
 	now := r.clock.Now().UTC()
-	rec := Finding{Kind: f.Kind, Reference: v.Reference, SalesUnit: v.SalesUnit, Detail: f.Detail, Expected: f.Expected,
-		Actual: f.Actual, Status: FindingOpen, FirstSeenAt: now, PaymentID: v.ID}
+	rec := Finding{Kind: f.Kind, Reference: reference, SalesUnit: salesUnit, Detail: f.Detail, Expected: f.Expected,
+		Actual: f.Actual, Status: FindingOpen, FirstSeenAt: now, PaymentID: paymentID}
 	if f.Resolved {
 		rec.Status, rec.ResolvedAt = FindingResolved, &now
 	}
-	id := findingID(f.Kind, v.SalesUnit, v.Reference)
 	for range 5 {
 		cur, err := r.engine.Create(ctx, store.Job{TenantID: t.ID, ID: id, Kind: KindFinding, Status: rec.Status, State: mustJSON(rec)})
 		if err == nil {

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -22,6 +23,34 @@ func (r *Reconciler) Routes(v1 *gin.RouterGroup) {
 	v1.GET("/reconciliation/runs", r.listRuns)
 	v1.GET("/reconciliation/runs/:id", r.getRun)
 	v1.GET("/reconciliation/findings", r.listFindings)
+	v1.GET("/settlements", r.listSettlements)
+}
+
+// listSettlements answers GET /v1/settlements[?from=&to=&salesUnit=]:
+// the settled ledger dates, newest first.
+func (r *Reconciler) listSettlements(c *gin.Context) {
+	t := r.tenants[api.TenantOf(c)]
+	from, to, su := c.Query("from"), c.Query("to"), c.Query("salesUnit")
+	for field, v := range map[string]string{"from": from, "to": to} {
+		if _, err := time.Parse(time.DateOnly, v); v != "" && err != nil {
+			api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: field, Reason: "must be a date such as 2026-11-30"}))
+			return
+		}
+	}
+	items := []Settlement{}
+	err := r.each(c.Request.Context(), t.ID, KindSettlement, func(j store.Job) {
+		var st Settlement
+		_ = json.Unmarshal(j.State, &st)
+		if (from == "" || st.LedgerDate >= from) && (to == "" || st.LedgerDate <= to) && (su == "" || st.SalesUnit == su) {
+			items = append(items, st)
+		}
+	})
+	if err != nil {
+		r.storeProblem(c, err)
+		return
+	}
+	slices.SortFunc(items, func(a, b Settlement) int { return strings.Compare(b.LedgerDate+b.SalesUnit, a.LedgerDate+a.SalesUnit) })
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 type runBody struct {
@@ -53,13 +82,11 @@ func (r *Reconciler) startRun(c *gin.Context) {
 	}
 	var errs []api.FieldProblem
 	switch body.Job {
-	case JobPaymentSweep:
-	case JobSettlement:
-		errs = append(errs, api.FieldProblem{Field: "job", Reason: "settlement reconciliation is not available in this version; payment-sweep is"})
+	case JobPaymentSweep, JobSettlement:
 	case "":
-		errs = append(errs, api.FieldProblem{Field: "job", Reason: "is required: payment-sweep"})
+		errs = append(errs, api.FieldProblem{Field: "job", Reason: "is required: payment-sweep or settlement"})
 	default:
-		errs = append(errs, api.FieldProblem{Field: "job", Reason: "must be payment-sweep"})
+		errs = append(errs, api.FieldProblem{Field: "job", Reason: "must be payment-sweep or settlement"})
 	}
 	if body.LedgerDate != "" {
 		if _, err := time.Parse(time.DateOnly, body.LedgerDate); err != nil {

@@ -127,17 +127,20 @@ func New(d Deps) (*Reconciler, error) {
 		tenants: d.Tenants, payments: d.Payments, metrics: d.Metrics, shutdown: d.Shutdown}
 	d.Engine.Register(KindRun, runKind{r})
 	d.Engine.Register(KindFinding, findingKind{})
+	d.Engine.Register(KindSettlement, findingKind{})
+	d.Engine.Register(KindLedger, findingKind{})
 	for _, tc := range d.Config.Tenants {
-		spec := tc.Jobs.PaymentSweep.Schedule
-		if spec == "" || spec == "off" {
-			continue
-		}
-		err := d.Engine.AddSchedule(work.Schedule{
-			Name: tc.ID + "." + JobPaymentSweep, Spec: spec, Kind: KindRun, TenantID: tc.ID, Status: RunRunning,
-			Input: mustJSON(runInput{Job: JobPaymentSweep}),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("tenant %s: jobs.paymentSweep.schedule: %w", tc.ID, err)
+		for job, spec := range map[string]string{JobPaymentSweep: tc.Jobs.PaymentSweep.Schedule, JobSettlement: tc.Jobs.Settlement.Schedule} {
+			if spec == "" || spec == "off" {
+				continue
+			}
+			err := d.Engine.AddSchedule(work.Schedule{
+				Name: tc.ID + "." + job, Spec: spec, Kind: KindRun, TenantID: tc.ID, Status: RunRunning,
+				Input: mustJSON(runInput{Job: job}),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("tenant %s: jobs schedule of %s: %w", tc.ID, job, err)
+			}
 		}
 	}
 	return r, nil
@@ -164,9 +167,11 @@ type runState struct {
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	Counts     Counts    `json:"counts"`
 	Findings   int       `json:"findings"`
-	// Cursor is the last payment looked at.
+	// Cursor is the last payment looked at (payment sweep).
 	Cursor string `json:"cursor,omitempty"`
-	Error  string `json:"error,omitempty"`
+	// Settle is where a settlement run is.
+	Settle *settleProgress `json:"settle,omitempty"`
+	Error  string          `json:"error,omitempty"`
 }
 
 // Run is a run as the API shows it.
@@ -210,6 +215,8 @@ func (runKind) Final(status string) bool { return status == RunCompleted || stat
 
 func (k runKind) Step(ctx context.Context, j store.Job) { k.r.step(ctx, j) }
 
+// findingKind is the kind of rows that are records only (findings,
+// settlements, ledgers): never due, never final.
 type findingKind struct{}
 
 func (findingKind) Final(string) bool               { return false }

@@ -33,6 +33,7 @@ func newEnv(t *testing.T, opts ...testenv.Option) *env {
 		Prepare: func(_ *vippstest.Server, bcs *bctest.Servers) {
 			bcs.Sim.RegisterEntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, "reference")
 			bcs.Sim.RegisterEntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, reconcile.FindingsEntity, "findingId")
+			bcs.Sim.RegisterEntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, reconcile.SettlementsEntity, "id")
 		},
 	}
 	return &env{testenv.New(t, o, opts...)}
@@ -76,7 +77,13 @@ func (e *env) payment(id string) payment.View {
 // sweep starts a payment sweep and waits for its end.
 func (e *env) sweep() reconcile.Run {
 	e.T.Helper()
-	res := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "payment-sweep"})
+	return e.run(map[string]any{"job": "payment-sweep"})
+}
+
+// run starts a run and waits for its end.
+func (e *env) run(body map[string]any) reconcile.Run {
+	e.T.Helper()
+	res := e.do(http.MethodPost, "/v1/reconciliation/runs", body)
 	if res.Status != http.StatusAccepted || res.Body["status"] != "running" {
 		e.T.Fatalf("start run: %d %s", res.Status, res.Raw)
 	}

@@ -37,6 +37,8 @@ func (r *Reconciler) step(ctx context.Context, j store.Job) {
 		if err == nil && done {
 			err = r.closeFindings(ctx, t, &s)
 		}
+	case JobSettlement:
+		done, err = r.settlePage(ctx, t, &s)
 	default:
 		s.Error = "unknown job " + s.Job
 		r.finish(ctx, j, s, RunFailed)
@@ -72,8 +74,8 @@ func (r *Reconciler) step(ctx context.Context, j store.Job) {
 
 func (r *Reconciler) finish(ctx context.Context, j store.Job, s runState, status string) {
 	s.FinishedAt = r.clock.Now()
-	if status == RunCompleted {
-		s.Error = ""
+	if status == RunCompleted && (s.Settle == nil || len(s.Settle.Open) == 0) {
+		s.Error = "" // a retried step's error; the run got through
 	}
 	next := j
 	next.Status = status

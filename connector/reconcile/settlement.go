@@ -1,0 +1,296 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc"
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// More job kinds and finding kinds of the settlement job.
+const (
+	KindSettlement = "settlement"
+	KindLedger     = "ledger"
+
+	FindingUnknownEntry   = "unknown-entry"
+	FindingAmountMismatch = "amount-mismatch"
+
+	SettlementsEntity = "vippsSettlements"
+)
+
+// Settlement is one ledger date of one sales unit, as the Report API
+// reported it: what was captured and refunded, the fees, the net and the
+// payout, and how many entries matched the connector's payments.
+type Settlement struct {
+	LedgerDate      string `json:"ledgerDate"`
+	SalesUnit       string `json:"salesUnit"`
+	Currency        string `json:"currency"`
+	Captured        int64  `json:"captured"`
+	Refunded        int64  `json:"refunded"`
+	Fees            int64  `json:"fees"`
+	Net             int64  `json:"net"`
+	PayoutReference string `json:"payoutReference,omitempty"`
+	Entries         int    `json:"entries"`
+	Matched         int    `json:"matched"`
+	Unmatched       int    `json:"unmatched"`
+	// funds is the sum of the funds entries other than the payout: it must
+	// equal Net (captures − refunds − fees retained).
+	Funds int64 `json:"funds"`
+}
+
+// settleProgress is where a settlement run is: the sales unit, the topic
+// and the cursor within the date, with the sums so far. It is stored after
+// every page, so a run killed midway resumes at its cursor and counts no
+// entry twice.
+type settleProgress struct {
+	Units  []string   `json:"units"`
+	Unit   int        `json:"unit"`
+	Topic  string     `json:"topic"`
+	Cursor string     `json:"cursor,omitempty"`
+	Acc    Settlement `json:"acc"`
+	// Open lists the sales units whose date is not closed yet (tryLater).
+	Open []string `json:"open,omitempty"`
+}
+
+type ledgerState struct {
+	LedgerID string `json:"ledgerId"`
+	Currency string `json:"currency"`
+}
+
+// defaultLedgerDate is yesterday in the merchants' time zone (Vipps closes
+// a ledger date at midnight, Europe/Oslo by default).
+func (r *Reconciler) defaultLedgerDate() string {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		loc = time.UTC
+	}
+	return r.clock.Now().In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// settlePage reads the next page of the run's date and stores the sums.
+func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runState) (bool, error) {
+	if s.LedgerDate == "" {
+		s.LedgerDate = r.defaultLedgerDate()
+	}
+	pr := s.Settle
+	if pr == nil {
+		pr = &settleProgress{Topic: string(vipps.TopicFunds)}
+		if s.SalesUnit != "" {
+			pr.Units = []string{s.SalesUnit}
+		} else {
+			for _, su := range t.Config.Vipps.SalesUnits {
+				pr.Units = append(pr.Units, su.MSN)
+			}
+		}
+		s.Settle = pr
+	}
+	if pr.Unit >= len(pr.Units) {
+		if len(pr.Open) > 0 {
+			s.Error = fmt.Sprintf("ledger date %s is not closed yet for sales unit %v; a later run settles it", s.LedgerDate, pr.Open)
+		}
+		return true, nil
+	}
+	msn := pr.Units[pr.Unit]
+	ledger, err := r.ledgerFor(ctx, t, msn)
+	if err != nil {
+		return false, err
+	}
+	if ledger.LedgerID == "" {
+		s.Error = "no settlement ledger for sales unit " + msn
+		pr.nextUnit()
+		return false, nil
+	}
+	page, err := t.Vipps[msn].Report.ForDate(ctx, vipps.Topic(pr.Topic), ledger.LedgerID, s.LedgerDate, pr.Cursor)
+	if err != nil {
+		return false, err
+	}
+	if page.TryLater {
+		pr.Open = append(pr.Open, msn)
+		pr.nextUnit()
+		return false, nil
+	}
+	pr.Acc.LedgerDate, pr.Acc.SalesUnit, pr.Acc.Currency = s.LedgerDate, msn, ledger.Currency
+	for _, e := range page.Items {
+		r.entry(ctx, t, s, pr, msn, e)
+	}
+	pr.Cursor = page.Cursor
+	if page.HasMore && page.Cursor != "" {
+		return false, nil
+	}
+	if pr.Topic == string(vipps.TopicFunds) {
+		pr.Topic, pr.Cursor = string(vipps.TopicFees), ""
+		return false, nil
+	}
+	acc := pr.Acc
+	acc.Net = acc.Captured - acc.Refunded - acc.Fees
+	if acc.Funds != acc.Net {
+		f := finding{Kind: FindingAmountMismatch, Detail: "The funds of the date do not add up to captures less refunds and fees.",
+			Expected: fmt.Sprint(acc.Net), Actual: fmt.Sprint(acc.Funds)}
+		if r.raiseAbout(ctx, t, f, msn, s.LedgerDate, "", findingID(FindingAmountMismatch, msn, "date:"+s.LedgerDate)) {
+			s.Findings++
+		}
+	}
+	if err := r.storeSettlement(ctx, t, acc); err != nil {
+		return false, err
+	}
+	pr.nextUnit()
+	return false, nil
+}
+
+func (pr *settleProgress) nextUnit() {
+	pr.Unit++
+	pr.Topic, pr.Cursor, pr.Acc = string(vipps.TopicFunds), "", Settlement{}
+}
+
+// entry adds one ledger entry to the sums and matches it to the
+// connector's payments by reference (and its event by pspReference).
+func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, pr *settleProgress, msn string, e vipps.ReportEntry) {
+	acc := &pr.Acc
+	acc.Entries++
+	s.Counts.Looked++
+	if pr.Topic == string(vipps.TopicFees) {
+		switch e.EntryType {
+		case "capture-fee":
+			acc.Fees += -e.Amount
+			acc.Matched++
+		case "fees-retained", "fees-invoiced":
+			acc.Matched++
+		default:
+			r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not know")
+		}
+		return
+	}
+	switch e.EntryType {
+	case "capture", "refund":
+		if e.EntryType == "capture" {
+			acc.Captured += e.Amount
+		} else {
+			acc.Refunded += -e.Amount
+		}
+		acc.Funds += e.Amount
+		v, err := r.payments.Get(ctx, t.ID, payment.ID(t.ID, msn, e.Reference))
+		if err != nil {
+			r.unknownEntry(ctx, t, s, msn, e, "no payment of the connector has this reference")
+			return
+		}
+		name := "CAPTURED"
+		want := e.Amount
+		if e.EntryType == "refund" {
+			name, want = "REFUNDED", -e.Amount
+		}
+		for _, ev := range v.Events {
+			if ev.PSPReference == e.PSPReference && ev.Name == name && ev.Amount != want {
+				f := finding{Kind: FindingAmountMismatch, Detail: "The settled amount differs from the amount of the " + e.EntryType + ".",
+					Expected: fmt.Sprint(ev.Amount), Actual: fmt.Sprint(want)}
+				if r.raiseAbout(ctx, t, f, msn, e.Reference, v.ID, findingID(FindingAmountMismatch, msn, e.PSPReference)) {
+					s.Findings++
+				}
+				acc.Unmatched++
+				return
+			}
+		}
+		acc.Matched++
+		s.Counts.Matched++
+	case "fees-retained":
+		acc.Funds += e.Amount
+		acc.Matched++
+	case "scheduled-for-payout", "payout-scheduled":
+		acc.PayoutReference = e.Reference
+		acc.Matched++
+	default:
+		// correction, top-up, disputes, credit notes and types to come:
+		// kept and reported, not fatal.
+		acc.Funds += e.Amount
+		r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not reconcile ("+e.EntryType+")")
+	}
+}
+
+func (r *Reconciler) unknownEntry(ctx context.Context, t *tenants.Tenant, s *runState, msn string, e vipps.ReportEntry, why string) {
+	s.Settle.Acc.Unmatched++
+	f := finding{Kind: FindingUnknownEntry, Detail: fmt.Sprintf("Ledger %s entry %s: %s.", e.LedgerDate, e.EntryType, why),
+		Expected: "a capture or refund of the connector", Actual: fmt.Sprintf("%s %d %s", e.EntryType, e.Amount, e.Currency)}
+	if r.raiseAbout(ctx, t, f, msn, e.Reference, "", findingID(FindingUnknownEntry, msn, e.PSPReference)) {
+		s.Findings++
+	}
+}
+
+// ledgerFor finds the sales unit's ledger once and keeps it.
+func (r *Reconciler) ledgerFor(ctx context.Context, t *tenants.Tenant, msn string) (ledgerState, error) {
+	id := "ldg_" + msn
+	if j, err := r.store.Get(ctx, t.ID, id); err == nil {
+		var l ledgerState
+		_ = json.Unmarshal(j.State, &l)
+		return l, nil
+	}
+	ledgers, err := t.Vipps[msn].Report.Ledgers(ctx, "api:"+msn)
+	if err != nil {
+		return ledgerState{}, err
+	}
+	var l ledgerState
+	for _, lg := range ledgers {
+		if slices.Contains(lg.SettlesForRecipientHandles, "api:"+msn) || l.LedgerID == "" {
+			l = ledgerState{LedgerID: lg.LedgerID, Currency: lg.Currency}
+		}
+	}
+	if l.LedgerID != "" {
+		_, err := r.engine.Create(ctx, store.Job{TenantID: t.ID, ID: id, Kind: KindLedger, Status: "found", State: mustJSON(l)})
+		if err != nil && !errors.Is(err, store.ErrDuplicate) {
+			return l, err
+		}
+	}
+	return l, nil
+}
+
+func settlementID(msn, date string) string { return "stl_" + msn + "_" + date }
+
+// storeSettlement stores the date's settlement (the same values again on a
+// rerun change nothing) and writes it to BC's vippsSettlements.
+func (r *Reconciler) storeSettlement(ctx context.Context, t *tenants.Tenant, st Settlement) error {
+	j := store.Job{TenantID: t.ID, ID: settlementID(st.SalesUnit, st.LedgerDate), Kind: KindSettlement, Status: "settled", State: mustJSON(st)}
+	cur, err := r.engine.Create(ctx, j)
+	if errors.Is(err, store.ErrDuplicate) {
+		if string(cur.State) != string(j.State) {
+			next := cur
+			next.State = j.State
+			if _, err := r.engine.Save(ctx, cur, next); err != nil {
+				return err
+			}
+		}
+	} else if err != nil {
+		return err
+	}
+	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, SettlementsEntity)
+	rec := map[string]any{"ledgerDate": st.LedgerDate, "salesUnit": st.SalesUnit, "currency": st.Currency, "captured": st.Captured,
+		"refunded": st.Refunded, "fees": st.Fees, "net": st.Net, "payoutReference": st.PayoutReference, "entries": st.Entries, "unmatched": st.Unmatched}
+	var existing bc.Entity
+	for e, err := range es.List(ctx, bc.ListOptions{Filter: "ledgerDate eq " + bc.Quote(st.LedgerDate) + " and salesUnit eq " + bc.Quote(st.SalesUnit)}) {
+		if err != nil {
+			return err
+		}
+		existing = e
+		break
+	}
+	if existing == nil {
+		_, err = es.Create(ctx, rec)
+		return err
+	}
+	same := true
+	for k, v := range rec {
+		if fmt.Sprint(existing[k]) != fmt.Sprint(v) {
+			same = false
+		}
+	}
+	if same {
+		return nil
+	}
+	_, err = es.Update(ctx, existing.ID(), existing.ETag(), rec)
+	return err
+}

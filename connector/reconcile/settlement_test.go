@@ -1,0 +1,106 @@
+package reconcile_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/reconcile"
+	"github.com/bcvipps/bcvipps/vipps"
+	"github.com/bcvipps/bcvipps/vipps/vippstest"
+)
+
+// TestSettlementOfADay: captures, a partial refund and the fees of one
+// ledger date, matched to the øre (net = captured − refunded − fees) and
+// written to BC; an entry the connector does not know is unknown-entry;
+// the open day is tryLater; a rerun of the date changes nothing.
+func TestSettlementOfADay(t *testing.T) {
+	e := newEnv(t)
+	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
+	a := e.authorized("k1", 20000)
+	b := e.authorized("k2", 10000)
+	for _, op := range []struct {
+		id, path, key string
+		body          map[string]any
+	}{
+		{a.ID, "capture", "c1", map[string]any{}},
+		{b.ID, "capture", "c2", map[string]any{}},
+		{a.ID, "refund", "r1", map[string]any{"amount": 5000}},
+	} {
+		if res := e.do(http.MethodPost, "/v1/payments/"+op.id+"/"+op.path, op.body, "Idempotency-Key", op.key); res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", op.path, res.Status, res.Raw)
+		}
+	}
+	// A payment made at the same sales unit by another system.
+	c := e.vippsClient()
+	ctx := context.Background()
+	if _, err := c.EPayment.Create(ctx, "other-1", vipps.CreatePaymentRequest{Amount: vipps.Amount{Currency: "NOK", Value: 3000},
+		Customer: &vipps.Customer{PhoneNumber: vippstest.PersonaApprove}, PaymentMethod: vipps.PaymentMethod{Type: "WALLET"},
+		Reference: "other-system-1", UserFlow: "PUSH_MESSAGE", PaymentDescription: "Nettbutikk"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(3 * time.Second)
+	if _, err := c.EPayment.Capture(ctx, "other-cap", "other-system-1", vipps.Amount{Currency: "NOK", Value: 3000}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The day is still open.
+	run := e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	if run.Error == "" || len(e.settlements()) != 0 {
+		t.Fatalf("open day: %+v", run)
+	}
+	e.Advance(24 * time.Hour)
+	e.Stop(e.First()) // a new process: the Entra token cache follows the real clock
+	e.Start("b")
+	run = e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	sts := e.settlements()
+	if len(sts) != 1 {
+		t.Fatalf("settlements: %+v (run %+v)", sts, run)
+	}
+	st := sts[0]
+	fee := func(v int64) int64 { return (v*175 + 5000) / 10000 }
+	wantFees := fee(20000) + fee(10000) + fee(3000)
+	if st.Captured != 33000 || st.Refunded != 5000 || st.Fees != wantFees || st.Net != 33000-5000-wantFees || st.LedgerDate != day {
+		t.Fatalf("settlement: %+v (fees want %d)", st, wantFees)
+	}
+	if fs := e.findings("?kind=unknown-entry"); len(fs) < 1 || fs[0].Reference != "other-system-1" {
+		t.Fatalf("unknown entries: %+v", fs)
+	}
+	if fs := e.findings("?kind=amount-mismatch"); len(fs) != 0 {
+		t.Fatalf("amount mismatches: %+v", fs)
+	}
+	if r := e.bcRow(reconcile.SettlementsEntity, "ledgerDate", day); r == nil || r["net"] != float64(st.Net) {
+		t.Fatalf("BC vippsSettlements: %v", r)
+	}
+	// A rerun of the date is a no-op.
+	before := len(e.findings(""))
+	rerun := e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	if rerun.Findings != 0 || len(e.findings("")) != before || len(e.settlements()) != 1 || e.settlements()[0] != st {
+		t.Fatalf("rerun: %+v", rerun)
+	}
+	if n := len(e.BC.Sim.Entities(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, reconcile.SettlementsEntity)); n > 1 {
+		t.Fatalf("BC has %d settlements", n)
+	}
+}
+
+func oslo(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func (e *env) settlements() []reconcile.Settlement {
+	e.T.Helper()
+	res := e.do(http.MethodGet, "/v1/settlements", nil)
+	var out struct{ Items []reconcile.Settlement }
+	if err := json.Unmarshal(res.Raw, &out); err != nil || res.Status != http.StatusOK {
+		e.T.Fatalf("settlements: %d %s", res.Status, res.Raw)
+	}
+	return out.Items
+}
