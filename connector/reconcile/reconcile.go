@@ -188,6 +188,9 @@ type Run struct {
 	Error      string     `json:"error,omitempty"`
 }
 
+// RunOf is the run stored as job j (of kind KindRun) as the API shows it.
+func RunOf(j store.Job) Run { return runView(j) }
+
 func runView(j store.Job) Run {
 	var s runState
 	_ = json.Unmarshal(j.State, &s)

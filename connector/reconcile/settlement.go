@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
@@ -56,8 +57,10 @@ type settleProgress struct {
 	Topic  string     `json:"topic"`
 	Cursor string     `json:"cursor,omitempty"`
 	Acc    Settlement `json:"acc"`
-	// Open lists the sales units whose date is not closed yet (tryLater).
-	Open []string `json:"open,omitempty"`
+	// Open lists the sales units whose date is not closed yet (tryLater),
+	// NoLedger those without a settlement ledger.
+	Open     []string `json:"open,omitempty"`
+	NoLedger []string `json:"noLedger,omitempty"`
 }
 
 type ledgerState struct {
@@ -93,9 +96,14 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 		s.Settle = pr
 	}
 	if pr.Unit >= len(pr.Units) {
+		var notes []string
 		if len(pr.Open) > 0 {
-			s.Error = fmt.Sprintf("ledger date %s is not closed yet for sales unit %v; a later run settles it", s.LedgerDate, pr.Open)
+			notes = append(notes, fmt.Sprintf("ledger date %s is not closed yet for sales unit %v; a later run settles it", s.LedgerDate, pr.Open))
 		}
+		if len(pr.NoLedger) > 0 {
+			notes = append(notes, fmt.Sprintf("no settlement ledger for sales unit %v (the Report API answers in production only)", pr.NoLedger))
+		}
+		s.Error = strings.Join(notes, "; ")
 		return true, nil
 	}
 	msn := pr.Units[pr.Unit]
@@ -104,7 +112,7 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 		return false, err
 	}
 	if ledger.LedgerID == "" {
-		s.Error = "no settlement ledger for sales unit " + msn
+		pr.NoLedger = append(pr.NoLedger, msn)
 		pr.nextUnit()
 		return false, nil
 	}

@@ -74,7 +74,7 @@ func (r *Reconciler) step(ctx context.Context, j store.Job) {
 
 func (r *Reconciler) finish(ctx context.Context, j store.Job, s runState, status string) {
 	s.FinishedAt = r.clock.Now()
-	if status == RunCompleted && (s.Settle == nil || len(s.Settle.Open) == 0) {
+	if status == RunCompleted && (s.Settle == nil || len(s.Settle.Open)+len(s.Settle.NoLedger) == 0) {
 		s.Error = "" // a retried step's error; the run got through
 	}
 	next := j
@@ -237,8 +237,8 @@ func (r *Reconciler) closeFindings(ctx context.Context, t *tenants.Tenant, s *ru
 			}
 			var f Finding
 			_ = json.Unmarshal(j.State, &f)
-			if f.PaymentID == "" {
-				continue
+			if f.PaymentID == "" || (f.Kind != FindingAuthorizedNotCaptured && f.Kind != FindingStuck) {
+				continue // only the sweep's own kinds: a settlement finding stays
 			}
 			v, err := r.payments.Get(ctx, t.ID, f.PaymentID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
