@@ -68,9 +68,18 @@ const qrBody = `'{"qrCode":"'"$QR"'"}'`
 // persona.
 const paymentBody = `{"amount":29900,"currency":"NOK","phoneNumber":"` + personaPhone + `","description":"Kasse 3"}`
 
+// settlementRunBody is the JSON of a settlement run for today's ledger
+// date as shell words: the date comes from date +%F, spliced in double
+// quotes between the single-quoted parts.
+const settlementRunBody = `'{"job":"settlement","ledgerDate":"'"$(date +%F)"'"}'`
+
 // bannerLines are the ready-to-paste shell lines of the banner, by section.
 type bannerLines struct {
 	customer, member, bcCustomers, ownUser, payment []string
+	// settlement closes the day at the simulated Vipps, reconciles it
+	// ($RUN) and shows the settlement, the open findings and BC's
+	// vippsSettlements.
+	settlement []string
 	// club is J3 for the own test user, who must exist: QR, phone
 	// lookup, check-in, enrolment, payment for the new member, NP
 	// Retail's members.
@@ -131,6 +140,18 @@ func tryLines(b bannerInfo) bannerLines {
 		op("refund", `{"amount":10000}`),
 		fmt.Sprintf("curl -s %s/_sim/entitysets/vippsPayments", b.BCURL),
 	}
+	// The settlement run's id goes to $RUN. close-day closes today's
+	// ledger date at the simulated Vipps, and the run names it: the
+	// connector's default ledgerDate is yesterday. date +%F is the
+	// shell's local date, which is good enough for the sandbox.
+	l.settlement = []string{
+		fmt.Sprintf("curl -s -X POST %s/_sim/report/close-day", b.VippsURL),
+		postWords("RUN", "/v1/reconciliation/runs", settlementRunBody, ""),
+		fmt.Sprintf(`curl -s "%s/v1/reconciliation/runs/$RUN?wait=30" %s`, b.APIURL, auth),
+		fmt.Sprintf("curl -s %s/v1/settlements %s", b.APIURL, auth),
+		fmt.Sprintf(`curl -s "%s/v1/reconciliation/findings?status=open" %s`, b.APIURL, auth),
+		fmt.Sprintf("curl -s %s/_sim/entitysets/vippsSettlements", b.BCURL),
+	}
 	// The club walk-through scans the own user's personal QR ($QR), who
 	// is not a member yet. The enrolment's id goes to $ENR and the new
 	// member's id to $MEMBER (read from the completed enrolment); the
@@ -181,6 +202,11 @@ func printBanner(w io.Writer, b bannerInfo) {
 		section(&s, "Customer card: fill customer "+bctest.DemoCustomerEmptyAddress+" (no address yet) from Vipps", l.customer)
 		section(&s, "POS member registration: the member fields for the dialog", l.member)
 		section(&s, `Payment at the till: push to the customer's phone (repeat the GET until "status" is "authorized"), capture, refund; then BC's vippsPayments`, l.payment)
+		// After the payment section: the settlement shows numbers once
+		// a payment is captured.
+		section(&s, "Settlement: close the day at the simulated Vipps, reconcile it, see the settlement and any finding", l.settlement,
+			"(close-day closes today's ledger date, so paste it once; the run names that date, as the connector's default is",
+			" yesterday; date +%F is your shell's local date)")
 	}
 	section(&s, "The customers in the simulated BC", l.bcCustomers)
 	section(&s, "Add your own test user (edit its profile as you like) and fill customer "+bctest.DemoCustomerEmailOnly+" (only an e-mail yet) from it", l.ownUser)

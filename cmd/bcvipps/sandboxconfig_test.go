@@ -154,6 +154,59 @@ func TestBannerLines(t *testing.T) {
 				strings.Contains(full.String(), "# Payment at the till"), strings.Contains(sims.String(), "/v1/payments"))
 		}
 	})
+	t.Run("the settlement lines close the day, run a settlement for today into $RUN, then show settlements, open findings and BC's vippsSettlements", func(t *testing.T) {
+		st := l.settlement
+		if len(st) != 6 {
+			t.Fatalf("%d settlement lines, want 6: %v", len(st), st)
+		}
+		if st[0] != "curl -s -X POST http://127.0.0.1:8081/_sim/report/close-day" {
+			t.Errorf("close-day line: %s", st[0])
+		}
+		jsonType := "-H 'Content-Type: application/json'"
+		checks := []struct {
+			line int
+			want []string
+		}{
+			{1, []string{"RUN=$(curl -s -X POST " + b.APIURL + "/v1/reconciliation/runs ", jsonType,
+				`-d '{"job":"settlement","ledgerDate":"'"$(date +%F)"'"}'`, idFromJSON, `echo "$RUN"`}},
+			{2, []string{`curl -s "` + b.APIURL + `/v1/reconciliation/runs/$RUN?wait=30"`}},
+			{3, []string{"curl -s " + b.APIURL + "/v1/settlements "}},
+			{4, []string{`curl -s "` + b.APIURL + `/v1/reconciliation/findings?status=open"`}},
+		}
+		for _, c := range checks {
+			for _, w := range append(c.want, shellQuote("Authorization: Bearer "+b.APIKey)) {
+				if !strings.Contains(st[c.line], w) {
+					t.Errorf("settlement line %d lacks %s: %s", c.line, w, st[c.line])
+				}
+			}
+		}
+		if st[5] != "curl -s http://127.0.0.1:8082/_sim/entitysets/vippsSettlements" {
+			t.Errorf("BC line: %s", st[5])
+		}
+		for _, l := range st {
+			if strings.Contains(l, "$ID") || strings.Contains(l, "$PAY") || strings.Contains(l, "jq") {
+				t.Errorf("a settlement line uses $ID, $PAY or jq: %s", l)
+			}
+		}
+	})
+	t.Run("the settlement section follows the payment section, only with the connector", func(t *testing.T) {
+		var full, sims strings.Builder
+		printBanner(&full, b)
+		printBanner(&sims, bannerInfo{VippsURL: b.VippsURL, BCURL: b.BCURL, SimulatorsOnly: true, ConfigFile: "/x/serve.yaml"})
+		const title = "  # Settlement: close the day at the simulated Vipps, reconcile it, see the settlement and any finding\n"
+		lastPay, at := strings.Index(full.String(), "\n  "+pay[len(pay)-1]+"\n"), strings.Index(full.String(), title)
+		if lastPay < 0 || at < lastPay {
+			t.Fatalf("settlement section at %d, last payment line at %d: the settlement section must come after it:\n%s", at, lastPay, full.String())
+		}
+		for _, l := range l.settlement {
+			if !strings.Contains(full.String()[at:], "\n  "+l+"\n") {
+				t.Errorf("banner lacks %s after the settlement title", l)
+			}
+		}
+		if strings.Contains(sims.String(), "# Settlement") || strings.Contains(sims.String(), "close-day") {
+			t.Errorf("the simulators-only banner prints the settlement section:\n%s", sims.String())
+		}
+	})
 	t.Run("the club lines scan the own user's QR, check in, enrol to $ENR, read $MEMBER with sed and pay for the member", func(t *testing.T) {
 		club := l.club
 		if len(club) != 9 {
@@ -283,6 +336,64 @@ func TestBannerPaymentLinesInShell(t *testing.T) {
 			}
 		} else if g.key != w.key {
 			t.Errorf("request %d: Idempotency-Key %q, want %q", i, g.key, w.key)
+		}
+	}
+}
+
+// TestBannerSettlementLinesInShell runs the printed settlement lines in sh
+// with curl against a stand-in API and checks what arrives: close-day at
+// the simulator, the run for the shell's date with the quoted key, and the
+// run's id carried in $RUN to the long-poll.
+func TestBannerSettlementLinesInShell(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed to check the printed lines: %v", err)
+	}
+	type seen struct{ method, path, auth, body string }
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seen{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), string(body)})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"run_abc123","job":"settlement","status":"queued","counts":{},"findings":0}`)
+	}))
+	t.Cleanup(srv.Close)
+	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
+	st := tryLines(b).settlement
+	out, err := exec.Command("sh", "-c", strings.Join(st, "\n")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "run_abc123\n") {
+		t.Errorf("the run line does not echo the id run_abc123:\n%s", out)
+	}
+	today, err := exec.Command("date", "+%F").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []seen{
+		{method: "POST", path: "/_sim/report/close-day"},
+		{method: "POST", path: "/v1/reconciliation/runs", body: `{"job":"settlement","ledgerDate":"` + strings.TrimSpace(string(today)) + `"}`},
+		{method: "GET", path: "/v1/reconciliation/runs/run_abc123?wait=30"},
+		{method: "GET", path: "/v1/settlements"},
+		{method: "GET", path: "/v1/reconciliation/findings?status=open"},
+		{method: "GET", path: "/_sim/entitysets/vippsSettlements"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d requests, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		auth := "Bearer " + b.APIKey
+		if w.path == "/_sim/report/close-day" || w.path == "/_sim/entitysets/vippsSettlements" {
+			auth = ""
+		}
+		if g.method != w.method || g.path != w.path || g.body != w.body || g.auth != auth {
+			t.Errorf("request %d: %+v, want %+v with Authorization %q", i, g, w, auth)
 		}
 	}
 }

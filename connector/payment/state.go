@@ -73,6 +73,9 @@ type state struct {
 	Changes int64 `json:"changes"`
 	// Confirmed is set when a webhook event confirmed the state.
 	Confirmed bool `json:"confirmed,omitempty"`
+	// Settled are the pspReferences of this payment's captures and refunds
+	// the Report API has settled (the settlement reconciliation marks them).
+	Settled []string `json:"settled,omitempty"`
 }
 
 type aggregate struct {

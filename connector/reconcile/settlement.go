@@ -21,8 +21,9 @@ const (
 	KindSettlement = "settlement"
 	KindLedger     = "ledger"
 
-	FindingUnknownEntry   = "unknown-entry"
-	FindingAmountMismatch = "amount-mismatch"
+	FindingUnknownEntry        = "unknown-entry"
+	FindingAmountMismatch      = "amount-mismatch"
+	FindingMissingInSettlement = "missing-in-settlement"
 
 	SettlementsEntity = "vippsSettlements"
 )
@@ -104,7 +105,7 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 			notes = append(notes, fmt.Sprintf("no settlement ledger for sales unit %v (the Report API answers in production only)", pr.NoLedger))
 		}
 		s.Error = strings.Join(notes, "; ")
-		return true, nil
+		return true, r.missingInSettlement(ctx, t, s)
 	}
 	msn := pr.Units[pr.Unit]
 	ledger, err := r.ledgerFor(ctx, t, msn)
@@ -127,7 +128,9 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 	}
 	pr.Acc.LedgerDate, pr.Acc.SalesUnit, pr.Acc.Currency = s.LedgerDate, msn, ledger.Currency
 	for _, e := range page.Items {
-		r.entry(ctx, t, s, pr, msn, e)
+		if err := r.entry(ctx, t, s, pr, msn, e); err != nil {
+			return false, err
+		}
 	}
 	pr.Cursor = page.Cursor
 	if page.HasMore && page.Cursor != "" {
@@ -160,7 +163,7 @@ func (pr *settleProgress) nextUnit() {
 
 // entry adds one ledger entry to the sums and matches it to the
 // connector's payments by reference (and its event by pspReference).
-func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, pr *settleProgress, msn string, e vipps.ReportEntry) {
+func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, pr *settleProgress, msn string, e vipps.ReportEntry) error {
 	acc := &pr.Acc
 	acc.Entries++
 	s.Counts.Looked++
@@ -174,7 +177,7 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 		default:
 			r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not know")
 		}
-		return
+		return nil
 	}
 	switch e.EntryType {
 	case "capture", "refund":
@@ -185,9 +188,12 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 		}
 		acc.Funds += e.Amount
 		v, err := r.payments.Get(ctx, t.ID, payment.ID(t.ID, msn, e.Reference))
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			r.unknownEntry(ctx, t, s, msn, e, "no payment of the connector has this reference")
-			return
+			return nil
+		}
+		if err != nil {
+			return err
 		}
 		name := "CAPTURED"
 		want := e.Amount
@@ -202,8 +208,11 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 					s.Findings++
 				}
 				acc.Unmatched++
-				return
+				return nil
 			}
+		}
+		if err := r.payments.MarkSettled(ctx, t.ID, v.ID, e.PSPReference); err != nil {
+			return err
 		}
 		acc.Matched++
 		s.Counts.Matched++
@@ -219,6 +228,7 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 		acc.Funds += e.Amount
 		r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not reconcile ("+e.EntryType+")")
 	}
+	return nil
 }
 
 func (r *Reconciler) unknownEntry(ctx context.Context, t *tenants.Tenant, s *runState, msn string, e vipps.ReportEntry, why string) {
@@ -301,4 +311,42 @@ func (r *Reconciler) storeSettlement(ctx context.Context, t *tenants.Tenant, st 
 	}
 	_, err = es.Update(ctx, existing.ID(), existing.ETag(), rec)
 	return err
+}
+
+// clone copies a run's state, its settlement progress included.
+func (s runState) clone() runState {
+	if s.Settle != nil {
+		pr := *s.Settle
+		pr.Units = slices.Clone(pr.Units)
+		pr.Open = slices.Clone(pr.Open)
+		pr.NoLedger = slices.Clone(pr.NoLedger)
+		s.Settle = &pr
+	}
+	return s
+}
+
+// missingInSettlement reports the captures and refunds older than
+// jobs.settlement.missingAfterDays that no settlement has reported, and
+// resolves the findings of those that one has since.
+func (r *Reconciler) missingInSettlement(ctx context.Context, t *tenants.Tenant, s *runState) error {
+	days := t.Config.Jobs.Settlement.MissingAfterDays
+	cutoff := r.clock.Now().AddDate(0, 0, -days)
+	missing, err := r.payments.UnsettledBefore(ctx, t.ID, cutoff, func(v payment.View) {
+		r.resolve(ctx, t, FindingMissingInSettlement, v)
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range missing {
+		if s.SalesUnit != "" && u.Payment.SalesUnit != s.SalesUnit {
+			continue
+		}
+		f := finding{Kind: FindingMissingInSettlement,
+			Detail:   fmt.Sprintf("The %s of %s is not in any settlement %d days later.", strings.ToLower(u.Event.Name), u.Event.At.UTC().Format(time.DateOnly), days),
+			Expected: fmt.Sprintf("%s %d settled", u.Event.Name, u.Event.Amount), Actual: "not settled"}
+		if r.raise(ctx, t, f, u.Payment) {
+			s.Findings++
+		}
+	}
+	return nil
 }

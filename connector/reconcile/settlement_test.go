@@ -104,3 +104,28 @@ func (e *env) settlements() []reconcile.Settlement {
 	}
 	return out.Items
 }
+
+// TestMissingInSettlement: a capture no settlement has reported after
+// jobs.settlement.missingAfterDays (3) is a finding, resolved once its
+// date is settled.
+func TestMissingInSettlement(t *testing.T) {
+	e := newEnv(t)
+	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
+	v := e.authorized("k1", 8000)
+	if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", "c1"); res.Status != http.StatusOK {
+		t.Fatalf("capture: %d %s", res.Status, res.Raw)
+	}
+	e.Advance(4 * 24 * time.Hour)
+	e.Stop(e.First())
+	e.Start("b")
+	later := e.Clock.Now().In(oslo(t)).AddDate(0, 0, -1).Format(time.DateOnly)
+	e.run(map[string]any{"job": "settlement", "ledgerDate": later})
+	open := e.findings("?status=open&kind=missing-in-settlement")
+	if len(open) != 1 || open[0].Reference != v.Reference {
+		t.Fatalf("missing: %+v", open)
+	}
+	e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	if open := e.findings("?status=open&kind=missing-in-settlement"); len(open) != 0 {
+		t.Fatalf("still missing after its date was settled: %+v", open)
+	}
+}

@@ -38,7 +38,14 @@ func (r *Reconciler) step(ctx context.Context, j store.Job) {
 			err = r.closeFindings(ctx, t, &s)
 		}
 	case JobSettlement:
-		done, err = r.settlePage(ctx, t, &s)
+		// A page is all or nothing: its sums and counts are kept only when
+		// the whole page went through, so a retried page counts nothing
+		// twice.
+		cp := s.clone()
+		done, err = r.settlePage(ctx, t, &cp)
+		if err == nil {
+			s = cp
+		}
 	default:
 		s.Error = "unknown job " + s.Job
 		r.finish(ctx, j, s, RunFailed)

@@ -120,3 +120,9 @@ func (s *Sim) handleControlClearFaults(w http.ResponseWriter, _ *http.Request) {
 func (s *Sim) handleControlStats(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.Stats())
 }
+
+// POST /_sim/report/close-day closes the open ledger date now, so its
+// settlement can be fetched at once.
+func (s *Sim) handleControlCloseDay(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"closedLedgerDate": s.CloseDay()})
+}

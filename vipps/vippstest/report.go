@@ -32,7 +32,50 @@ type ledgerEntry struct {
 
 func ledgerIDFor(msn string) string { return "1" + msn }
 
-func (s *Sim) ledgerDate(t time.Time) string { return t.In(s.ledgerTZ).Format(time.DateOnly) }
+// ledgerDateLocked is the ledger date an entry booked at t goes to: the
+// calendar date of t in the merchant's time zone, or the day after the
+// latest date closed by CloseDay if that date is not later (a closed date
+// never changes). s.mu is held.
+func (s *Sim) ledgerDateLocked(t time.Time) string {
+	d := t.In(s.ledgerTZ).Format(time.DateOnly)
+	if s.closedThrough != "" && d <= s.closedThrough {
+		d = nextDate(s.closedThrough)
+	}
+	return d
+}
+
+// nextDate is the calendar date after a YYYY-MM-DD date.
+func nextDate(d string) string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return d
+	}
+	return t.AddDate(0, 0, 1).Format(time.DateOnly)
+}
+
+// CloseDay closes the open ledger date now, as midnight in the merchant's
+// time zone would: the Report API answers it (and every earlier date) as
+// closed, and entries booked afterwards go to the next ledger date. It
+// returns the date it closed (YYYY-MM-DD). Calling it again closes the
+// next date.
+func (s *Sim) CloseDay() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.ledgerDateLocked(s.now())
+	s.closedThrough = d
+	return d
+}
+
+// closed reports whether a ledger date is closed: past midnight in the
+// merchant's time zone, or closed by CloseDay.
+func (s *Sim) closed(day time.Time) bool {
+	if !s.now().Before(day.AddDate(0, 0, 1)) {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closedThrough != "" && day.Format(time.DateOnly) <= s.closedThrough
+}
 
 // bookLocked appends an entry to a ledger topic, keeping the running
 // balance. s.mu is held.
@@ -46,7 +89,7 @@ func (s *Sim) bookLocked(p *payment, topic, entryType, pspRef string, amt int64,
 	}
 	s.ledger = append(s.ledger, ledgerEntry{
 		msn: p.msn, topic: topic, PSPReference: pspRef, Time: at.UTC().Format(time.RFC3339Nano),
-		LedgerDate: s.ledgerDate(at), EntryType: entryType, Reference: p.reference, Currency: p.amount.Currency,
+		LedgerDate: s.ledgerDateLocked(at), EntryType: entryType, Reference: p.reference, Currency: p.amount.Currency,
 		Amount: amt, BalanceBefore: balance, BalanceAfter: balance + amt, RecipientHandle: "api:" + p.msn,
 	})
 }
@@ -191,7 +234,7 @@ func (s *Sim) entries(msn, topic, date string) []ledgerEntry {
 
 // GET /report/v2/ledgers/{ledgerId}/{topic}/dates/{date}: the complete
 // report of a closed ledger date; tryLater while the date is still open
-// (it closes at midnight in the merchant's time zone).
+// (it closes at midnight in the merchant's time zone, or by CloseDay).
 func (s *Sim) handleReportDate(w http.ResponseWriter, r *http.Request) {
 	msn, topic, ok := s.reportRequest(w, r)
 	if !ok {
@@ -203,8 +246,7 @@ func (s *Sim) handleReportDate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	size := s.reportPageSize(w, r)
-	closesAt := day.AddDate(0, 0, 1)
-	if s.now().Before(closesAt) {
+	if !s.closed(day) {
 		writeJSON(w, http.StatusOK, map[string]any{"hasMore": false, "tryLater": true, "items": []ledgerEntry{}})
 		return
 	}

@@ -84,6 +84,7 @@ type Sim struct {
 	hooks          map[string]*webhook // by id
 	hookOrder      []string
 	ledger         []ledgerEntry
+	closedThrough  string // latest ledger date closed by CloseDay (YYYY-MM-DD), "" if none
 	checkIns       []CheckIn
 	deliveries     []WebhookDelivery
 	customerTokens map[string]customerToken
@@ -187,6 +188,7 @@ func (s *Sim) routes() {
 	m.HandleFunc("POST /_sim/faults", s.handleControlAddFault)
 	m.HandleFunc("DELETE /_sim/faults", s.handleControlClearFaults)
 	m.HandleFunc("GET /_sim/stats", s.handleControlStats)
+	m.HandleFunc("POST /_sim/report/close-day", s.handleControlCloseDay)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, "Not Found", "no such endpoint in the simulator", "")
 	})
