@@ -132,8 +132,10 @@ type Tenant struct {
 }
 
 // Jobs are a tenant's scheduled jobs. A schedule is a cron expression of
-// robfig/cron v3 (five fields, or a descriptor such as "@every 5m");
-// empty turns the job off.
+// robfig/cron v3 (five fields, or a descriptor such as "@every 5m"),
+// "hourly" (at a minute from :11 to :59 picked per tenant, as Vipps asks
+// Report API users) or "off". The payment sweep defaults to every 10
+// minutes; the settlement is off unless scheduled.
 type Jobs struct {
 	PaymentSweep JobSchedule   `mapstructure:"paymentSweep" yaml:"paymentSweep"`
 	Settlement   SettlementJob `mapstructure:"settlement" yaml:"settlement"`

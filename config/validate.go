@@ -157,8 +157,8 @@ func (c *Config) Validate() error {
 		v.useCases(p, t)
 		v.mapping(p+".mapping", t.Mapping)
 		for key, spec := range map[string]string{".jobs.paymentSweep.schedule": t.Jobs.PaymentSweep.Schedule, ".jobs.settlement.schedule": t.Jobs.Settlement.Schedule} {
-			if spec == "" || spec == "off" {
-				continue
+			if spec == "" || spec == "off" || spec == "hourly" {
+				continue // hourly: at a random minute from :11 to :59
 			}
 			if _, err := cronParser.Parse(spec); err != nil {
 				v.add(p+key, "is not a cron expression (five fields or a descriptor such as @every 5m): %v", err)

@@ -21,6 +21,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"time"
@@ -134,6 +135,9 @@ func New(d Deps) (*Reconciler, error) {
 			if spec == "" || spec == "off" {
 				continue
 			}
+			if spec == "hourly" {
+				spec = hourlyAtRandomMinute(tc.ID + "." + job)
+			}
 			err := d.Engine.AddSchedule(work.Schedule{
 				Name: tc.ID + "." + job, Spec: spec, Kind: KindRun, TenantID: tc.ID, Status: RunRunning,
 				Input: mustJSON(runInput{Job: job}),
@@ -243,4 +247,13 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// hourlyAtRandomMinute is "hourly" as Vipps asks Report API users to
+// schedule: at a minute from :11 to :59 that differs between tenants (and
+// stays the same across restarts and replicas), not at :00–:10.
+func hourlyAtRandomMinute(name string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(name))
+	return fmt.Sprintf("%d * * * *", 11+h.Sum32()%49)
 }

@@ -3,13 +3,18 @@ package reconcile_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/reconcile"
+	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -127,5 +132,65 @@ func TestMissingInSettlement(t *testing.T) {
 	e.run(map[string]any{"job": "settlement", "ledgerDate": day})
 	if open := e.findings("?status=open&kind=missing-in-settlement"); len(open) != 0 {
 		t.Fatalf("still missing after its date was settled: %+v", open)
+	}
+}
+
+// TestSettlementKilledMidway: the report is read a page at a time (two
+// entries a page here); Vipps fails from the second page on and the
+// process dies; the run resumes at its stored cursor after the restart and
+// no entry is counted twice.
+func TestSettlementKilledMidway(t *testing.T) {
+	var reports atomic.Int32
+	var sim atomic.Pointer[vippstest.Server]
+	e := newEnv(t, func(o *testenv.Options) {
+		o.VippsOptions = append(o.VippsOptions, vippstest.WithReportPageSize(2))
+		o.ObserveVipps = func(r *http.Request) {
+			// Runs before the simulator looks for faults: the second page
+			// of the settlement run (and all after it) fails.
+			if s := sim.Load(); s != nil && strings.Contains(r.URL.Path, "/dates/") && reports.Add(1) == 2 {
+				s.InjectFault(vippstest.Fault{Method: http.MethodGet, PathPrefix: "/report/v2/", Status: http.StatusServiceUnavailable})
+			}
+		}
+	})
+	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
+	for i, amount := range []int64{10000, 20000, 30000} {
+		v := e.authorized(fmt.Sprintf("k%d", i), amount)
+		if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", fmt.Sprintf("c%d", i)); res.Status != http.StatusOK {
+			t.Fatalf("capture: %d %s", res.Status, res.Raw)
+		}
+	}
+	e.Advance(24 * time.Hour)
+	e.Stop(e.First())
+	e.Start("b")
+	sim.Store(e.Vipps)
+	res := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "settlement", "ledgerDate": day})
+	id := res.Body["id"].(string)
+	mid := e.WaitFor("acme", id, func(j store.Job) bool { return j.Attempts > 0 || j.Final })
+	if mid.Final || !strings.Contains(string(mid.State), `"cursor"`) {
+		t.Fatalf("the run should be midway with a cursor: %s %s", mid.Status, mid.State)
+	}
+	e.Stop(e.First()) // killed midway
+	e.Vipps.ClearFaults()
+	e.Start("c")
+	for range 20 {
+		j := e.Job("acme", id)
+		if j.Final {
+			break
+		}
+		if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
+			e.Advance(d)
+		} else {
+			e.Advance(0)
+		}
+		v := j.Version
+		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
+	}
+	if reports.Load() < 3 {
+		t.Fatalf("the report was read %d times: no page after the restart", reports.Load())
+	}
+	fee := func(v int64) int64 { return (v*175 + 5000) / 10000 }
+	sts := e.settlements()
+	if len(sts) != 1 || sts[0].Captured != 60000 || sts[0].Fees != fee(10000)+fee(20000)+fee(30000) || sts[0].Net != 60000-sts[0].Fees {
+		t.Fatalf("settlement after the restart: %+v", sts)
 	}
 }

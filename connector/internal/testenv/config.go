@@ -44,6 +44,8 @@ type Options struct {
 	// ObserveVipps sees every request the simulated Vipps receives (see
 	// vippstest.WithRequestObserver).
 	ObserveVipps func(*http.Request)
+	// VippsOptions are more options of the Vipps simulator.
+	VippsOptions []vippstest.Option
 	// Prepare runs once the simulators are up, before the configuration is
 	// built and any instance starts.
 	Prepare func(vipps *vippstest.Server, bc *bctest.Servers)

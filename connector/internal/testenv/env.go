@@ -87,6 +87,7 @@ func New(t *testing.T, o Options, opts ...Option) *Env {
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
 	e := &Env{T: t, Clock: clock, Logs: &SyncBuffer{}}
 	vopts := []vippstest.Option{vippstest.WithClock(clock)}
+	vopts = append(vopts, o.VippsOptions...)
 	if o.ObserveVipps != nil {
 		vopts = append(vopts, vippstest.WithRequestObserver(o.ObserveVipps))
 	}
