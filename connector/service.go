@@ -263,6 +263,10 @@ func HashAPIKey(key string) string { return api.HashAPIKey(key) }
 // Engine is the service's work engine (for the job packages and tests).
 func (s *Service) Engine() *work.Engine { return s.engine }
 
+// Reconciler is the service's reconciliation (J5), for starting a run from
+// the command line.
+func (s *Service) Reconciler() *reconcile.Reconciler { return s.recon }
+
 // shutdownGrace is how long running steps may finish after shutdown began:
 // the shutdown budget less the time a cancelled step needs to store its
 // state (a save takes at most 5 s) and a margin, so that every step has
