@@ -3,10 +3,10 @@ package payment
 import (
 	"context"
 	"encoding/json"
-	"slices"
-	"time"
 	"errors"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
