@@ -1,0 +1,14 @@
+pageextension 50101 "BCV Business Manager RC" extends "Business Manager Role Center"
+{
+    layout
+    {
+        addlast(rolecenter)
+        {
+            part(BCVVippsActivities; "BCV Vipps Activities")
+            {
+                ApplicationArea = All;
+                Caption = 'Vipps MobilePay';
+            }
+        }
+    }
+}
