@@ -132,7 +132,12 @@ func (r *Reconciler) listRuns(c *gin.Context) {
 		r.storeProblem(c, err)
 		return
 	}
-	slices.SortFunc(runs, func(a, b Run) int { return strings.Compare(b.ID, a.ID) })
+	slices.SortFunc(runs, func(a, b Run) int {
+		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
 	if len(runs) > limit {
 		runs = runs[:limit]
 	}

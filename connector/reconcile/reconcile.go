@@ -75,6 +75,9 @@ const (
 	// stuckAfter is how long past its expiry a payment may wait for the
 	// customer, and an operation stay pending, before it is stuck.
 	stuckAfter = 30 * time.Minute
+	// maxRunAttempts is how often a run's step is retried before the run
+	// fails (the next tick starts a new one).
+	maxRunAttempts = 8
 )
 
 // Metrics are the reconciliation series.

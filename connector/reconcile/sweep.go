@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
@@ -51,17 +52,24 @@ func (r *Reconciler) step(ctx context.Context, j store.Job) {
 		r.finish(ctx, j, s, RunFailed)
 		return
 	}
+	if err == nil && t.Vipps == nil {
+		err = errors.New("tenant has no Vipps clients")
+	}
 	next := j
 	next.State = mustJSON(s)
 	if err != nil {
-		// The page is done again later (nothing was counted for it).
+		// The page is done again later (nothing was counted for it); a
+		// refusal, or a failure that lasts, fails the run (the next tick
+		// starts a new one).
 		f := tenants.ClassifyVipps(err)
 		if errors.As(err, new(*bc.Error)) {
 			f = tenants.ClassifyBC(err)
 		}
 		at, ok := f.Next(now, j.Attempts, r.cfg.Worker.RetryBackoffMax)
-		if !ok {
-			at = now.Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax))
+		if !ok || j.Attempts >= maxRunAttempts {
+			s.Error = err.Error()
+			r.finish(ctx, j, s, RunFailed)
+			return
 		}
 		next.DueAt = at
 		next.Attempts++
@@ -108,11 +116,8 @@ func (r *Reconciler) sweepPage(ctx context.Context, t *tenants.Tenant, s *runSta
 			s.Cursor = v.ID
 			continue
 		}
-		if v.Status == payment.StatusCreated && now.Before(v.ExpiresAt) {
-			// Waiting for the customer: its follower polls it.
+		if skip(v, now) {
 			s.Cursor = v.ID
-			s.Counts.Looked++
-			s.Counts.Matched++
 			continue
 		}
 		if err := r.sweepOne(ctx, t, s, v, now); err != nil {
@@ -126,7 +131,16 @@ func (r *Reconciler) sweepPage(ctx context.Context, t *tenants.Tenant, s *runSta
 func (r *Reconciler) sweepOne(ctx context.Context, t *tenants.Tenant, s *runState, v payment.View, now time.Time) error {
 	rf, err := r.payments.Refresh(ctx, t.ID, v.ID)
 	if err != nil {
-		return err
+		if tenants.ClassifyVipps(err).Verdict != work.Refused || errors.As(err, new(*bc.Error)) {
+			return err // may pass: the page is done again
+		}
+		// Vipps refuses to tell about this payment: report it and go on.
+		s.Counts.Looked++
+		if r.raise(ctx, t, finding{Kind: FindingStuck, Detail: "Vipps MobilePay refused to report this payment: " + tenants.VippsDetail(err),
+			Expected: "the payment at Vipps", Actual: "refused"}, v) {
+			s.Findings++
+		}
+		return nil
 	}
 	cur := rf.After
 	var found []finding
@@ -220,8 +234,8 @@ func (r *Reconciler) bcDiffers(ctx context.Context, t *tenants.Tenant, v payment
 	}
 	want := payment.BCRecord(v)
 	for _, k := range []string{"status", "authorizedAmount", "capturedAmount", "refundedAmount", "cancelledAmount", "memberId"} {
-		if fmt.Sprint(row[k]) != fmt.Sprint(want[k]) {
-			return fmt.Sprintf("%s %v", k, row[k]), nil
+		if !sameValue(row[k], want[k]) {
+			return fmt.Sprintf("%s %s", k, valueText(row[k])), nil
 		}
 	}
 	return "", nil
@@ -259,4 +273,49 @@ func (r *Reconciler) closeFindings(ctx context.Context, t *tenants.Tenant, s *ru
 			return nil
 		}
 	}
+}
+
+// sameValue compares a value BC returned (JSON numbers decode as float64)
+// with the connector's: numbers as numbers, the rest as text.
+func sameValue(got, want any) bool {
+	if f, ok := got.(float64); ok {
+		switch w := want.(type) {
+		case int64:
+			return f == float64(w)
+		case int:
+			return f == float64(w)
+		}
+	}
+	return valueText(got) == valueText(want)
+}
+
+func valueText(v any) string {
+	if f, ok := v.(float64); ok && f == float64(int64(f)) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// sweepCapturedFor is how long a captured payment (not final: it may still
+// be refunded) is still looked at by the sweep after its last change.
+const sweepCapturedFor = 72 * time.Hour
+
+// skip reports a payment the sweep need not read at Vipps now: one waiting
+// for its customer (its follower polls it), one with an operation just
+// sent (the connector records Vipps' answer itself), and a captured one
+// that has not changed for days (it stays open only for refunds, which
+// the connector makes itself).
+func skip(v payment.View, now time.Time) bool {
+	if v.Status == payment.StatusCreated && now.Before(v.ExpiresAt) {
+		return true
+	}
+	for _, o := range v.Operations {
+		if o.Status == payment.OpPending && now.Sub(o.At) < stuckAfter {
+			return true
+		}
+	}
+	return v.Status == payment.StatusCaptured && now.Sub(v.UpdatedAt) > sweepCapturedFor
 }
