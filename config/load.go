@@ -47,20 +47,30 @@ func FromReader(r io.Reader) (*Config, error) {
 func LoadFromBytes(data []byte) (*Config, error) {
 	cfg := &Config{}
 	// The YAML decoder keeps map keys as written (viper would lower-case
-	// them, breaking updatePolicy field names and use-case names) and
-	// rejects unknown keys, which catches typos before anything starts.
+	// them, breaking updatePolicy field names and use-case names). Unknown
+	// keys, which catch typos before anything starts, are collected from
+	// the document tree and reported with the other validation problems,
+	// so that one run lists every one of them.
+	var unknown []Problem
 	if len(bytes.TrimSpace(data)) > 0 {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		var doc yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 			return nil, &SyntaxError{Err: err}
+		}
+		if doc.Kind != 0 {
+			unknown = unknownKeys(&doc)
+			if err := doc.Decode(cfg); err != nil {
+				return nil, &SyntaxError{Err: err}
+			}
 		}
 	}
 	if err := applyEnv(cfg, data); err != nil {
 		return nil, err
 	}
 	cfg.applyDefaults()
-	cfg.unresolved = expandAll(cfg, os.LookupEnv)
+	// Unknown keys come first, then ${NAME} references that did not resolve;
+	// Validate reports both before its own findings.
+	cfg.unresolved = append(unknown, expandAll(cfg, os.LookupEnv)...)
 	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}

@@ -176,7 +176,6 @@ func TestMissingEnvIsValidationErrorNamingTheKey(t *testing.T) {
 
 func TestSyntaxErrors(t *testing.T) {
 	tests := []struct{ name, doc string }{
-		{"unknown key is rejected", "server: {listn: ':1'}\n"},
 		{"wrong type is rejected", "worker: {pollBatch: many}\n"},
 		{"broken YAML is rejected", "server: [\n"},
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/bcvipps/bcvipps/mapping"
 )
 
 // Problem is one thing wrong with the configuration. Reason never contains
@@ -338,7 +341,24 @@ func (v *validator) mapping(p string, m Mapping) {
 		}
 	}
 	for _, field := range sortedKeys(m.UpdatePolicy) {
+		v.policyField(p+".updatePolicy."+field, field)
 		v.oneOf(p+".updatePolicy."+field, m.UpdatePolicy[field], policies)
+	}
+}
+
+// policyFields are the updatePolicy keys, as documented at
+// mapping.Options.UpdatePolicy; mapping.Options.Validate decides.
+var policyFields = []string{"displayName", "email", "phoneNumber", "firstName", "middleName", "lastName",
+	"phoneNo", "birthday", "gender", "newsletter", "gdprConsent", mapping.FieldAddress}
+
+// policyField reports an updatePolicy key that the mapping does not write.
+func (v *validator) policyField(key, field string) {
+	err := mapping.Options{UpdatePolicy: map[string]mapping.Policy{field: mapping.PolicyIfEmpty}}.Validate()
+	var oe *mapping.OptionError
+	if errors.As(err, &oe) {
+		v.add(key, "is not a field the mapping writes (%s): use one of %s", oe.Reason, strings.Join(policyFields, ", "))
+	} else if err != nil {
+		v.add(key, "is not a field the mapping writes: use one of %s", strings.Join(policyFields, ", "))
 	}
 }
 

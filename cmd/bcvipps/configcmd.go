@@ -14,26 +14,45 @@ func newConfigCmd() *cobra.Command {
 	var path string
 	cmd.PersistentFlags().StringVarP(&path, "config", "c", "config.yaml", "configuration file")
 
-	cmd.AddCommand(&cobra.Command{
+	var sandbox bool
+	check := &cobra.Command{
 		Use:   "check",
-		Short: "Validate the configuration and list every problem",
-		Args:  cobra.NoArgs,
+		Short: "Validate the configuration, including the go-live rules, and list every problem",
+		Long: `Validate the configuration and list every problem in one run: unknown keys,
+missing or malformed values, and the go-live rules (server.publicBaseURL is a
+public HTTPS URL that Business Central online and Vipps can call; Business
+Central tenant and company ids are GUIDs, the tenant id may be a domain).
+--sandbox skips the go-live rules, for configurations that point at the
+simulators on http://127.0.0.1.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := config.Load(path)
+			cfg, err := config.Load(path)
 			var verr *config.ValidationError
-			if errors.As(err, &verr) {
-				for _, p := range verr.Problems {
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", p.Key, p.Reason)
-				}
-				return fmt.Errorf("%s: %d problem(s)", path, len(verr.Problems))
-			}
-			if err != nil {
+			if err != nil && !errors.As(err, &verr) {
 				return err
+			}
+			var problems []config.Problem
+			if verr != nil {
+				problems = append(problems, verr.Problems...)
+			}
+			if cfg != nil && !sandbox {
+				var gerr *config.ValidationError
+				if errors.As(cfg.CheckGoLive(), &gerr) {
+					problems = append(problems, gerr.Problems...)
+				}
+			}
+			for _, p := range problems {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", p.Key, p.Reason)
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%s: %d problem(s)", path, len(problems))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK\n", path)
 			return nil
 		},
-	})
+	}
+	check.Flags().BoolVar(&sandbox, "sandbox", false, "skip the go-live rules (https, public address, GUID ids): for a configuration against the simulators")
+	cmd.AddCommand(check)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "print",
 		Short: "Print the effective configuration (defaults and environment applied, secrets masked)",

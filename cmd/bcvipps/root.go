@@ -23,6 +23,7 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(),
 		newAPIKeyCmd(),
 		newConfigCmd(),
+		newDoctorCmd(),
 		newVersionCmd(),
 	)
 	return root
