@@ -12,8 +12,9 @@ table 50101 "BCV Vipps Payment"
 
     fields
     {
-        field(1; Reference; Code[64])
+        field(1; Reference; Text[64])
         {
+            // Text, not Code: Vipps references are case-sensitive.
             Caption = 'Reference';
             ToolTip = 'Specifies the reference.';
             DataClassification = CustomerContent;
