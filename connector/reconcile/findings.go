@@ -122,7 +122,7 @@ func (r *Reconciler) resolveJob(ctx context.Context, t *tenants.Tenant, j store.
 func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) {
 	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, FindingsEntity)
 	rec := map[string]any{"findingId": f.ID, "kind": f.Kind, "reference": f.Reference, "salesUnit": f.SalesUnit,
-		"detail": f.Detail, "expected": f.Expected, "actual": f.Actual, "status": f.Status,
+		"detail": clip(f.Detail, 2048), "expected": clip(f.Expected, 250), "actual": clip(f.Actual, 250), "status": f.Status,
 		"firstSeenAt": f.FirstSeenAt.UTC().Format(time.RFC3339)}
 	if f.ResolvedAt != nil {
 		rec["resolvedAt"] = f.ResolvedAt.UTC().Format(time.RFC3339)
@@ -137,4 +137,13 @@ func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) 
 	if err != nil {
 		r.log.Warn("finding not written to Business Central", "tenant", t.ID, "finding", f.ID, "err", err)
 	}
+}
+
+// clip shortens s to n characters, the length of its field in the
+// companion extension's table.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

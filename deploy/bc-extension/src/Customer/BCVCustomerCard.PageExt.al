@@ -18,6 +18,7 @@ pageextension 50100 "BCV Customer Card" extends "Customer Card"
                     BindingMessage: Text;
                 begin
                     BCVCustomerInfoRequest.Start(Rec, BCVRequestId, Status, BindingMessage);
+                    BCVRequestCustomerId := Rec.SystemId;
                     BCVRequestPending := BCVCustomerInfoRequest.IsPending(Status);
                     if BCVRequestPending then
                         BCVEnqueuePoll()
@@ -46,8 +47,17 @@ pageextension 50100 "BCV Customer Card" extends "Customer Card"
         BCVCustomerInfoRequest: Codeunit "BCV Customer Info Request";
         BCVRequestId: Text;
         BCVRequestPending: Boolean;
+        BCVRequestCustomerId: Guid;
         BCVPollTaskId: Integer;
         BCVPollFailedMsg: Label 'Waiting for the customer''s answer failed: %1. The connector still completes the request; reopen the card later.', Comment = '%1 = error';
+
+    trigger OnAfterGetCurrRecord()
+    begin
+        // Moving to another customer cancels the page background task; the globals must not carry the
+        // old request over (Cancel would otherwise cancel the previous customer's request).
+        if BCVRequestPending and (Rec.SystemId <> BCVRequestCustomerId) then
+            BCVRequestPending := false;
+    end;
 
     trigger OnPageBackgroundTaskCompleted(TaskId: Integer; Results: Dictionary of [Text, Text])
     var
@@ -80,7 +90,9 @@ pageextension 50100 "BCV Customer Card" extends "Customer Card"
         Setup: Record "BCV Vipps Setup";
         Parameters: Dictionary of [Text, Text];
     begin
-        Setup.GetOrCreate();
+        // Read only: users have R on the setup, and Start has already checked that it exists.
+        if not Setup.Get() then
+            Setup.Init();
         Parameters.Add('RequestId', BCVRequestId);
         Parameters.Add('WaitSeconds', Format(Setup."Long-Poll Seconds"));
         // One long-poll per task (at most 60 s); the timeout leaves room for the HTTP round trip.

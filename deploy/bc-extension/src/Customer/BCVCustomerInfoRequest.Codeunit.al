@@ -25,6 +25,7 @@ codeunit 50101 "BCV Customer Info Request"
         FailedErr: Label 'The request failed: %1', Comment = '%1 = problem title and detail';
         CancelledErr: Label 'The request was cancelled.';
         UnknownStatusErr: Label 'The request ended with the unexpected status %1.', Comment = '%1 = status';
+        PlainMsg: Label '%1', Locked = true;
 
     /// <summary>Starts the request for the customer; returns its id, status and binding message.</summary>
     procedure Start(Customer: Record Customer; var RequestId: Text; var Status: Text; var BindingMessage: Text)
@@ -85,7 +86,8 @@ codeunit 50101 "BCV Customer Info Request"
         Status := ConnectorClient.GetText(Response, 'status');
         case Status of
             'completed':
-                Message(CompletedText(Response));
+                // Through %1: the text holds customer data, which Message must not read as placeholders.
+                Message(PlainMsg, CompletedText(Response));
             'rejected':
                 Error(RejectedErr);
             'expired':

@@ -54,6 +54,7 @@ codeunit 50103 "BCV POS Member Assist"
         Window: Dialog;
         RequestId: Text;
         Status: Text;
+        BindingMessage: Text;
         StartedAt: DateTime;
     begin
         if (QrCode = '') and PhoneNumber.StartsWith('http') then begin
@@ -76,9 +77,11 @@ codeunit 50103 "BCV POS Member Assist"
         ConnectorClient.Post(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response);
         RequestId := ConnectorClient.GetText(Response, 'id');
         Status := ConnectorClient.GetText(Response, 'status');
+        BindingMessage := ConnectorClient.GetText(Response, 'bindingMessage');
 
+        // Dialog.Open binds its values by reference (var Any): pass a variable, not an expression.
         if GuiAllowed() then
-            Window.Open(WaitingTxt, ConnectorClient.GetText(Response, 'bindingMessage'));
+            Window.Open(WaitingTxt, BindingMessage);
         StartedAt := CurrentDateTime();
         while (Status in ['pending', 'applying']) and (CurrentDateTime() - StartedAt < GetMaxWaitSeconds() * 1000) do begin
             ConnectorClient.Get(StrSubstNo(PollPathTxt, RequestId, Setup."Long-Poll Seconds"), Response);

@@ -1,6 +1,6 @@
 permissionset 50100 "BCV VIPPS ADMIN"
 {
-    Caption = 'Vipps connector: set up and read everything';
+    Caption = 'Vipps connector: setup', MaxLength = 30;
     Assignable = true;
     IncludedPermissionSets = "BCV VIPPS USER";
 

@@ -4,7 +4,7 @@
 /// </summary>
 permissionset 50101 "BCV VIPPS USER"
 {
-    Caption = 'Vipps connector: use';
+    Caption = 'Vipps connector: use', MaxLength = 30;
     Assignable = true;
 
     Permissions =

@@ -8,6 +8,8 @@ pageextension 50101 "BCV Business Manager RC" extends "Business Manager Role Cen
             {
                 ApplicationArea = All;
                 Caption = 'Vipps MobilePay';
+                // Hidden for Business Manager users without BCV VIPPS USER instead of failing on the cue insert.
+                AccessByPermission = tabledata "BCV Vipps Cue" = I;
             }
         }
     }

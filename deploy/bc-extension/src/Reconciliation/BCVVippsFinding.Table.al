@@ -36,19 +36,19 @@ table 50103 "BCV Vipps Finding"
             ToolTip = 'Specifies the sales Unit.';
             DataClassification = CustomerContent;
         }
-        field(5; Detail; Text[250])
+        field(5; Detail; Text[2048])
         {
             Caption = 'Detail';
             ToolTip = 'Specifies the detail.';
             DataClassification = CustomerContent;
         }
-        field(6; Expected; Text[100])
+        field(6; Expected; Text[250])
         {
             Caption = 'Expected';
             ToolTip = 'Specifies the expected.';
             DataClassification = CustomerContent;
         }
-        field(7; Actual; Text[100])
+        field(7; Actual; Text[250])
         {
             Caption = 'Actual';
             ToolTip = 'Specifies the actual.';
