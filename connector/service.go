@@ -122,7 +122,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 		o.instance = host + "-" + hex.EncodeToString(b[:])
 	}
 	if o.http == nil {
-		hc, err := upstreamClient(cfg.Upstream)
+		hc, err := UpstreamClient(cfg.Upstream)
 		if err != nil {
 			return nil, err
 		}
@@ -206,10 +206,10 @@ func (s *Service) endLongPolls() {
 	s.shutdownOnce.Do(func() { close(s.shutdown) })
 }
 
-// upstreamClient builds the outbound HTTP client: system roots plus
+// UpstreamClient builds the outbound HTTP client: system roots plus
 // cfg.CAFile, a per-attempt timeout and enough idle connections for
 // thousands of polls.
-func upstreamClient(u config.Upstream) (*http.Client, error) {
+func UpstreamClient(u config.Upstream) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 512
 	tr.MaxIdleConnsPerHost = 128

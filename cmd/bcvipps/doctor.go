@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -91,7 +89,7 @@ func runDoctor(ctx context.Context, cfg *config.Config, w io.Writer) (failed, to
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	hc, err := doctorHTTPClient(cfg.Upstream)
+	hc, err := connector.UpstreamClient(cfg.Upstream)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -245,29 +243,4 @@ func doctorNP(ctx context.Context, r *doctorReport, t *tenants.Tenant, key strin
 			"and the Entra app it is linked to", key)
 	}
 	r.fail(name+" api key", err, todo)
-}
-
-// doctorHTTPClient is the outbound client: system roots plus
-// upstream.caFile, as serve uses.
-func doctorHTTPClient(u config.Upstream) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if u.CAFile != "" {
-		pem, err := os.ReadFile(u.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("upstream.caFile: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("upstream.caFile: no PEM certificate in %s", u.CAFile)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	timeout := u.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	return &http.Client{Transport: tr, Timeout: timeout}, nil
 }
