@@ -365,3 +365,41 @@ func TestMemberSearchStaysInItsCountry(t *testing.T) {
 		t.Fatalf("already a member: %d %s", res.Status, res.Raw)
 	}
 }
+
+// TestEnrollmentAddOutcomeUnknown: NP Retail answers the member's add with
+// 504 (it may still process it): the member is looked for, not sent again,
+// for 10 minutes; then it is sent again and created once.
+func TestEnrollmentAddOutcomeUnknown(t *testing.T) {
+	e := newEnv(t)
+	id := e.enroll("k", map[string]any{"phoneNumber": "+" + newPhone})
+	addMember := "/npretail/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/" + bctest.DemoCompanyName + "/membership/"
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, PathPrefix: addMember, Status: http.StatusGatewayTimeout, Times: 1})
+	e.Advance(2 * time.Second) // consent: the add gets 504
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "applying" && j.Attempts > 0 })
+	// Five minutes of retries look for the member and send nothing.
+	for range 10 {
+		e.Advance(30 * time.Second)
+		v := e.Job("acme", id).Version
+		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final || j.DueAt.After(e.Clock.Now()) })
+	}
+	if j := e.Job("acme", id); j.Status != "applying" || len(membersWithPhone(e, newPhone)) != 0 {
+		t.Fatalf("sent again within the settle window: %s, %d members", j.Status, len(membersWithPhone(e, newPhone)))
+	}
+	for range 30 {
+		j := e.Job("acme", id)
+		if j.Final {
+			break
+		}
+		if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
+			e.Advance(d)
+		} else {
+			e.Advance(0)
+		}
+		v := j.Version
+		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
+	}
+	e.await(id, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members", n)
+	}
+}

@@ -208,7 +208,8 @@ func TestSweepFlagsAnAuthorizationLeftOpen(t *testing.T) {
 // rewritten and reported as bc-out-of-date.
 func TestSweepRewritesBC(t *testing.T) {
 	e := newEnv(t)
-	v := e.authorized("k1", 7000)
+	// 15,000.00 NOK: BC's JSON number 1.5e+06 must equal the connector's 1500000.
+	v := e.authorized("k1", 1500000)
 	e.WaitFor("acme", "bcp_"+strings.TrimPrefix(v.ID, "pay_"), func(store.Job) bool {
 		r := e.bcRow(payment.PaymentsEntity, "reference", v.Reference)
 		return r != nil && r["status"] == payment.StatusAuthorized
@@ -227,6 +228,10 @@ func TestSweepRewritesBC(t *testing.T) {
 	})
 	if fs := e.findings("?kind=bc-out-of-date"); len(fs) != 1 || fs[0].Reference != v.Reference {
 		t.Fatalf("findings: %+v", fs)
+	}
+	// Rewritten: the next sweep finds BC right and rewrites nothing.
+	if run := e.sweep(); run.Findings != 0 || run.Counts.Corrected != 0 {
+		t.Fatalf("sweep after the rewrite: %+v", run)
 	}
 }
 
