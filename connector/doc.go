@@ -1,14 +1,18 @@
 // Package connector is the bcvipps service and its composition root: it
-// builds the store, the durable engine (package work), the job packages
-// (package login for J1 and J2: Vipps Login by phone number, the consented
-// profile written to BC or NP Retail) and the two listeners (package api
-// holds the HTTP building blocks; the job packages register their routes).
-// The engine keeps personal data only as long as needed.
+// builds the store, the tenants' upstream clients (package tenants), the
+// durable engine (package work), the job packages and the two listeners
+// (package api holds the HTTP building blocks; the job packages register
+// their routes). The engine keeps personal data only as long as needed.
 //
 // Packages: work (engine: jobs, leases, schedules, inbox), store (jobs in
 // SQLite or PostgreSQL), api (problem+json, auth, strict bodies, OpenAPI),
-// login (the login flows and their endpoints). The rest of this page
-// describes the login flows, the connector's first jobs.
+// tenants (each tenant's Vipps, BC and NP Retail clients; one
+// classification of upstream failures), login (J1 and J2, and the consent
+// step of J3 enrolments), payment (J4: ePayments, operations, webhooks, the
+// BC outbox), club (J3 at the till: phone lookups, members, check-ins),
+// reconcile (J5: the payment sweep and settlements). Each package's doc
+// describes its jobs; the rest of this page describes the login flows, the
+// connector's first jobs.
 //
 // # API
 //
