@@ -73,9 +73,6 @@ func (p *Payments) Refresh(ctx context.Context, tenantID, id string) (Refreshed,
 		changed := s.mergeState(vp.State)
 		changed = s.mergeAggregate(vp.Aggregate) || changed
 		changed = s.addEvents(evs) || changed
-		if !s.Confirmed {
-			s.Confirmed, changed = true, true
-		}
 		if !changed {
 			return errNoChange
 		}

@@ -71,8 +71,6 @@ type state struct {
 	Error  *api.Problem `json:"error,omitempty"`
 	// Changes counts the changes BC must see (the outbox compares it).
 	Changes int64 `json:"changes"`
-	// Confirmed is set when a webhook event confirmed the state.
-	Confirmed bool `json:"confirmed,omitempty"`
 	// Settled are the pspReferences of this payment's captures and refunds
 	// the Report API has settled (the settlement reconciliation marks them).
 	Settled []string `json:"settled,omitempty"`

@@ -391,9 +391,6 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 		id := paymentID(j.TenantID, env.MSN, ev.Reference)
 		pj, err := p.mutate(ctx, j.TenantID, id, func(s *state, _ *store.Job) error {
 			changed := s.addEvents([]vipps.PaymentEvent{ev.PaymentEvent})
-			if !s.Confirmed {
-				s.Confirmed, changed = true, true
-			}
 			if !changed {
 				return errNoChange
 			}
