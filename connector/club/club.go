@@ -29,9 +29,6 @@ import (
 // callTimeout bounds the Vipps and NP Retail calls of one request.
 const callTimeout = 15 * time.Second
 
-// maxPhoneInput is the longest phone number input accepted.
-const maxPhoneInput = 40
-
 // Metrics are the club's series.
 type Metrics struct {
 	checkIns *prometheus.CounterVec
@@ -102,8 +99,8 @@ func (k *Club) phoneLookup(c *gin.Context) {
 		return
 	}
 	body.QRCode = strings.TrimSpace(body.QRCode)
-	if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
-		api.WriteProblem(c, api.InvalidInput(api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"}))
+	if p := tenants.CheckQRInput(body.QRCode); p != nil {
+		api.WriteProblem(c, api.InvalidInput(*p))
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), callTimeout)
@@ -162,20 +159,12 @@ func (k *Club) membersByPhone(ctx context.Context, t *tenants.Tenant, ph mapping
 }
 
 func (k *Club) parsePhone(t *tenants.Tenant, raw string) (mapping.Phone, *api.Problem) {
-	switch {
-	case raw == "":
+	if raw == "" {
 		return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "phoneNumber", Reason: "is required"})
-	case len([]rune(raw)) > maxPhoneInput:
-		return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
 	}
-	ph, err := mapping.ParsePhone(raw, t.Config.Mapping.ImplicitPhonePrefix)
-	if err != nil {
-		var pe *mapping.PhoneError
-		reason := "is not a valid phone number"
-		if errors.As(err, &pe) {
-			reason = pe.Error()
-		}
-		return mapping.Phone{}, api.InvalidInput(api.FieldProblem{Field: "phoneNumber", Reason: reason})
+	ph, p := tenants.ParsePhoneInput(raw, t.Config.Mapping.ImplicitPhonePrefix)
+	if p != nil {
+		return mapping.Phone{}, api.InvalidInput(*p)
 	}
 	return ph, nil
 }
@@ -221,22 +210,8 @@ func (k *Club) checkIn(c *gin.Context) {
 	if t.Vipps[msn] == nil {
 		errs = append(errs, api.FieldProblem{Field: "salesUnit", Reason: "is not a sales unit (MSN) of this tenant"})
 	}
-	var ph mapping.Phone
-	switch {
-	case body.PhoneNumber == "" && body.QRCode == "":
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
-	case body.PhoneNumber != "" && body.QRCode != "":
-		errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
-	case body.QRCode != "":
-		if n := len([]rune(body.QRCode)); n < 5 || n > 255 {
-			errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
-		}
-	default:
-		var p *api.Problem
-		if ph, p = k.parsePhone(t, body.PhoneNumber); p != nil {
-			errs = append(errs, p.Errors...)
-		}
-	}
+	ph, perrs := tenants.PhoneOrQR(body.PhoneNumber, body.QRCode, t.Config.Mapping.ImplicitPhonePrefix)
+	errs = append(errs, perrs...)
 	if len(errs) > 0 {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return

@@ -30,9 +30,6 @@ const startGrace = 45 * time.Second
 // lookupTimeout bounds the synchronous BC / NP Retail / QR calls of a POST.
 const lookupTimeout = 20 * time.Second
 
-// maxPhoneInput is the longest phone number input accepted (openapi.yaml).
-const maxPhoneInput = 40
-
 type customerRequestBody struct {
 	CustomerNo  string `json:"customerNo"`
 	CustomerID  string `json:"customerId"`
@@ -75,14 +72,6 @@ func (t *tenant) useCaseFor(name, kind, dflt string) (useCase, []api.FieldProble
 	return uc, nil
 }
 
-func phoneProblem(err error) api.FieldProblem {
-	var pe *mapping.PhoneError
-	if errors.As(err, &pe) {
-		return api.FieldProblem{Field: "phoneNumber", Reason: pe.Error()}
-	}
-	return api.FieldProblem{Field: "phoneNumber", Reason: "is not a valid phone number"}
-}
-
 func (s *Flows) createCustomerRequest(c *gin.Context) {
 	t := s.tenantOf(c)
 	var body customerRequestBody
@@ -110,10 +99,8 @@ func (s *Flows) createCustomerRequest(c *gin.Context) {
 	var phone mapping.Phone
 	if strings.TrimSpace(body.PhoneNumber) == "" {
 		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required"})
-	} else if len([]rune(body.PhoneNumber)) > maxPhoneInput {
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
-	} else if ph, err := mapping.ParsePhone(body.PhoneNumber, t.mapping.ImplicitPhonePrefix); err != nil {
-		errs = append(errs, phoneProblem(err))
+	} else if ph, p := tenants.ParsePhoneInput(body.PhoneNumber, t.mapping.ImplicitPhonePrefix); p != nil {
+		errs = append(errs, *p)
 	} else {
 		phone = ph
 	}
@@ -164,7 +151,7 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	body.PhoneNumber = strings.TrimSpace(body.PhoneNumber)
 	body.QRCode = strings.TrimSpace(body.QRCode)
 	body.MemberID = strings.TrimSpace(body.MemberID)
-	phone, perrs := s.phoneOrQR(t, body.PhoneNumber, body.QRCode)
+	phone, perrs := tenants.PhoneOrQR(body.PhoneNumber, body.QRCode, t.mapping.ImplicitPhonePrefix)
 	errs = append(errs, perrs...)
 	if body.MemberID != "" {
 		id, isGUID := canonicalGUID(body.MemberID)
@@ -210,33 +197,6 @@ func (s *Flows) createMemberRequest(c *gin.Context) {
 	in := input{MSISDN: phone.MSISDN, MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	m := meta{MemberID: body.MemberID, ViaQR: body.QRCode != ""}
 	s.create(c, t, uc, kindMember, "mir_", key, hash, in, m)
-}
-
-// phoneOrQR checks that exactly one of a typed phone number and a scanned
-// QR code is given, and parses the phone number.
-func (s *Flows) phoneOrQR(t *tenant, phoneNumber, qrCode string) (mapping.Phone, []api.FieldProblem) {
-	var phone mapping.Phone
-	var errs []api.FieldProblem
-	switch {
-	case phoneNumber == "" && qrCode == "":
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is required (or give qrCode)"})
-	case phoneNumber != "" && qrCode != "":
-		errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "give phoneNumber or qrCode, not both"})
-	case qrCode != "":
-		if n := len([]rune(qrCode)); n < 5 || n > 255 {
-			errs = append(errs, api.FieldProblem{Field: "qrCode", Reason: "must be the complete scanned content (5 to 255 characters)"})
-		}
-	case len([]rune(phoneNumber)) > maxPhoneInput:
-		errs = append(errs, api.FieldProblem{Field: "phoneNumber", Reason: "is longer than 40 characters"})
-	default:
-		ph, err := mapping.ParsePhone(phoneNumber, t.mapping.ImplicitPhonePrefix)
-		if err != nil {
-			errs = append(errs, phoneProblem(err))
-		} else {
-			phone = ph
-		}
-	}
-	return phone, errs
 }
 
 // exchangeQR turns a scanned personal QR code (Vipps' clear-text or

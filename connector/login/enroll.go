@@ -52,7 +52,7 @@ func (s *Flows) createEnrollment(c *gin.Context) {
 	if code == "" {
 		code = uc.membershipCode
 	}
-	phone, perrs := s.phoneOrQR(t, body.PhoneNumber, body.QRCode)
+	phone, perrs := tenants.PhoneOrQR(body.PhoneNumber, body.QRCode, t.mapping.ImplicitPhonePrefix)
 	errs = append(errs, perrs...)
 	switch {
 	case t.np == nil:

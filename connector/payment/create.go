@@ -19,14 +19,12 @@ import (
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
-	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // Input limits (openapi.yaml).
 const (
 	maxAmount       = 65_000_000
-	maxPhoneInput   = 40
 	maxTokenInput   = 255
 	maxPOSField     = 50
 	maxOrderLines   = 1000
@@ -99,19 +97,15 @@ func validate(t *tenants.Tenant, b *createBody) (vipps.Customer, []api.FieldProb
 	case n > 1:
 		bad("phoneNumber", "give exactly one of phoneNumber, qrCode and customerToken")
 	case b.PhoneNumber != "":
-		if len([]rune(b.PhoneNumber)) > maxPhoneInput {
-			bad("phoneNumber", "is longer than 40 characters")
-			break
-		}
-		ph, err := mapping.ParsePhone(b.PhoneNumber, t.Config.Mapping.ImplicitPhonePrefix)
-		if err != nil {
-			bad("phoneNumber", phoneReason(err))
+		ph, p := tenants.ParsePhoneInput(b.PhoneNumber, t.Config.Mapping.ImplicitPhonePrefix)
+		if p != nil {
+			errs = append(errs, *p)
 			break
 		}
 		cust.PhoneNumber = ph.MSISDN
 	case b.QRCode != "":
-		if l := len([]rune(b.QRCode)); l < 5 || l > 255 {
-			bad("qrCode", "must be the complete scanned content (5 to 255 characters)")
+		if p := tenants.CheckQRInput(b.QRCode); p != nil {
+			errs = append(errs, *p)
 			break
 		}
 		cust.PersonalQR = b.QRCode
@@ -196,14 +190,6 @@ func orderLineProblems(b *createBody) []api.FieldProblem {
 		errs = append(errs, api.FieldProblem{Field: "orderLines", Reason: fmt.Sprintf("add up to %d, not to amount %d", total, *b.Amount)})
 	}
 	return errs
-}
-
-func phoneReason(err error) string {
-	var pe *mapping.PhoneError
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return "is not a valid phone number"
 }
 
 // requestHash fingerprints a validated create, so that a reused
