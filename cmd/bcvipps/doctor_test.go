@@ -18,9 +18,9 @@ import (
 const doctorPublicBaseURL = "http://127.0.0.1:18080"
 
 // doctorSims starts the simulators in this process and returns the
-// sandbox configuration pointing at them, as YAML, and the Vipps
-// simulator's URL.
-func doctorSims(t *testing.T) (string, string) {
+// sandbox configuration pointing at them (with publicBaseURL), as YAML,
+// and the Vipps simulator's URL.
+func doctorSims(t *testing.T, publicBaseURL string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	vsim := vippstest.Start(t)
@@ -36,7 +36,7 @@ func doctorSims(t *testing.T) (string, string) {
 	data, _, err := sandboxConfigYAML(sandboxEnv{
 		Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, CAFile: caFile,
 		BCURL: bsim.BCURL, AuthorityURL: bsim.AuthorityURL, NPRetailURL: bsim.NPRetailURL,
-		VippsBaseURL: vsim.URL, PublicBaseURL: doctorPublicBaseURL,
+		VippsBaseURL: vsim.URL, PublicBaseURL: publicBaseURL,
 		APIKeyHash: connector.HashAPIKey(sandboxAPIKey), LogLevel: "warn", LogFormat: "json",
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func lineWith(out string, parts ...string) string {
 }
 
 func TestDoctorGoodCredentials(t *testing.T) {
-	yaml, vippsURL := doctorSims(t)
+	yaml, vippsURL := doctorSims(t, doctorPublicBaseURL)
 	path := writeDoctorConfig(t, yaml)
 
 	out, errOut, err := runRoot(t, "doctor", "--config", path)
@@ -114,7 +114,7 @@ func TestDoctorGoodCredentials(t *testing.T) {
 }
 
 func TestDoctorBadCredentials(t *testing.T) {
-	yaml, _ := doctorSims(t)
+	yaml, _ := doctorSims(t, doctorPublicBaseURL)
 	tests := []struct {
 		name      string
 		secret    string   // replaced in the YAML by a wrong value

@@ -9,39 +9,15 @@ import (
 	"testing"
 
 	"github.com/bcvipps/bcvipps/config"
-	"github.com/bcvipps/bcvipps/connector"
-	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
 // simulatorConfig starts the Vipps and BC simulators in this process and
 // writes the sandbox's one-tenant configuration pointing at them.
 func simulatorConfig(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	vsim, err := vippstest.NewServer("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = vsim.Close() })
-	bsim, err := newSandboxBC("127.0.0.1:0", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bsim.Close() })
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, bsim.AuthorityCAPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data, _, err := sandboxConfigYAML(sandboxEnv{
-		Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", DataDir: dir, CAFile: caFile,
-		BCURL: bsim.BCURL, AuthorityURL: bsim.AuthorityURL, NPRetailURL: bsim.NPRetailURL,
-		VippsBaseURL: vsim.URL, APIKeyHash: connector.HashAPIKey(sandboxAPIKey), LogLevel: "warn", LogFormat: "json",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "reconcile.yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	yaml, _ := doctorSims(t, "")
+	path := filepath.Join(t.TempDir(), "reconcile.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
