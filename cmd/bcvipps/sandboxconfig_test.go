@@ -285,41 +285,61 @@ func TestBannerLines(t *testing.T) {
 	})
 }
 
+// seenRequest is one request a stand-in API received from printed lines.
+type seenRequest struct{ method, path, auth, key, body string }
+
+// runLinesInShell runs the lines that pick takes from the banner of a
+// stand-in API (every URL of the banner points at it) in sh with curl, and
+// returns the banner, what sh printed and the requests in order. answer
+// gives the body for a request ("" answers 404).
+func runLinesInShell(t *testing.T, pick func(bannerInfo) []string, answer func(r *http.Request) string) (bannerInfo, string, []seenRequest) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is needed to check the printed lines: %v", err)
+	}
+	var mu sync.Mutex
+	var got []seenRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seenRequest{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body)})
+		mu.Unlock()
+		a := answer(r)
+		if a == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, a)
+	}))
+	t.Cleanup(srv.Close)
+	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
+	out, err := exec.Command("sh", "-c", strings.Join(pick(b), "\n")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh: %v\n%s", err, out)
+	}
+	srv.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	return b, string(out), got
+}
+
 // TestBannerPaymentLinesInShell runs the printed payment lines in sh with
 // curl against a stand-in API and checks what arrives: the headers
 // (quoting of the key and of the generated Idempotency-Key), the bodies,
 // and that the create line leaves the id in $PAY for the lines after it.
 func TestBannerPaymentLinesInShell(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is needed to check the printed lines: %v", err)
-	}
-	type seen struct{ method, path, auth, key, body string }
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, seen{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body)})
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"pay_abc123","reference":"bcv-x","status":"created","amount":29900}`)
-	}))
-	t.Cleanup(srv.Close)
-	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
-	pay := tryLines(b).payment
-	out, err := exec.Command("sh", "-c", strings.Join(pay[:4], "\n")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sh: %v\n%s", err, out)
-	}
-	if first, _, _ := strings.Cut(string(out), "\n"); first != "pay_abc123" {
+	b, out, got := runLinesInShell(t, func(b bannerInfo) []string { return tryLines(b).payment[:4] },
+		func(*http.Request) string {
+			return `{"id":"pay_abc123","reference":"bcv-x","status":"created","amount":29900}`
+		})
+	if first, _, _ := strings.Cut(out, "\n"); first != "pay_abc123" {
 		t.Errorf("the create line echoes %q, want the id pay_abc123", first)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if len(got) != 4 {
 		t.Fatalf("%d requests, want 4: %+v", len(got), got)
 	}
-	want := []seen{
+	want := []seenRequest{
 		{method: "POST", path: "/v1/payments", body: paymentBody},
 		{method: "GET", path: "/v1/payments/pay_abc123?wait=30"},
 		{method: "POST", path: "/v1/payments/pay_abc123/capture", key: "capture-pay_abc123", body: "{}"},
@@ -345,37 +365,18 @@ func TestBannerPaymentLinesInShell(t *testing.T) {
 // the simulator, the run for the shell's date with the quoted key, and the
 // run's id carried in $RUN to the long-poll.
 func TestBannerSettlementLinesInShell(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is needed to check the printed lines: %v", err)
-	}
-	type seen struct{ method, path, auth, body string }
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, seen{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), string(body)})
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"run_abc123","job":"settlement","status":"queued","counts":{},"findings":0}`)
-	}))
-	t.Cleanup(srv.Close)
-	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
-	st := tryLines(b).settlement
-	out, err := exec.Command("sh", "-c", strings.Join(st, "\n")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sh: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "run_abc123\n") {
+	b, out, got := runLinesInShell(t, func(b bannerInfo) []string { return tryLines(b).settlement },
+		func(*http.Request) string {
+			return `{"id":"run_abc123","job":"settlement","status":"queued","counts":{},"findings":0}`
+		})
+	if !strings.Contains(out, "run_abc123\n") {
 		t.Errorf("the run line does not echo the id run_abc123:\n%s", out)
 	}
 	today, err := exec.Command("date", "+%F").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	want := []seen{
+	want := []seenRequest{
 		{method: "POST", path: "/_sim/report/close-day"},
 		{method: "POST", path: "/v1/reconciliation/runs", body: `{"job":"settlement","ledgerDate":"` + strings.TrimSpace(string(today)) + `"}`},
 		{method: "GET", path: "/v1/reconciliation/runs/run_abc123?wait=30"},
@@ -404,9 +405,6 @@ func TestBannerSettlementLinesInShell(t *testing.T) {
 // $PAY, and the member id read with sed into $MEMBER and spliced into the
 // payment body.
 func TestBannerClubLinesInShell(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is needed to check the printed lines: %v", err)
-	}
 	const memberID = "0b7a3f52-6d1e-4c89-9a43-5e2f1d8c7b60"
 	answers := map[string]string{
 		"POST /v1/phone-lookups":                 `{"phoneNumber":"+4799887766"}`,
@@ -418,39 +416,16 @@ func TestBannerClubLinesInShell(t *testing.T) {
 		"GET /v1/payments/pay_abc123?wait=30":    `{"id":"pay_abc123","reference":"bcv-x","status":"authorized","amount":14900,"memberId":"` + memberID + `"}`,
 		"GET /_sim/members":                      `{"value":[{"memberId":"` + memberID + `","memberNumber":"MM-000003","firstName":"Per"}]}`,
 	}
-	type seen struct{ method, path, auth, key, body string }
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, seen{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body)})
-		mu.Unlock()
-		answer, ok := answers[r.Method+" "+r.URL.RequestURI()]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, answer)
-	}))
-	t.Cleanup(srv.Close)
-	b := bannerInfo{APIURL: srv.URL, BCURL: srv.URL, VippsURL: srv.URL, APIKey: "it's a key"}
-	club := tryLines(b).club
-	out, err := exec.Command("sh", "-c", strings.Join(club, "\n")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sh: %v\n%s", err, out)
-	}
+	b, out, got := runLinesInShell(t, func(b bannerInfo) []string { return tryLines(b).club },
+		func(r *http.Request) string { return answers[r.Method+" "+r.URL.RequestURI()] })
 	qr := personalQR(ownUserMSISDN)
 	for _, w := range []string{qr + "\n", "enr_abc123\n", memberID + "\n", "pay_abc123\n"} {
-		if !strings.Contains(string(out), w) {
+		if !strings.Contains(out, w) {
 			t.Errorf("the lines do not echo %q:\n%s", strings.TrimSpace(w), out)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	qrJSON := `{"qrCode":"` + qr + `"}`
-	want := []seen{
+	want := []seenRequest{
 		{method: "POST", path: "/v1/phone-lookups", body: qrJSON},
 		{method: "POST", path: "/v1/check-ins", body: qrJSON},
 		{method: "POST", path: "/v1/enrollments", body: qrJSON},
