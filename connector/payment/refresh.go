@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
-	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -139,60 +137,4 @@ func (p *Payments) Get(ctx context.Context, tenantID, id string) (View, error) {
 		return View{}, err
 	}
 	return view(j), nil
-}
-
-// MarkSettled records that the Report API settled the payment's capture or
-// refund pspReference (idempotent).
-func (p *Payments) MarkSettled(ctx context.Context, tenantID, id, pspReference string) error {
-	_, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
-		if slices.Contains(s.Settled, pspReference) {
-			return errNoChange
-		}
-		s.Settled = append(s.Settled, pspReference)
-		return nil
-	})
-	return err
-}
-
-// Unsettled is a capture or refund the Report API has not settled.
-type Unsettled struct {
-	Payment View
-	Event   Event
-}
-
-// Event is one ePayment event of a payment (View.Events).
-type Event = event
-
-// UnsettledBefore lists the tenant's captures and refunds made before
-// cutoff that no settlement has reported, and calls settled for those that
-// one has (so a finding about them can be resolved).
-func (p *Payments) UnsettledBefore(ctx context.Context, tenantID string, cutoff time.Time, settled func(View)) ([]Unsettled, error) {
-	var out []Unsettled
-	after := ""
-	for {
-		jobs, err := p.store.List(ctx, store.ListQuery{TenantID: tenantID, Kind: KindPayment, AfterID: after, Limit: 1000})
-		if err != nil {
-			return nil, err
-		}
-		for _, j := range jobs {
-			after = j.ID
-			s := decodeState(j.State)
-			all := true
-			for _, e := range s.Events {
-				if !e.Success || (e.Name != "CAPTURED" && e.Name != "REFUNDED") || !e.At.Before(cutoff) {
-					continue
-				}
-				if !slices.Contains(s.Settled, e.PSPReference) {
-					out = append(out, Unsettled{Payment: view(j), Event: e})
-					all = false
-				}
-			}
-			if all && len(s.Settled) > 0 && settled != nil {
-				settled(view(j))
-			}
-		}
-		if len(jobs) < 1000 {
-			return out, nil
-		}
-	}
 }

@@ -19,29 +19,18 @@ import (
 
 // BenchmarkSettleEntry is the store work the settlement reconciliation
 // does per matched ledger entry: find the payment by its reference and
-// mark its capture settled (a read and a write on the embedded SQLite
-// store). The payments exist beforehand; one op is one entry.
+// mark its capture settled, a page of 1,000 entries at a time (one read
+// and one commit per page on the embedded SQLite store). The payments
+// exist beforehand; one op is one entry.
 func BenchmarkSettleEntry(b *testing.B) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.DriverSQLite, "file:"+filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = st.Close() })
-	clock := clockwork.NewRealClock()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := work.New(st, work.Config{Instance: "bench", Concurrency: 1, Batch: 10, Lease: time.Minute, StepTimeout: 30 * time.Second}, clock, log, prometheus.NewRegistry())
-	p := New(Deps{Config: &config.Config{}, Clock: clock, Log: log, Engine: e, Metrics: NewMetrics(prometheus.NewRegistry(), nil)})
+	p, e := settleFixture(b)
 	const batch = 500
 	n := b.N
 	for i := 0; i < n; i += batch {
 		var jobs []store.Job
 		for k := i; k < min(i+batch, n); k++ {
-			ref := fmt.Sprintf("bench-%08d", k)
-			s := state{Reference: ref, MSN: "123456", Currency: "NOK", Amount: 10000, Description: "Kasse 1", Changes: 1,
-				Aggregate: aggregate{Authorized: 10000, Captured: 10000}, VippsState: "AUTHORIZED",
-				Events: []event{{Name: "CAPTURED", Amount: 10000, At: time.Now(), PSPReference: fmt.Sprint(k), Success: true}}}
-			jobs = append(jobs, store.Job{TenantID: "acme", ID: paymentID("acme", "123456", ref), Kind: KindPayment, Status: StatusCaptured, State: mustJSON(s)})
+			jobs = append(jobs, capturedJob(fmt.Sprintf("bench-%08d", k), fmt.Sprint(k), 10000))
 		}
 		if _, _, err := e.CreateEach(ctx, jobs); err != nil {
 			b.Fatal(err)
@@ -49,15 +38,88 @@ func BenchmarkSettleEntry(b *testing.B) {
 	}
 	start := time.Now()
 	b.ResetTimer()
-	for i := range n {
-		id := ID("acme", "123456", fmt.Sprintf("bench-%08d", i))
-		if _, err := p.Get(ctx, "acme", id); err != nil {
+	for i := 0; i < n; i += 1000 {
+		var page []SettledEntry
+		for k := i; k < min(i+1000, n); k++ {
+			page = append(page, SettledEntry{Reference: fmt.Sprintf("bench-%08d", k), PSPReference: fmt.Sprint(k), Amount: 10000})
+		}
+		m, err := p.SettleEach(ctx, "acme", "123456", page)
+		if err != nil {
 			b.Fatal(err)
 		}
-		if err := p.MarkSettled(ctx, "acme", id, fmt.Sprint(i)); err != nil {
-			b.Fatal(err)
+		if m[0].Unknown || m[0].Mismatch {
+			b.Fatalf("entry %d not matched: %+v", i, m[0])
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "entries/s")
+}
+
+// settleFixture is a payments service on an embedded SQLite file store,
+// without tenants or upstreams: what settlement matching needs.
+func settleFixture(tb testing.TB) (*Payments, *work.Engine) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.DriverSQLite, "file:"+filepath.Join(tb.TempDir(), "bench.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	clock := clockwork.NewRealClock()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := work.New(st, work.Config{Instance: "bench", Concurrency: 1, Batch: 10, Lease: time.Minute, StepTimeout: 30 * time.Second}, clock, log, prometheus.NewRegistry())
+	p := New(Deps{Config: &config.Config{}, Clock: clock, Log: log, Engine: e, Metrics: NewMetrics(prometheus.NewRegistry(), nil)})
+	return p, e
+}
+
+// capturedJob is a stored payment reference ref whose capture of amount
+// has pspReference psp.
+func capturedJob(ref, psp string, amount int64) store.Job {
+	s := state{Reference: ref, MSN: "123456", Currency: "NOK", Amount: amount, Description: "Kasse 1", Changes: 1,
+		Aggregate: aggregate{Authorized: amount, Captured: amount}, VippsState: "AUTHORIZED",
+		Events: []event{{Name: "CAPTURED", Amount: amount, At: time.Now(), PSPReference: psp, Success: true}}}
+	return store.Job{TenantID: "acme", ID: paymentID("acme", "123456", ref), Kind: KindPayment, Status: StatusCaptured, State: mustJSON(s)}
+}
+
+// TestSettleEach: a page of settled entries is matched by reference and
+// pspReference; a known capture is marked once however often it comes, an
+// amount that differs is reported and not marked, an unknown reference is
+// reported.
+func TestSettleEach(t *testing.T) {
+	ctx := context.Background()
+	p, e := settleFixture(t)
+	if _, _, err := e.CreateEach(ctx, []store.Job{capturedJob("ref-00000001", "psp1", 10000), capturedJob("ref-00000002", "psp2", 5000)}); err != nil {
+		t.Fatal(err)
+	}
+	page := []SettledEntry{
+		{Reference: "ref-00000001", PSPReference: "psp1", Amount: 10000},
+		{Reference: "ref-00000002", PSPReference: "psp2", Amount: 4999},
+		{Reference: "ref-00000009", PSPReference: "psp9", Amount: 100},
+		{Reference: "ref-00000001", PSPReference: "psp1", Amount: 10000},
+	}
+	for round := range 2 { // a rerun of the page changes nothing
+		m, err := p.SettleEach(ctx, "acme", "123456", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m[0].Unknown || m[0].Mismatch || m[3].Unknown || m[3].Mismatch {
+			t.Fatalf("round %d: a known capture: %+v %+v", round, m[0], m[3])
+		}
+		if !m[1].Mismatch || m[1].Expected != 5000 || m[1].Payment.Reference != "ref-00000002" {
+			t.Fatalf("round %d: the other amount: %+v", round, m[1])
+		}
+		if !m[2].Unknown {
+			t.Fatalf("round %d: an unknown reference: %+v", round, m[2])
+		}
+		one, _ := p.get(ctx, "acme", paymentID("acme", "123456", "ref-00000001"))
+		two, _ := p.get(ctx, "acme", paymentID("acme", "123456", "ref-00000002"))
+		if got := decodeState(one.State).Settled; len(got) != 1 || got[0] != "psp1" {
+			t.Fatalf("round %d: settled marks %v", round, got)
+		}
+		if got := decodeState(two.State).Settled; len(got) != 0 {
+			t.Fatalf("round %d: a mismatched capture was marked settled: %v", round, got)
+		}
+		if round == 1 && one.Version != 2 {
+			t.Fatalf("the rerun wrote the payment again (version %d)", one.Version)
+		}
+	}
 }

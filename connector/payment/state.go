@@ -238,9 +238,12 @@ func (s *state) op(id string) *operation {
 
 func decodeState(b []byte) state {
 	var s state
-	_ = json.Unmarshal(b, &s)
+	decodeInto(b, &s)
 	return s
 }
+
+// decodeInto decodes a stored state document the connector wrote itself.
+func decodeInto(b []byte, v any) { _ = json.Unmarshal(b, v) }
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)

@@ -141,10 +141,14 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 		return false, nil
 	}
 	pr.Acc.LedgerDate, pr.Acc.SalesUnit, pr.Acc.Currency = s.LedgerDate, msn, ledger.Currency
+	var settled []vipps.ReportEntry
 	for _, e := range page.Items {
-		if err := r.entry(ctx, t, s, pr, msn, e); err != nil {
-			return false, err
+		if r.entry(ctx, t, s, pr, msn, e) {
+			settled = append(settled, e)
 		}
+	}
+	if err := r.matchSettled(ctx, t, s, msn, settled); err != nil {
+		return false, err
 	}
 	pr.Cursor = page.Cursor
 	if page.HasMore && page.Cursor != "" {
@@ -179,9 +183,9 @@ func (pr *settleProgress) nextUnit() {
 	pr.Topic, pr.Cursor, pr.Acc = string(vipps.TopicFunds), "", Settlement{}
 }
 
-// entry adds one ledger entry to the sums and matches it to the
-// connector's payments by reference (and its event by pspReference).
-func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, pr *settleProgress, msn string, e vipps.ReportEntry) error {
+// entry adds one ledger entry to the sums. It reports a capture or refund,
+// which matchSettled then matches to the connector's payments.
+func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, pr *settleProgress, msn string, e vipps.ReportEntry) bool {
 	acc := &pr.Acc
 	acc.Entries++
 	s.Counts.Looked++
@@ -195,45 +199,17 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 		default:
 			r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not know")
 		}
-		return nil
+		return false
 	}
 	switch e.EntryType {
-	case "capture", "refund":
-		if e.EntryType == "capture" {
-			acc.Captured += e.Amount
-		} else {
-			acc.Refunded += -e.Amount
-		}
+	case "capture":
+		acc.Captured += e.Amount
 		acc.Funds += e.Amount
-		v, err := r.payments.Get(ctx, t.ID, payment.ID(t.ID, msn, e.Reference))
-		if errors.Is(err, store.ErrNotFound) {
-			r.unknownEntry(ctx, t, s, msn, e, "no payment of the connector has this reference")
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := "CAPTURED"
-		want := e.Amount
-		if e.EntryType == "refund" {
-			name, want = "REFUNDED", -e.Amount
-		}
-		for _, ev := range v.Events {
-			if ev.PSPReference == e.PSPReference && ev.Name == name && ev.Amount != want {
-				f := finding{Kind: FindingAmountMismatch, Detail: "The settled amount differs from the amount of the " + e.EntryType + ".",
-					Expected: fmt.Sprint(ev.Amount), Actual: fmt.Sprint(want)}
-				if r.raiseAbout(ctx, t, f, msn, e.Reference, v.ID, findingID(FindingAmountMismatch, msn, e.PSPReference)) {
-					s.Findings++
-				}
-				acc.Unmatched++
-				return nil
-			}
-		}
-		if err := r.payments.MarkSettled(ctx, t.ID, v.ID, e.PSPReference); err != nil {
-			return err
-		}
-		acc.Matched++
-		s.Counts.Matched++
+		return true
+	case "refund":
+		acc.Refunded += -e.Amount
+		acc.Funds += e.Amount
+		return true
 	case "fees-retained":
 		acc.Funds += e.Amount
 		acc.Retained += -e.Amount
@@ -249,6 +225,45 @@ func (r *Reconciler) entry(ctx context.Context, t *tenants.Tenant, s *runState, 
 		acc.Funds += e.Amount
 		acc.Unreconciled = true
 		r.unknownEntry(ctx, t, s, msn, e, "an entry type the connector does not reconcile ("+e.EntryType+")")
+	}
+	return false
+}
+
+// matchSettled matches a page's captures and refunds to the connector's
+// payments by reference (and the payment's event by pspReference) and
+// marks them settled: one read and one commit for the page.
+func (r *Reconciler) matchSettled(ctx context.Context, t *tenants.Tenant, s *runState, msn string, entries []vipps.ReportEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	in := make([]payment.SettledEntry, len(entries))
+	for i, e := range entries {
+		in[i] = payment.SettledEntry{Reference: e.Reference, PSPReference: e.PSPReference, Refund: e.EntryType == "refund", Amount: e.Amount}
+		if in[i].Refund {
+			in[i].Amount = -e.Amount
+		}
+	}
+	matches, err := r.payments.SettleEach(ctx, t.ID, msn, in)
+	if err != nil {
+		return err
+	}
+	acc := &s.Settle.Acc
+	for i, m := range matches {
+		e := entries[i]
+		switch {
+		case m.Unknown:
+			r.unknownEntry(ctx, t, s, msn, e, "no payment of the connector has this reference")
+		case m.Mismatch:
+			f := finding{Kind: FindingAmountMismatch, Detail: "The settled amount differs from the amount of the " + e.EntryType + ".",
+				Expected: fmt.Sprint(m.Expected), Actual: fmt.Sprint(in[i].Amount)}
+			if r.raiseAbout(ctx, t, f, msn, e.Reference, m.Payment.ID, findingID(FindingAmountMismatch, msn, e.PSPReference)) {
+				s.Findings++
+			}
+			acc.Unmatched++
+		default:
+			acc.Matched++
+			s.Counts.Matched++
+		}
 	}
 	return nil
 }
@@ -354,8 +369,14 @@ func (s runState) clone() runState {
 func (r *Reconciler) missingInSettlement(ctx context.Context, t *tenants.Tenant, s *runState) error {
 	days := t.Config.Jobs.Settlement.MissingAfterDays
 	cutoff := r.clock.Now().AddDate(0, 0, -days)
-	missing, err := r.payments.UnsettledBefore(ctx, t.ID, cutoff, func(v payment.View) {
-		r.resolve(ctx, t, FindingMissingInSettlement, v)
+	open, err := r.openFindings(ctx, t, FindingMissingInSettlement)
+	if err != nil {
+		return err
+	}
+	missing, err := r.payments.UnsettledBefore(ctx, t.ID, cutoff, func(paymentID string) {
+		if j, ok := open[paymentID]; ok {
+			r.resolveJob(ctx, t, j)
+		}
 	})
 	if err != nil {
 		return err
@@ -372,4 +393,28 @@ func (r *Reconciler) missingInSettlement(ctx context.Context, t *tenants.Tenant,
 		}
 	}
 	return nil
+}
+
+// openFindings returns the tenant's open findings of kind by payment id.
+func (r *Reconciler) openFindings(ctx context.Context, t *tenants.Tenant, kind string) (map[string]store.Job, error) {
+	out := map[string]store.Job{}
+	after := ""
+	for {
+		jobs, err := r.store.List(ctx, store.ListQuery{TenantID: t.ID, Kind: KindFinding, AfterID: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range jobs {
+			after = j.ID
+			if j.Status != FindingOpen {
+				continue
+			}
+			if f := decodeFinding(j); f.Kind == kind && f.PaymentID != "" {
+				out[f.PaymentID] = j
+			}
+		}
+		if len(jobs) < 1000 {
+			return out, nil
+		}
+	}
 }

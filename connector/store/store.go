@@ -27,6 +27,10 @@ type Store interface {
 	// Get returns the tenant's job id, or ErrNotFound. It never returns
 	// another tenant's row.
 	Get(ctx context.Context, tenantID, id string) (Job, error)
+	// GetEach returns the tenant's jobs with these ids, in no particular
+	// order; ids with no row are left out. It reads in one query per
+	// 500 ids, for work that looks up a page of rows at once.
+	GetEach(ctx context.Context, tenantID string, ids []string) ([]Job, error)
 	// List returns one page of the tenant's jobs of a kind in id order
 	// (see ListQuery).
 	List(ctx context.Context, q ListQuery) ([]Job, error)
@@ -53,6 +57,12 @@ type Store interface {
 	// be leased by anyone (else ErrLeased), whatever j.LeaseOwner says. A
 	// version mismatch is ErrConflict, a missing row ErrNotFound.
 	Update(ctx context.Context, j Job, opts ...UpdateOption) (Job, error)
+	// UpdateEach writes jobs as Update does without Holding (none may be
+	// leased), all in one transaction (one commit): errs[i] reports row
+	// i's ErrConflict, ErrLeased or ErrNotFound without stopping the
+	// others, and out[i] is the stored row when errs[i] is nil. err is a
+	// failure of the whole (nothing written).
+	UpdateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error)
 	// Release gives up owner's lease without changing the state, so the row
 	// can be claimed again at its DueAt. ErrLeaseLost if owner does not
 	// hold it.

@@ -21,45 +21,10 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	now := s.clock.Now()
 	normalise(&r, now)
 	nowUS := now.UnixMicro()
-
-	// The lease columns after the write and the lease condition before it.
-	var newOwner, newUntil any
-	var leaseCond string
-	var leaseArgs []any
-	if o.holder != "" {
-		leaseCond = `lease_owner = ? AND lease_until > ?`
-		leaseArgs = []any{o.holder, nowUS}
-		if !o.keepUntil.IsZero() {
-			newOwner, newUntil = o.holder, o.keepUntil.UnixMicro()
-		}
-	} else {
-		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
-		leaseArgs = []any{nowUS}
-	}
-	// The exclusive key is set by Create and only ever cleared: a write
-	// that keeps it leaves the column (and its index) alone.
-	exclusive := ""
-	if r.ExclusiveKey == "" {
-		exclusive = "exclusive_key = NULL, "
-	}
-	args := []any{r.Status, nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
-		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
-		r.TenantID, r.ID, r.Version}
-	args = append(args, leaseArgs...)
-	// RETURNING gives the stored row in the same statement.
-	// A final job stays final: a write that would reopen one matches no row
-	// and is reported as a conflict.
-	reopen := ""
-	if !r.Final {
-		reopen = " AND finished_at IS NULL"
-	}
-	stored, err := scanJob(s.q.queryRow(ctx, `UPDATE jobs SET
-status = ?, `+exclusive+`input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
-updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
-WHERE tenant_id = ? AND id = ? AND version = ? AND `+leaseCond+reopen+`
-RETURNING `+columns, args...))
+	q, args := updateStatement(r, o, nowUS)
+	stored, err := scanJob(s.q.queryRow(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, now.UnixMicro()))
+		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, nowUS))
 	}
 	if err != nil {
 		return Job{}, fmt.Errorf("update job: %w", err)
@@ -107,4 +72,47 @@ WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`, tenantI
 		return fmt.Errorf("release lease: %w", ErrLeaseLost)
 	}
 	return nil
+}
+
+// updateStatement is the conditional UPDATE … RETURNING of r and its
+// arguments: r's version must still be stored, the lease must be o's
+// holder's (or nobody's without Holding), and a final row is never
+// reopened.
+func updateStatement(r Job, o updateOptions, nowUS int64) (string, []any) {
+	// The lease columns after the write and the lease condition before it.
+	var newOwner, newUntil any
+	var leaseCond string
+	var leaseArgs []any
+	if o.holder != "" {
+		leaseCond = `lease_owner = ? AND lease_until > ?`
+		leaseArgs = []any{o.holder, nowUS}
+		if !o.keepUntil.IsZero() {
+			newOwner, newUntil = o.holder, o.keepUntil.UnixMicro()
+		}
+	} else {
+		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
+		leaseArgs = []any{nowUS}
+	}
+	// The exclusive key is set by Create and only ever cleared: a write
+	// that keeps it leaves the column (and its index) alone.
+	exclusive := ""
+	if r.ExclusiveKey == "" {
+		exclusive = "exclusive_key = NULL, "
+	}
+	args := []any{r.Status, nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
+		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
+		r.TenantID, r.ID, r.Version}
+	args = append(args, leaseArgs...)
+	// RETURNING gives the stored row in the same statement.
+	// A final job stays final: a write that would reopen one matches no row
+	// and is reported as a conflict.
+	reopen := ""
+	if !r.Final {
+		reopen = " AND finished_at IS NULL"
+	}
+	return `UPDATE jobs SET
+status = ?, ` + exclusive + `input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
+updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
+WHERE tenant_id = ? AND id = ? AND version = ? AND ` + leaseCond + reopen + `
+RETURNING ` + columns, args
 }

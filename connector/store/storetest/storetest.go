@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"create each stores several rows in one go, duplicates reported per row", testCreateEach},
 		{"list pages through a tenant's jobs of a kind in id order", testList},
 		{"update needs the version that was read", testVersionConflict},
+		{"get each and update each work on many rows at once", testEach},
 		{"a final status clears due and sets finished", testFinal},
 		{"only the lease holder writes a leased row", testLeases},
 		{"claim takes due rows in due order up to the limit", testClaimOrder},
@@ -303,6 +304,72 @@ func testVersionConflict(t *testing.T, s store.Store, clk *clockwork.FakeClock) 
 	}
 	_, err = s.Update(ctx, store.Job{TenantID: "t1", ID: "missing", Status: statusFailed, Final: true, Version: 1})
 	wantErr(t, "missing row", err, store.ErrNotFound)
+}
+
+func testEach(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	var want []string
+	for i := range 1203 { // more than two chunks of GetEach
+		id := fmt.Sprintf("m%04d", i)
+		mustCreate(t, s, NewJob("t1", id))
+		want = append(want, id)
+	}
+	mustCreate(t, s, NewJob("t2", "m0001"))
+	got, err := s.GetEach(ctx, "t1", append(slices.Clone(want), "absent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []string
+	for _, j := range got {
+		if j.TenantID != "t1" {
+			t.Fatalf("another tenant's row: %+v", j)
+		}
+		gotIDs = append(gotIDs, j.ID)
+	}
+	slices.Sort(gotIDs)
+	if !slices.Equal(gotIDs, want) {
+		t.Fatalf("GetEach returned %d rows, want %d (and not the absent one)", len(gotIDs), len(want))
+	}
+	if none, err := s.GetEach(ctx, "t1", nil); err != nil || len(none) != 0 {
+		t.Fatalf("GetEach of nothing: %v %v", none, err)
+	}
+
+	a, b, c := mustGet(t, s, "t1", "m0000"), mustGet(t, s, "t1", "m0001"), mustGet(t, s, "t1", "m0002")
+	stale := mustGet(t, s, "t1", "m0003")
+	bumped := stale
+	bumped.Attempts = 9
+	if _, err := s.Update(ctx, bumped); err != nil {
+		t.Fatal(err)
+	}
+	if leased := claim(t, s, "other", clk.Now(), time.Minute, 1); len(leased) != 1 || leased[0].ID != "m0000" {
+		t.Fatalf("claimed %v, want m0000", ids(leased))
+	}
+	clk.Advance(time.Second)
+	b.State = []byte(`{"step":2}`)
+	finalise(&c, statusCompleted)
+	stale.State = []byte(`{"step":3}`)
+	a.State = []byte(`{"step":4}`)
+	missing := NewJob("t1", "nope")
+	missing.Version = 1
+	out, errs, err := s.UpdateEach(ctx, []store.Job{b, c, stale, a, missing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || errs[1] != nil || out[0].Version != b.Version+1 || string(out[0].State) != `{"step":2}` || !out[1].Final {
+		t.Fatalf("written rows: %v %v %+v %+v", errs[0], errs[1], out[0], out[1])
+	}
+	wantErr(t, "stale row", errs[2], store.ErrConflict)
+	wantErr(t, "leased row", errs[3], store.ErrLeased)
+	wantErr(t, "missing row", errs[4], store.ErrNotFound)
+	if diff := compare(mustGet(t, s, "t1", "m0001"), out[0]); diff != "" {
+		t.Fatalf("stored row differs from the returned one: %s", diff)
+	}
+	if j := mustGet(t, s, "t1", "m0003"); string(j.State) != `{"step":1}` || j.Attempts != 9 {
+		t.Fatalf("a stale write landed: %s", j.State)
+	}
+	if _, _, err := s.UpdateEach(ctx, []store.Job{{TenantID: "t1", ID: "m0004", Version: 1}}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("a row without status: %v", err)
+	}
 }
 
 func testFinal(t *testing.T, s store.Store, clk *clockwork.FakeClock) {

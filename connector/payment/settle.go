@@ -1,0 +1,194 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/bcvipps/bcvipps/connector/store"
+)
+
+// SettledEntry is a capture or refund the Report API settled, as the
+// settlement reconciliation matches it to a payment.
+type SettledEntry struct {
+	Reference    string
+	PSPReference string
+	Refund       bool
+	// Amount is what was settled, positive for a refund too.
+	Amount int64
+}
+
+// Match is what SettleEach found for one entry.
+type Match struct {
+	// Unknown: no payment of the sales unit has the entry's reference.
+	Unknown bool
+	// Mismatch: the payment's capture or refund with the entry's
+	// pspReference has another amount (Expected); nothing was marked.
+	Mismatch bool
+	Expected int64
+	// Payment is the payment, set when Mismatch.
+	Payment View
+}
+
+// SettleEach matches one page of settled entries of sales unit msn to the
+// tenant's payments and records on each payment which of its captures and
+// refunds are settled (idempotent: an entry seen again changes nothing).
+// The page costs one read and one commit, whatever its size.
+func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries []SettledEntry) ([]Match, error) {
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		ids = append(ids, paymentID(tenantID, msn, e.Reference))
+	}
+	jobs, err := p.store.GetEach(ctx, tenantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	type doc struct {
+		job   store.Job
+		s     state
+		dirty bool
+	}
+	docs := make(map[string]*doc, len(jobs))
+	for _, j := range jobs {
+		if j.Kind == KindPayment {
+			docs[j.ID] = &doc{job: j, s: decodeState(j.State)}
+		}
+	}
+	out := make([]Match, len(entries))
+	for i, e := range entries {
+		d := docs[ids[i]]
+		if d == nil {
+			out[i].Unknown = true
+			continue
+		}
+		if amt, ok := d.s.settledMismatch(e); ok {
+			out[i] = Match{Mismatch: true, Expected: amt, Payment: view(d.job)}
+			continue
+		}
+		if !slices.Contains(d.s.Settled, e.PSPReference) {
+			d.s.Settled = append(d.s.Settled, e.PSPReference)
+			d.dirty = true
+		}
+	}
+	var writes []store.Job
+	var marks [][]string
+	for _, id := range ids { // in the page's order: the same page writes the same way
+		d := docs[id]
+		if d == nil || !d.dirty {
+			continue
+		}
+		d.dirty = false
+		next := d.job
+		next.State = mustJSON(d.s)
+		writes = append(writes, next)
+		marks = append(marks, d.s.Settled)
+	}
+	if len(writes) == 0 {
+		return out, nil
+	}
+	_, errs, err := p.store.UpdateEach(ctx, writes)
+	if err != nil {
+		return nil, err
+	}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		// The payment changed since it was read (an event, an operation):
+		// mark it on the fresh row.
+		if err := p.markSettled(ctx, tenantID, writes[i].ID, marks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// settledMismatch reports the amount of the payment's own capture or
+// refund with e's pspReference when it differs from the settled amount.
+func (s *state) settledMismatch(e SettledEntry) (int64, bool) {
+	name := "CAPTURED"
+	if e.Refund {
+		name = "REFUNDED"
+	}
+	for _, ev := range s.Events {
+		if ev.PSPReference == e.PSPReference && ev.Name == name && ev.Amount != e.Amount {
+			return ev.Amount, true
+		}
+	}
+	return 0, false
+}
+
+// markSettled records the settled pspReferences on the payment's current
+// row (idempotent).
+func (p *Payments) markSettled(ctx context.Context, tenantID, id string, pspReferences []string) error {
+	_, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
+		changed := false
+		for _, ref := range pspReferences {
+			if !slices.Contains(s.Settled, ref) {
+				s.Settled = append(s.Settled, ref)
+				changed = true
+			}
+		}
+		if !changed {
+			return errNoChange
+		}
+		return nil
+	})
+	return err
+}
+
+// Unsettled is a capture or refund the Report API has not settled.
+type Unsettled struct {
+	Payment View
+	Event   Event
+}
+
+// Event is one ePayment event of a payment (View.Events).
+type Event = event
+
+// settlementDoc is the part of a payment's state the unsettled scan reads
+// (decoding less of each row keeps a scan of a million payments short).
+type settlementDoc struct {
+	Events  []event  `json:"events"`
+	Settled []string `json:"settled"`
+}
+
+// UnsettledBefore lists the tenant's captures and refunds made before
+// cutoff that no settlement has reported, and calls settled with the id of
+// each payment whose captures and refunds are all settled (so a finding
+// about it can be resolved).
+func (p *Payments) UnsettledBefore(ctx context.Context, tenantID string, cutoff time.Time, settled func(id string)) ([]Unsettled, error) {
+	var out []Unsettled
+	after := ""
+	for {
+		jobs, err := p.store.List(ctx, store.ListQuery{TenantID: tenantID, Kind: KindPayment, AfterID: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range jobs {
+			after = j.ID
+			var s settlementDoc
+			decodeInto(j.State, &s)
+			all := true
+			for _, e := range s.Events {
+				if !e.Success || (e.Name != "CAPTURED" && e.Name != "REFUNDED") || !e.At.Before(cutoff) {
+					continue
+				}
+				if !slices.Contains(s.Settled, e.PSPReference) {
+					out = append(out, Unsettled{Payment: view(j), Event: e})
+					all = false
+				}
+			}
+			if all && len(s.Settled) > 0 && settled != nil {
+				settled(j.ID)
+			}
+		}
+		if len(jobs) < 1000 {
+			return out, nil
+		}
+	}
+}
