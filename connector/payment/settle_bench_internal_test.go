@@ -71,13 +71,10 @@ func settleFixture(tb testing.TB) (*Payments, *work.Engine) {
 	return p, e
 }
 
-// capturedJob is a stored payment reference ref whose capture of amount
-// has pspReference psp.
+// capturedJob is tenant acme's stored payment reference ref at sales unit
+// 123456 whose capture of amount has pspReference psp.
 func capturedJob(ref, psp string, amount int64) store.Job {
-	s := state{Reference: ref, MSN: "123456", Currency: "NOK", Amount: amount, Description: "Kasse 1", Changes: 1,
-		Aggregate: aggregate{Authorized: amount, Captured: amount}, VippsState: "AUTHORIZED",
-		Events: []event{{Name: "CAPTURED", Amount: amount, At: time.Now(), PSPReference: psp, Success: true}}}
-	return store.Job{TenantID: "acme", ID: paymentID("acme", "123456", ref), Kind: KindPayment, Status: StatusCaptured, State: mustJSON(s)}
+	return CapturedJob("acme", "123456", ref, psp, amount, time.Now())
 }
 
 // TestSettleEach: a page of settled entries is matched by reference and

@@ -255,6 +255,10 @@ func (s *Sim) handleReportDate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, "Bad Request", "Invalid cursor.", "")
 		return
 	}
+	if g := s.generatedDay(msn, day.Format(time.DateOnly)); g != nil {
+		writeJSON(w, http.StatusOK, g.page(topic, offset, size))
+		return
+	}
 	all := s.entries(msn, topic, day.Format(time.DateOnly))
 	offset = min(offset, len(all))
 	end := min(offset+size, len(all))
@@ -284,4 +288,74 @@ func (s *Sim) handleReportFeed(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"cursor": encodeCursor(end), "tryLater": end == len(all), "items": append([]ledgerEntry{}, all[offset:end]...),
 	})
+}
+
+// GeneratedEntry is one entry of a generated ledger date (see
+// GenerateDay).
+type GeneratedEntry struct {
+	EntryType    string
+	Reference    string
+	PSPReference string
+	Amount       int64
+}
+
+// generatedDay is a ledger date whose entries are computed when a page is
+// asked for: a million entries stored one by one would be the simulator's
+// memory, and a load test measures the connector's.
+type generatedDay struct {
+	msn, date string
+	count     map[string]int
+	entry     func(topic string, i int) GeneratedEntry
+	// balance[topic][i] is the balance before entry i.
+	balance map[string][]int64
+}
+
+// GenerateDay makes date (YYYY-MM-DD, before today: a closed date) of
+// sales unit msn's ledger hold funds entries on the funds topic and fees
+// on the fees topic, entry i of a topic being entry(topic, i); entry must
+// give the same answer every time. The date is answered by
+// GET …/{topic}/dates/{date} only (not the feed), in pages like any other.
+// For load tests of the settlement reconciliation.
+func (s *Sim) GenerateDay(msn, date string, funds, fees int, entry func(topic string, i int) GeneratedEntry) {
+	g := &generatedDay{msn: msn, date: date, count: map[string]int{"funds": funds, "fees": fees}, entry: entry, balance: map[string][]int64{}}
+	for topic, n := range g.count {
+		b := make([]int64, n+1)
+		for i := range n {
+			b[i+1] = b[i] + entry(topic, i).Amount
+		}
+		g.balance[topic] = b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.generated == nil {
+		s.generated = map[string]*generatedDay{}
+	}
+	s.generated[msn+"/"+date] = g
+}
+
+func (s *Sim) generatedDay(msn, date string) *generatedDay {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generated[msn+"/"+date]
+}
+
+// page is one page of a generated date, as handleReportDate answers it.
+func (g *generatedDay) page(topic string, offset, size int) map[string]any {
+	n := g.count[topic]
+	offset = min(offset, n)
+	end := min(offset+size, n)
+	items := make([]ledgerEntry, 0, end-offset)
+	for i := offset; i < end; i++ {
+		e := g.entry(topic, i)
+		items = append(items, ledgerEntry{
+			PSPReference: e.PSPReference, Time: g.date + "T12:00:00Z", LedgerDate: g.date, EntryType: e.EntryType,
+			Reference: e.Reference, Currency: "NOK", Amount: e.Amount, BalanceBefore: g.balance[topic][i],
+			BalanceAfter: g.balance[topic][i+1], RecipientHandle: "api:" + g.msn,
+		})
+	}
+	resp := map[string]any{"hasMore": end < n, "tryLater": false, "items": items}
+	if end < n {
+		resp["cursor"] = encodeCursor(end)
+	}
+	return resp
 }

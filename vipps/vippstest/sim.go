@@ -85,6 +85,7 @@ type Sim struct {
 	hookOrder      []string
 	ledger         []ledgerEntry
 	closedThrough  string // latest ledger date closed by CloseDay (YYYY-MM-DD), "" if none
+	generated      map[string]*generatedDay // by msn+"/"+date
 	checkIns       []CheckIn
 	deliveries     []WebhookDelivery
 	customerTokens map[string]customerToken
