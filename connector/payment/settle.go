@@ -3,7 +3,9 @@ package payment
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
@@ -49,10 +51,18 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 		s     state
 		dirty bool
 	}
+	// Decoding and encoding a page's states is most of its CPU outside the
+	// database: spread over the cores.
+	all := make([]doc, len(jobs))
+	eachParallel(len(jobs), func(i int) {
+		if jobs[i].Kind == KindPayment {
+			all[i] = doc{job: jobs[i], s: decodeState(jobs[i].State)}
+		}
+	})
 	docs := make(map[string]*doc, len(jobs))
-	for _, j := range jobs {
-		if j.Kind == KindPayment {
-			docs[j.ID] = &doc{job: j, s: decodeState(j.State)}
+	for i := range all {
+		if all[i].job.Kind == KindPayment {
+			docs[all[i].job.ID] = &all[i]
 		}
 	}
 	out := make([]Match, len(entries))
@@ -71,23 +81,24 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 			d.dirty = true
 		}
 	}
-	var writes []store.Job
-	var marks [][]string
+	var dirty []*doc
 	for _, id := range ids { // in the page's order: the same page writes the same way
-		d := docs[id]
-		if d == nil || !d.dirty {
-			continue
+		if d := docs[id]; d != nil && d.dirty {
+			d.dirty = false
+			dirty = append(dirty, d)
 		}
-		d.dirty = false
-		next := d.job
-		next.State = mustJSON(d.s)
-		writes = append(writes, next)
-		marks = append(marks, d.s.Settled)
 	}
+	writes := make([]store.Job, len(dirty))
+	marks := make([][]string, len(dirty))
+	eachParallel(len(dirty), func(i int) {
+		writes[i] = dirty[i].job
+		writes[i].State = mustJSON(dirty[i].s)
+		marks[i] = dirty[i].s.Settled
+	})
 	if len(writes) == 0 {
 		return out, nil
 	}
-	_, errs, err := p.store.UpdateEach(ctx, writes)
+	errs, err := p.store.UpdateEach(ctx, writes)
 	if err != nil {
 		return nil, err
 	}
@@ -105,6 +116,27 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 		}
 	}
 	return out, nil
+}
+
+// eachParallel calls f(0) … f(n-1), spread over GOMAXPROCS goroutines
+// when n is large enough to be worth it.
+func eachParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // settledMismatch reports the amount of the payment's own capture or
@@ -169,10 +201,11 @@ func (p *Payments) UnsettledBefore(ctx context.Context, tenantID string, cutoff 
 		if err != nil {
 			return nil, err
 		}
-		for _, j := range jobs {
+		docs := make([]settlementDoc, len(jobs))
+		eachParallel(len(jobs), func(i int) { decodeInto(jobs[i].State, &docs[i]) })
+		for i, j := range jobs {
 			after = j.ID
-			var s settlementDoc
-			decodeInto(j.State, &s)
+			s := docs[i]
 			all := true
 			for _, e := range s.Events {
 				if !e.Success || (e.Name != "CAPTURED" && e.Name != "REFUNDED") || !e.At.Before(cutoff) {

@@ -119,4 +119,26 @@ func TestSettleEach(t *testing.T) {
 			t.Fatalf("the rerun wrote the payment again (version %d)", one.Version)
 		}
 	}
+	// A full page is decoded and encoded on several goroutines: every
+	// payment is marked, with its own pspReference.
+	var jobs []store.Job
+	var big []SettledEntry
+	for i := range 300 {
+		ref, psp := fmt.Sprintf("page-%08d", i), fmt.Sprintf("p%d", i)
+		jobs = append(jobs, capturedJob(ref, psp, int64(100+i)))
+		big = append(big, SettledEntry{Reference: ref, PSPReference: psp, Amount: int64(100 + i)})
+	}
+	if _, _, err := e.CreateEach(ctx, jobs); err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.SettleEach(ctx, "acme", "123456", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, j := range jobs {
+		got, _ := p.get(ctx, "acme", j.ID)
+		if s := decodeState(got.State); m[i].Unknown || m[i].Mismatch || len(s.Settled) != 1 || s.Settled[0] != big[i].PSPReference || s.Amount != int64(100+i) {
+			t.Fatalf("payment %d after a full page: %+v settled %v amount %d", i, m[i], s.Settled, s.Amount)
+		}
+	}
 }

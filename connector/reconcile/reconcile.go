@@ -111,6 +111,7 @@ type Reconciler struct {
 	payments *payment.Payments
 	metrics  *Metrics
 	shutdown <-chan struct{}
+	pages    pages
 }
 
 // Deps is what New needs.

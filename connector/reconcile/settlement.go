@@ -131,9 +131,16 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 		pr.nextUnit()
 		return false, nil
 	}
-	page, err := t.Vipps[msn].Report.ForDate(ctx, vipps.Topic(pr.Topic), ledger.LedgerID, s.LedgerDate, pr.Cursor)
+	rs := t.Vipps[msn].Report
+	key := pageKey{tenant: t.ID, msn: msn, ledger: ledger.LedgerID, date: s.LedgerDate, topic: pr.Topic, cursor: pr.Cursor}
+	page, err := r.pages.get(ctx, rs, key)
 	if err != nil {
 		return false, err
+	}
+	if page.HasMore && page.Cursor != "" && !page.TryLater {
+		next := key
+		next.cursor = page.Cursor
+		r.pages.readAhead(ctx, rs, next)
 	}
 	if page.TryLater {
 		pr.Open = append(pr.Open, msn)

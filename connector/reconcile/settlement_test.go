@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,5 +193,54 @@ func TestSettlementKilledMidway(t *testing.T) {
 	sts := e.settlements()
 	if len(sts) != 1 || sts[0].Captured != 60000 || sts[0].Fees != fee(10000)+fee(20000)+fee(30000) || sts[0].Net != 60000-sts[0].Fees {
 		t.Fatalf("settlement after the restart: %+v", sts)
+	}
+}
+
+// TestSettlementReadsEachPageOnce: the next page of the report is read
+// while a page is matched, and each page is read from Vipps once.
+func TestSettlementReadsEachPageOnce(t *testing.T) {
+	var mu sync.Mutex
+	reads := map[string]int{}
+	e := newEnv(t, func(o *testenv.Options) {
+		o.VippsOptions = append(o.VippsOptions, vippstest.WithReportPageSize(2))
+		o.ObserveVipps = func(r *http.Request) {
+			if strings.Contains(r.URL.Path, "/dates/") {
+				mu.Lock()
+				reads[r.URL.Path+"?"+r.URL.Query().Get("cursor")]++
+				mu.Unlock()
+			}
+		}
+	})
+	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
+	var captured int64
+	for i := range 5 {
+		amount := int64(1000 * (i + 1))
+		captured += amount
+		v := e.authorized(fmt.Sprintf("k%d", i), amount)
+		if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", fmt.Sprintf("c%d", i)); res.Status != http.StatusOK {
+			t.Fatalf("capture: %d %s", res.Status, res.Raw)
+		}
+	}
+	e.Advance(24 * time.Hour)
+	e.Stop(e.First())
+	e.Start("b")
+	run := e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	if run.Status != reconcile.RunCompleted || run.Counts.Matched != 5 {
+		t.Fatalf("run: %+v", run)
+	}
+	if sts := e.settlements(); len(sts) != 1 || sts[0].Captured != captured || sts[0].Unmatched != 0 {
+		t.Fatalf("settlement: %+v", sts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Funds: 5 captures and 5 fees retained; fees: 5 capture fees and 5
+	// fees retained. 2 a page: 5 pages each.
+	if len(reads) != 10 {
+		t.Fatalf("%d pages read, want 10: %v", len(reads), reads)
+	}
+	for page, n := range reads {
+		if n != 1 {
+			t.Fatalf("page %s read %d times", page, n)
+		}
 	}
 }

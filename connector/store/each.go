@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -46,12 +45,12 @@ func (s *sqlStore) GetEach(ctx context.Context, tenantID string, ids []string) (
 	return out, nil
 }
 
-func (s *sqlStore) UpdateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error) {
+func (s *sqlStore) UpdateEach(ctx context.Context, jobs []Job) (errs []error, err error) {
 	now := s.clock.Now()
 	nowUS := now.UnixMicro()
 	for i := range jobs {
 		if jobs[i].Status == "" {
-			return nil, nil, fmt.Errorf("update jobs: %w: status is required", ErrInvalid)
+			return nil, fmt.Errorf("update jobs: %w: status is required", ErrInvalid)
 		}
 		normalise(&jobs[i], now)
 	}
@@ -61,22 +60,22 @@ func (s *sqlStore) UpdateEach(ctx context.Context, jobs []Job) (out []Job, errs 
 	args := make([][]any, len(jobs))
 	prepared := map[string]*sql.Stmt{}
 	for i, r := range jobs {
+		// Without RETURNING: the row is not read back.
 		queries[i], args[i] = updateStatement(r, updateOptions{}, nowUS)
 		if prepared[queries[i]] == nil {
 			st, err := s.q.prepare(ctx, queries[i])
 			if err != nil {
-				return nil, nil, fmt.Errorf("update jobs: %w", err)
+				return nil, fmt.Errorf("update jobs: %w", err)
 			}
 			prepared[queries[i]] = st
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("update jobs: %w", err)
+		return nil, fmt.Errorf("update jobs: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	stmts := map[string]*sql.Stmt{}
-	out, errs = make([]Job, len(jobs)), make([]error, len(jobs))
 	missed := make([]bool, len(jobs))
 	for i := range jobs {
 		st := stmts[queries[i]]
@@ -84,24 +83,26 @@ func (s *sqlStore) UpdateEach(ctx context.Context, jobs []Job) (out []Job, errs 
 			st = tx.StmtContext(ctx, prepared[queries[i]])
 			stmts[queries[i]] = st
 		}
-		out[i], err = scanJob(st.QueryRowContext(ctx, args[i]...))
-		if errors.Is(err, sql.ErrNoRows) {
-			missed[i] = true
-			continue
-		}
+		res, err := st.ExecContext(ctx, args[i]...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("update jobs: %w", err)
+			return nil, fmt.Errorf("update jobs: %w", err)
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("update jobs: %w", err)
+		}
+		missed[i] = n == 0
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("update jobs: %w", err)
+		return nil, fmt.Errorf("update jobs: %w", err)
 	}
+	errs = make([]error, len(jobs))
 	for i, r := range jobs {
 		if !missed[i] {
 			s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 			continue
 		}
-		out[i], errs[i] = Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, "", nowUS))
+		errs[i] = fmt.Errorf("update job: %w", s.whyNot(ctx, r, "", nowUS))
 	}
-	return out, errs, nil
+	return errs, nil
 }

@@ -58,11 +58,11 @@ type Store interface {
 	// version mismatch is ErrConflict, a missing row ErrNotFound.
 	Update(ctx context.Context, j Job, opts ...UpdateOption) (Job, error)
 	// UpdateEach writes jobs as Update does without Holding (none may be
-	// leased), all in one transaction (one commit): errs[i] reports row
-	// i's ErrConflict, ErrLeased or ErrNotFound without stopping the
-	// others, and out[i] is the stored row when errs[i] is nil. err is a
-	// failure of the whole (nothing written).
-	UpdateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error)
+	// leased), all in one transaction (one commit), each to Version+1:
+	// errs[i] reports row i's ErrConflict, ErrLeased or ErrNotFound
+	// without stopping the others. err is a failure of the whole (nothing
+	// written). It returns no rows: it is for writing many at once.
+	UpdateEach(ctx context.Context, jobs []Job) (errs []error, err error)
 	// Release gives up owner's lease without changing the state, so the row
 	// can be claimed again at its DueAt. ErrLeaseLost if owner does not
 	// hold it.

@@ -22,7 +22,8 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	normalise(&r, now)
 	nowUS := now.UnixMicro()
 	q, args := updateStatement(r, o, nowUS)
-	stored, err := scanJob(s.q.queryRow(ctx, q, args...))
+	// RETURNING gives the stored row in the same statement.
+	stored, err := scanJob(s.q.queryRow(ctx, q+"\nRETURNING "+columns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, nowUS))
 	}
@@ -74,7 +75,7 @@ WHERE tenant_id = ? AND id = ? AND lease_owner = ? AND lease_until > ?`, tenantI
 	return nil
 }
 
-// updateStatement is the conditional UPDATE … RETURNING of r and its
+// updateStatement is the conditional UPDATE of r and its
 // arguments: r's version must still be stored, the lease must be o's
 // holder's (or nobody's without Holding), and a final row is never
 // reopened.
@@ -103,7 +104,6 @@ func updateStatement(r Job, o updateOptions, nowUS int64) (string, []any) {
 		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
 		r.TenantID, r.ID, r.Version}
 	args = append(args, leaseArgs...)
-	// RETURNING gives the stored row in the same statement.
 	// A final job stays final: a write that would reopen one matches no row
 	// and is reported as a conflict.
 	reopen := ""
@@ -113,6 +113,5 @@ func updateStatement(r Job, o updateOptions, nowUS int64) (string, []any) {
 	return `UPDATE jobs SET
 status = ?, ` + exclusive + `input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,
 updated_at = ?, finished_at = COALESCE(finished_at, ?), lease_owner = ?, lease_until = ?, version = version + 1
-WHERE tenant_id = ? AND id = ? AND version = ? AND ` + leaseCond + reopen + `
-RETURNING ` + columns, args
+WHERE tenant_id = ? AND id = ? AND version = ? AND ` + leaseCond + reopen, args
 }

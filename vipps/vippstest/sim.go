@@ -84,7 +84,7 @@ type Sim struct {
 	hooks          map[string]*webhook // by id
 	hookOrder      []string
 	ledger         []ledgerEntry
-	closedThrough  string // latest ledger date closed by CloseDay (YYYY-MM-DD), "" if none
+	closedThrough  string                   // latest ledger date closed by CloseDay (YYYY-MM-DD), "" if none
 	generated      map[string]*generatedDay // by msn+"/"+date
 	checkIns       []CheckIn
 	deliveries     []WebhookDelivery
