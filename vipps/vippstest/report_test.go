@@ -141,3 +141,44 @@ func TestCheckIn(t *testing.T) {
 		})
 	}
 }
+
+// TestGenerateDay: a generated ledger date pages like a booked one, with
+// running balances, and only when the date is closed.
+func TestGenerateDay(t *testing.T) {
+	e := start(t, WithReportPageSize(2))
+	entry := func(topic string, i int) GeneratedEntry {
+		if topic == "fees" {
+			return GeneratedEntry{EntryType: "capture-fee", Reference: "gen-ref", PSPReference: "f", Amount: -1}
+		}
+		return GeneratedEntry{EntryType: "capture", Reference: "gen-ref", PSPReference: "p", Amount: int64(100 * (i + 1))}
+	}
+	e.srv.GenerateDay(DefaultMSN, "2026-03-09", 5, 1, entry)
+	e.srv.GenerateDay(DefaultMSN, "2026-03-10", 5, 1, entry) // today: still open
+	base := "/report/v2/ledgers/" + ledgerIDFor(DefaultMSN)
+	if p := e.report(base + "/funds/dates/2026-03-10"); !p.TryLater {
+		t.Fatalf("the open day: %+v", p)
+	}
+	var balance float64
+	var n int
+	path := base + "/funds/dates/2026-03-09"
+	for {
+		p := e.report(path)
+		for _, it := range p.Items {
+			n++
+			if it["balanceBefore"].(float64) != balance || it["amount"].(float64) != float64(100*n) || it["entryType"] != "capture" || it["ledgerDate"] != "2026-03-09" {
+				t.Fatalf("entry %d: %v", n, it)
+			}
+			balance = it["balanceAfter"].(float64)
+		}
+		if !p.HasMore {
+			break
+		}
+		path = base + "/funds/dates/2026-03-09?cursor=" + *p.Cursor
+	}
+	if n != 5 || balance != 1500 {
+		t.Fatalf("%d entries, balance %v", n, balance)
+	}
+	if p := e.report(base + "/fees/dates/2026-03-09"); len(p.Items) != 1 || p.HasMore || p.Items[0]["entryType"] != "capture-fee" {
+		t.Fatalf("fees: %+v", p)
+	}
+}
