@@ -434,6 +434,16 @@ func (s *Sim) create(req apiReq, companyID string, es entitySet, ctxBase string)
 		r := t.rows[v["id"].(string)]
 		return entityResponse(http.StatusCreated, r, ctxBase, http.Header{"Location": {req.root + "/companies(" + companyID + ")/customers(" + r.fields["id"].(string) + ")"}})
 	}
+	r, key, e := s.insertEntityLocked(t, es, body)
+	if e != nil {
+		return errorResponse(e)
+	}
+	return entityResponse(http.StatusCreated, r, ctxBase, http.Header{"Location": {req.root + "/companies(" + companyID + ")/" + es.name + "(" + key + ")"}})
+}
+
+// insertEntityLocked inserts a record into a custom entity set's table and
+// returns it with its key. s.mu is held.
+func (s *Sim) insertEntityLocked(t *table, es entitySet, body map[string]any) (*record, string, *apiError) {
 	fields := map[string]any{}
 	for k, v := range body {
 		if !strings.HasPrefix(k, "@odata.") {
@@ -443,13 +453,13 @@ func (s *Sim) create(req apiReq, companyID string, es entitySet, ctxBase string)
 	key := toString(fields[es.keyField])
 	if key == "" {
 		if es.keyField != "id" && es.keyField != "systemId" {
-			return errorResponse(errf(http.StatusBadRequest, CodeDialogException, "%s must have a value in %s.", es.keyField, es.name))
+			return nil, "", errf(http.StatusBadRequest, CodeDialogException, "%s must have a value in %s.", es.keyField, es.name)
 		}
 		key = newGUID()
 		fields[es.keyField] = key
 	}
 	if _, dup := s.findRow(t, es, key); dup {
-		return errorResponse(errf(http.StatusBadRequest, CodeEntityWithSameKey, "The record in table %s already exists. Identification fields and values: %s='%s'", es.name, es.keyField, key))
+		return nil, "", errf(http.StatusBadRequest, CodeEntityWithSameKey, "The record in table %s already exists. Identification fields and values: %s='%s'", es.name, es.keyField, key)
 	}
 	if _, ok := fields["id"]; !ok {
 		fields["id"] = newGUID()
@@ -463,7 +473,7 @@ func (s *Sim) create(req apiReq, companyID string, es entitySet, ctxBase string)
 			idx[strings.ToLower(key)] = r
 		}
 	}
-	return entityResponse(http.StatusCreated, r, ctxBase, http.Header{"Location": {req.root + "/companies(" + companyID + ")/" + es.name + "(" + key + ")"}})
+	return r, key, nil
 }
 
 // checkIfMatch applies BC's concurrency rules for PATCH and DELETE.

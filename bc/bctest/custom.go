@@ -1,6 +1,7 @@
 package bctest
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -83,4 +84,22 @@ func (s *Sim) SetEntityField(companyID, publisher, group, version, entitySet, ke
 		}
 	}
 	return false
+}
+
+// AddEntity inserts a record into a custom entity set of a company, as a
+// POST to it would (for load tests that need many rows in BC at once).
+func (s *Sim) AddEntity(companyID, publisher, group, version, entitySet string, fields map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.companies[companyID]; !ok {
+		return fmt.Errorf("bctest: add entity: unknown company %s", companyID)
+	}
+	es, ok := s.resolveSet(publisher+"/"+group+"/"+version, entitySet)
+	if !ok {
+		return fmt.Errorf("bctest: add entity: entity set %s is not registered", entitySet)
+	}
+	if _, _, e := s.insertEntityLocked(s.rows(companyID, es), es, fields); e != nil {
+		return fmt.Errorf("bctest: add entity: %s", e.msg)
+	}
+	return nil
 }

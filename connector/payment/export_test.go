@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/vipps"
 )
 
 // CapturedJob is a stored payment of tenant at sales unit msn, authorized
@@ -20,3 +21,19 @@ func CapturedJob(tenant, msn, ref, psp string, amount int64, at time.Time) store
 		Operations: []operation{{ID: "op_" + psp, Type: OpCapture, Amount: amount, Status: OpDone, At: at}}}
 	return store.Job{TenantID: tenant, ID: paymentID(tenant, msn, ref), Kind: KindPayment, Status: StatusCaptured, State: mustJSON(s)}
 }
+
+// AuthorizedJob is a stored payment of tenant at sales unit msn that the
+// customer approved (amount reserved, nothing captured), holding the
+// events Vipps reported for it.
+func AuthorizedJob(tenant, msn, ref string, amount int64, evs []vipps.PaymentEvent) store.Job {
+	s := state{Reference: ref, MSN: msn, Currency: "NOK", Amount: amount, Description: "Kasse 1", Changes: 1, Operations: []operation{}}
+	s.addEvents(evs)
+	s.mergeAggregate(vipps.Aggregate{AuthorizedAmount: vipps.Amount{Currency: "NOK", Value: amount}})
+	if len(evs) > 0 {
+		s.ExpiresAt = evs[0].Timestamp.Add(5 * time.Minute)
+	}
+	return store.Job{TenantID: tenant, ID: paymentID(tenant, msn, ref), Kind: KindPayment, Status: s.status(), State: mustJSON(s)}
+}
+
+// ViewOf is the stored payment j as the API shows it.
+func ViewOf(j store.Job) View { return view(j) }

@@ -33,7 +33,11 @@ type Bench struct {
 // when the benchmark ends. It logs errors only, to nowhere.
 func NewBench(b *testing.B, o Options) *Bench {
 	b.Helper()
-	vs := vippstest.Start(b)
+	vopts := append([]vippstest.Option(nil), o.VippsOptions...)
+	if o.ObserveVipps != nil {
+		vopts = append(vopts, vippstest.WithRequestObserver(o.ObserveVipps))
+	}
+	vs := vippstest.Start(b, vopts...)
 	bcs := bctest.Start(b)
 	if o.Prepare != nil {
 		o.Prepare(vs, bcs)

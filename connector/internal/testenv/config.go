@@ -23,8 +23,8 @@ type Tenant struct {
 	ID, APIKey string
 }
 
-// Options describe an Env or a Bench. A Bench reads Tenants, Login, Public
-// and Prepare only.
+// Options describe an Env or a Bench. A Bench reads Tenants, Login, Public,
+// ObserveVipps, VippsOptions and Prepare only.
 type Options struct {
 	// Tenants are configured in this order, each against the simulators.
 	Tenants []Tenant
