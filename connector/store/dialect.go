@@ -77,14 +77,7 @@ func (d dialect) rebind(q string) string {
 // more than that on every write for no gain here (with FAST, and updates
 // that leave the exclusive key's index alone, the load generator's POST p50
 // at 500/s went from 40 ms to 9 ms).
-//
-// The page cache is 32 MiB per connection instead of SQLite's 2 MiB: with
-// a million payments the B-tree's inner pages no longer fit in 2 MiB, and
-// every lookup read them again from the file (the settlement benchmark
-// spent more time in read system calls than in SQL).
-var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_pragma=secure_delete(FAST)", sqliteCache, "_txlock=immediate"}
-
-const sqliteCache = "_pragma=cache_size(-32768)"
+var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_pragma=secure_delete(FAST)", "_txlock=immediate"}
 
 func openSQLite(dsn string) (*sql.DB, error) {
 	if err := makeDataDir(dsn); err != nil {
@@ -137,7 +130,7 @@ func openSQLiteReader(dsn string) (*sql.DB, error) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	db, err := sql.Open("sqlite", dsn+sep+"_pragma=busy_timeout(10000)&_pragma=query_only(1)&"+sqliteCache)
+	db, err := sql.Open("sqlite", dsn+sep+"_pragma=busy_timeout(10000)&_pragma=query_only(1)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite reader: %w", err)
 	}
