@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,12 +83,14 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 		}
 	}
 	var dirty []*doc
-	for _, id := range ids { // in the page's order: the same page writes the same way
+	for _, id := range ids {
 		if d := docs[id]; d != nil && d.dirty {
 			d.dirty = false
 			dirty = append(dirty, d)
 		}
 	}
+	// In key order: the writes walk the table's B-tree forward.
+	slices.SortFunc(dirty, func(a, b *doc) int { return strings.Compare(a.job.ID, b.job.ID) })
 	writes := make([]store.Job, len(dirty))
 	marks := make([][]string, len(dirty))
 	eachParallel(len(dirty), func(i int) {
