@@ -2,6 +2,7 @@ package bctest_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
@@ -165,6 +166,26 @@ func TestCustomEntitySet(t *testing.T) {
 		}
 		if n := len(d.srv.Sim.Entities(bctest.DemoCompanyID, "bcvipps", "payments", "v1.0", "vippsPayments")); n != 2 {
 			t.Fatalf("%d entities", n)
+		}
+	})
+	t.Run("a filter on the key finds the keyed records, added by AddEntity too", func(t *testing.T) {
+		if err := d.srv.Sim.AddEntity(bctest.DemoCompanyID, "bcvipps", "payments", "v1.0", "vippsPayments", map[string]any{"reference": "order-3", "state": "CREATED"}); err != nil {
+			t.Fatal(err)
+		}
+		r := call(t, http.MethodGet, set+query("$filter", "reference in ('order-1', 'order-3', 'order-9')"), d.token, nil)
+		var refs []string
+		for _, v := range r.values() {
+			refs = append(refs, v["reference"].(string))
+		}
+		slices.Sort(refs)
+		if len(refs) != 2 || refs[0] != "order-1" || refs[1] != "order-3" {
+			t.Fatalf("in: %v %s", refs, r.raw)
+		}
+		if r := call(t, http.MethodGet, set+query("$filter", "reference eq 'order-2'"), d.token, nil); len(r.values()) != 1 {
+			t.Fatalf("eq: %s", r.raw)
+		}
+		if r := call(t, http.MethodGet, set+query("$filter", "reference in ('order-1', 'order-2') and state eq 'CAPTURED'"), d.token, nil); len(r.values()) != 1 {
+			t.Fatalf("in and: %s", r.raw)
 		}
 	})
 }

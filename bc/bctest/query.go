@@ -204,8 +204,12 @@ func (s *Sim) list(req apiReq, companyID string, es entitySet, ctxBase string) r
 	}
 
 	t := s.rows(companyID, es)
-	rows := make([]*record, 0, len(t.rows))
-	for _, r := range t.rows {
+	candidates := t.rows
+	if keyed, ok := keyCandidates(t, es, filter); ok {
+		candidates = keyed
+	}
+	rows := make([]*record, 0, len(candidates))
+	for _, r := range candidates {
 		if filter != nil {
 			ok, err := evalFilter(filter, r.fields)
 			if err != nil {
@@ -283,4 +287,40 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// keyCandidates narrows a filter on the entity set's key of a custom
+// entity set ("key eq 'x'" or "key in ('x', 'y')") to the records with
+// those keys, as BC's SQL index would, instead of every record; the filter
+// is still evaluated on each of them. ok is false for any other filter.
+func keyCandidates(t *table, es entitySet, filter node) (map[string]*record, bool) {
+	if es.fields != nil || es.keyField == "" {
+		return nil, false // built-in entity sets: no key index
+	}
+	var values []node
+	switch f := filter.(type) {
+	case binary:
+		if p, ok := f.l.(propRef); ok && f.op == "eq" && p.name == es.keyField {
+			values = []node{f.r}
+		}
+	case inNode:
+		if p, ok := f.x.(propRef); ok && p.name == es.keyField {
+			values = f.list
+		}
+	}
+	if values == nil {
+		return nil, false
+	}
+	idx := t.keyIndex(es.keyField)
+	out := make(map[string]*record, len(values))
+	for _, v := range values {
+		lit, ok := v.(literal)
+		if !ok {
+			return nil, false
+		}
+		if r := idx[strings.ToLower(toString(lit.v))]; r != nil {
+			out[strings.ToLower(toString(r.fields["id"]))] = r
+		}
+	}
+	return out, true
 }
