@@ -153,16 +153,7 @@ func TestSettlementKilledMidway(t *testing.T) {
 			}
 		}
 	})
-	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
-	for i, amount := range []int64{10000, 20000, 30000} {
-		v := e.authorized(fmt.Sprintf("k%d", i), amount)
-		if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", fmt.Sprintf("c%d", i)); res.Status != http.StatusOK {
-			t.Fatalf("capture: %d %s", res.Status, res.Raw)
-		}
-	}
-	e.Advance(24 * time.Hour)
-	e.Stop(e.First())
-	e.Start("b")
+	day := e.capturedDay(10000, 20000, 30000)
 	sim.Store(e.Vipps)
 	res := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "settlement", "ledgerDate": day})
 	id := res.Body["id"].(string)
@@ -211,19 +202,8 @@ func TestSettlementReadsEachPageOnce(t *testing.T) {
 			}
 		}
 	})
-	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
-	var captured int64
-	for i := range 5 {
-		amount := int64(1000 * (i + 1))
-		captured += amount
-		v := e.authorized(fmt.Sprintf("k%d", i), amount)
-		if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", fmt.Sprintf("c%d", i)); res.Status != http.StatusOK {
-			t.Fatalf("capture: %d %s", res.Status, res.Raw)
-		}
-	}
-	e.Advance(24 * time.Hour)
-	e.Stop(e.First())
-	e.Start("b")
+	day := e.capturedDay(1000, 2000, 3000, 4000, 5000)
+	const captured = 15000
 	run := e.run(map[string]any{"job": "settlement", "ledgerDate": day})
 	if run.Status != reconcile.RunCompleted || run.Counts.Matched != 5 {
 		t.Fatalf("run: %+v", run)
@@ -243,4 +223,22 @@ func TestSettlementReadsEachPageOnce(t *testing.T) {
 			t.Fatalf("page %s read %d times", page, n)
 		}
 	}
+}
+
+// capturedDay makes and captures a payment of each amount today, then
+// lets the day pass and restarts the connector (as instance "b"); it
+// returns the day's ledger date.
+func (e *env) capturedDay(amounts ...int64) string {
+	e.T.Helper()
+	day := e.Clock.Now().In(oslo(e.T)).Format(time.DateOnly)
+	for i, amount := range amounts {
+		v := e.authorized(fmt.Sprintf("k%d", i), amount)
+		if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", fmt.Sprintf("c%d", i)); res.Status != http.StatusOK {
+			e.T.Fatalf("capture: %d %s", res.Status, res.Raw)
+		}
+	}
+	e.Advance(24 * time.Hour)
+	e.Stop(e.First())
+	e.Start("b")
+	return day
 }
