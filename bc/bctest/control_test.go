@@ -184,6 +184,12 @@ func TestCustomEntitySet(t *testing.T) {
 		if r := call(t, http.MethodGet, set+query("$filter", "reference eq 'order-2'"), d.token, nil); len(r.values()) != 1 {
 			t.Fatalf("eq: %s", r.raw)
 		}
+		if r := call(t, http.MethodGet, set+query("$filter", "reference eq 'order-2' or reference eq 'order-3' or reference eq 'nope'"), d.token, nil); len(r.values()) != 2 {
+			t.Fatalf("or: %s", r.raw)
+		}
+		if r := call(t, http.MethodGet, set+query("$filter", "reference eq 'order-2' or state eq 'CAPTURED'"), d.token, nil); len(r.values()) != 2 {
+			t.Fatalf("or on another field (no narrowing): %s", r.raw)
+		}
 		if r := call(t, http.MethodGet, set+query("$filter", "reference in ('order-1', 'order-2') and state eq 'CAPTURED'"), d.token, nil); len(r.values()) != 1 {
 			t.Fatalf("in and: %s", r.raw)
 		}

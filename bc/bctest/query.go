@@ -290,37 +290,61 @@ func upperFirst(s string) string {
 }
 
 // keyCandidates narrows a filter on the entity set's key of a custom
-// entity set ("key eq 'x'" or "key in ('x', 'y')") to the records with
-// those keys, as BC's SQL index would, instead of every record; the filter
-// is still evaluated on each of them. ok is false for any other filter.
+// entity set ("key eq 'x'", "key eq 'x' or key eq 'y'", or "key in ('x',
+// 'y')") to the records with those keys, as BC's SQL index would, instead
+// of every record; the filter is still evaluated on each of them. ok is
+// false for any other filter.
 func keyCandidates(t *table, es entitySet, filter node) (map[string]*record, bool) {
-	if es.fields != nil || es.keyField == "" {
+	if es.fields != nil || es.keyField == "" || filter == nil {
 		return nil, false // built-in entity sets: no key index
 	}
-	var values []node
-	switch f := filter.(type) {
-	case binary:
-		if p, ok := f.l.(propRef); ok && f.op == "eq" && p.name == es.keyField {
-			values = []node{f.r}
-		}
-	case inNode:
-		if p, ok := f.x.(propRef); ok && p.name == es.keyField {
-			values = f.list
-		}
-	}
-	if values == nil {
+	values, ok := keyValues(es.keyField, filter)
+	if !ok {
 		return nil, false
 	}
 	idx := t.keyIndex(es.keyField)
 	out := make(map[string]*record, len(values))
 	for _, v := range values {
-		lit, ok := v.(literal)
-		if !ok {
-			return nil, false
-		}
-		if r := idx[strings.ToLower(toString(lit.v))]; r != nil {
+		if r := idx[strings.ToLower(toString(v))]; r != nil {
 			out[strings.ToLower(toString(r.fields["id"]))] = r
 		}
 	}
 	return out, true
+}
+
+// keyValues returns the literal keys a filter on field selects.
+func keyValues(field string, n node) ([]any, bool) {
+	switch f := n.(type) {
+	case binary:
+		switch f.op {
+		case "or":
+			l, ok := keyValues(field, f.l)
+			if !ok {
+				return nil, false
+			}
+			r, ok := keyValues(field, f.r)
+			return append(l, r...), ok
+		case "eq":
+			p, ok := f.l.(propRef)
+			lit, isLit := f.r.(literal)
+			if ok && isLit && p.name == field {
+				return []any{lit.v}, true
+			}
+		}
+	case inNode:
+		p, ok := f.x.(propRef)
+		if !ok || p.name != field {
+			return nil, false
+		}
+		var out []any
+		for _, v := range f.list {
+			lit, ok := v.(literal)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, lit.v)
+		}
+		return out, true
+	}
+	return nil, false
 }

@@ -23,6 +23,8 @@ const maxPrefetched = 8
 // read ahead is the page the next step would read; a next step that asks
 // for anything else (another cursor after a restart) reads it itself.
 type pages struct {
+	// stop closes when the connector shuts down: reads ahead end with it.
+	stop  <-chan struct{}
 	mu    sync.Mutex
 	ahead map[pageKey]*pageAhead
 	order []pageKey
@@ -84,6 +86,13 @@ func (p *pages) readAhead(ctx context.Context, rs *vipps.ReportService, k pageKe
 		defer close(a.done)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prefetchTimeout)
 		defer cancel()
+		go func() {
+			select {
+			case <-p.stop:
+				cancel()
+			case <-rctx.Done():
+			}
+		}()
 		a.page, a.err = rs.ForDate(rctx, vipps.Topic(k.topic), k.ledger, k.date, k.cursor)
 	}()
 }

@@ -129,7 +129,7 @@ type Deps struct {
 // New registers the run and finding kinds and every tenant's schedules.
 func New(d Deps) (*Reconciler, error) {
 	r := &Reconciler{cfg: d.Config, clock: d.Clock, log: d.Log, store: d.Engine.Store(), engine: d.Engine,
-		tenants: d.Tenants, payments: d.Payments, metrics: d.Metrics, shutdown: d.Shutdown}
+		tenants: d.Tenants, payments: d.Payments, metrics: d.Metrics, shutdown: d.Shutdown, pages: pages{stop: d.Shutdown}}
 	d.Engine.Register(KindRun, runKind{r})
 	d.Engine.Register(KindFinding, findingKind{})
 	d.Engine.Register(KindSettlement, findingKind{})
@@ -180,6 +180,9 @@ type runState struct {
 	// Settle is where a settlement run is.
 	Settle *settleProgress `json:"settle,omitempty"`
 	Error  string          `json:"error,omitempty"`
+	// unknown are the findings of the settlement page in progress, raised
+	// when the page went through.
+	unknown []unknownFinding
 }
 
 // Run is a run as the API shows it.

@@ -157,6 +157,7 @@ func (r *Reconciler) settlePage(ctx context.Context, t *tenants.Tenant, s *runSt
 	if err := r.matchSettled(ctx, t, s, msn, settled); err != nil {
 		return false, err
 	}
+	r.raiseUnknown(ctx, t, s)
 	pr.Cursor = page.Cursor
 	if page.HasMore && page.Cursor != "" {
 		return false, nil
@@ -275,13 +276,30 @@ func (r *Reconciler) matchSettled(ctx context.Context, t *tenants.Tenant, s *run
 	return nil
 }
 
-func (r *Reconciler) unknownEntry(ctx context.Context, t *tenants.Tenant, s *runState, msn string, e vipps.ReportEntry, why string) {
+func (r *Reconciler) unknownEntry(_ context.Context, _ *tenants.Tenant, s *runState, msn string, e vipps.ReportEntry, why string) {
 	s.Settle.Acc.Unmatched++
 	f := finding{Kind: FindingUnknownEntry, Detail: fmt.Sprintf("Ledger %s entry %s: %s.", e.LedgerDate, e.EntryType, why),
 		Expected: "a capture or refund of the connector", Actual: fmt.Sprintf("%s %d %s", e.EntryType, e.Amount, e.Currency)}
-	if r.raiseAbout(ctx, t, f, msn, e.Reference, "", findingID(FindingUnknownEntry, msn, e.PSPReference)) {
-		s.Findings++
+	// Raised once the whole page went through (raiseUnknown): a page
+	// retried after a failure must not find its own findings already
+	// raised and count them as old.
+	s.unknown = append(s.unknown, unknownFinding{f: f, msn: msn, reference: e.Reference, id: findingID(FindingUnknownEntry, msn, e.PSPReference)})
+}
+
+// unknownFinding is an unknown-entry finding of the page in progress.
+type unknownFinding struct {
+	f                  finding
+	msn, reference, id string
+}
+
+// raiseUnknown raises the page's unknown-entry findings.
+func (r *Reconciler) raiseUnknown(ctx context.Context, t *tenants.Tenant, s *runState) {
+	for _, u := range s.unknown {
+		if r.raiseAbout(ctx, t, u.f, u.msn, u.reference, "", u.id) {
+			s.Findings++
+		}
 	}
+	s.unknown = nil
 }
 
 // ledgerFor finds the sales unit's ledger once and keeps it.
@@ -382,7 +400,10 @@ func (r *Reconciler) missingInSettlement(ctx context.Context, t *tenants.Tenant,
 	}
 	missing, err := r.payments.UnsettledBefore(ctx, t.ID, cutoff, func(paymentID string) {
 		if j, ok := open[paymentID]; ok {
-			r.resolveJob(ctx, t, j)
+			// Read again: the finding may have changed since it was listed.
+			if cur, err := r.store.Get(ctx, t.ID, j.ID); err == nil && cur.Status == FindingOpen {
+				r.resolveJob(ctx, t, cur)
+			}
 		}
 	})
 	if err != nil {

@@ -188,7 +188,20 @@ func (r *Reconciler) sweepOne(ctx context.Context, t *tenants.Tenant, s *runStat
 	}
 	// BC's record of the payment.
 	if !r.payments.BCPending(ctx, t.ID, cur.ID) {
-		if diff := bcDiffers(cur, bcRows[cur.Reference]); diff != "" {
+		diff := bcDiffers(cur, bcRows[cur.Reference])
+		if diff != "" {
+			// The page's rows were read before its payments were refreshed:
+			// an outbox write may have landed since. Read this one again.
+			row, err := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity).Get(ctx, cur.Reference)
+			switch {
+			case bc.IsNotFound(err):
+				row = nil
+			case err != nil:
+				return err
+			}
+			diff = bcDiffers(cur, row)
+		}
+		if diff != "" {
 			if err := r.payments.Rewrite(ctx, t.ID, cur.ID); err != nil {
 				return err
 			}
@@ -231,19 +244,22 @@ func stuck(v payment.View, now time.Time) string {
 	return ""
 }
 
-// bcDiffers compares BC's vippsPayments row with the connector's view and
-// says how it differs ("" when it does not).
+// bcRowsChunk is how many references one bcRows call asks for: 25
+// references of up to 64 characters keep the URL near 3 KB.
+const bcRowsChunk = 25
+
 // bcRows reads BC's vippsPayments rows of these references, by
-// reference (absent when BC has none), in one call per 50.
+// reference (absent when BC has none), in one call per 25. The filter is
+// an "or" of "eq": BC's "in" needs $schemaversion=2.1.
 func (r *Reconciler) bcRows(ctx context.Context, t *tenants.Tenant, refs []string) (map[string]bc.Entity, error) {
 	out := make(map[string]bc.Entity, len(refs))
 	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity)
-	for chunk := range slices.Chunk(refs, pageSize) {
-		quoted := make([]string, len(chunk))
+	for chunk := range slices.Chunk(refs, bcRowsChunk) {
+		terms := make([]string, len(chunk))
 		for i, ref := range chunk {
-			quoted[i] = bc.Quote(ref)
+			terms[i] = "reference eq " + bc.Quote(ref)
 		}
-		for e, err := range es.List(ctx, bc.ListOptions{Filter: "reference in (" + strings.Join(quoted, ", ") + ")"}) {
+		for e, err := range es.List(ctx, bc.ListOptions{Filter: strings.Join(terms, " or ")}) {
 			if err != nil {
 				return nil, err
 			}

@@ -11,19 +11,30 @@ import (
 // PostgreSQL's limits on parameters are far above it).
 const getEachChunk = 500
 
+// getEachSizes are the lengths of GetEach's id lists.
+var getEachSizes = []int{16, 64, 256, getEachChunk}
+
 func (s *sqlStore) GetEach(ctx context.Context, tenantID string, ids []string) ([]Job, error) {
 	out := make([]Job, 0, len(ids))
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), getEachChunk)]
 		ids = ids[len(chunk):]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, tenantID)
-		for _, id := range chunk {
-			args = append(args, id)
+		// The list is padded to one of a few sizes (repeating the last id,
+		// which IN ignores), so the prepared-statement cache holds four
+		// statements, not one per page length.
+		size := getEachSizes[len(getEachSizes)-1]
+		for _, n := range getEachSizes {
+			if len(chunk) <= n {
+				size = n
+				break
+			}
 		}
-		// One statement per chunk size: the prepared-statement cache holds
-		// at most a handful of them.
-		q := `SELECT ` + columns + ` FROM jobs WHERE tenant_id = ? AND id IN (?` + strings.Repeat(`, ?`, len(chunk)-1) + `)`
+		args := make([]any, 0, size+1)
+		args = append(args, tenantID)
+		for i := range size {
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		q := `SELECT ` + columns + ` FROM jobs WHERE tenant_id = ? AND id IN (?` + strings.Repeat(`, ?`, size-1) + `)`
 		rows, err := s.r.query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("get jobs: %w", err)
