@@ -214,17 +214,7 @@ func TestEnrollmentNPRetailDown(t *testing.T) {
 	e.Stop(e.First())
 	e.BC.Sim.ClearFaults()
 	e.Start("b")
-	for range 20 {
-		if j := e.Job("acme", id); j.Final || j.DueAt.IsZero() {
-			break
-		} else if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
-			e.Advance(d)
-		} else {
-			e.Advance(0)
-		}
-		v := e.Job("acme", id).Version
-		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
-	}
+	e.Drive("acme", id, 20)
 	e.await(id, "completed")
 	if n := len(membersWithPhone(e, newPhone)); n != 1 {
 		t.Fatalf("%d members with the phone", n)
@@ -385,19 +375,7 @@ func TestEnrollmentAddOutcomeUnknown(t *testing.T) {
 	if j := e.Job("acme", id); j.Status != "applying" || len(membersWithPhone(e, newPhone)) != 0 {
 		t.Fatalf("sent again within the settle window: %s, %d members", j.Status, len(membersWithPhone(e, newPhone)))
 	}
-	for range 30 {
-		j := e.Job("acme", id)
-		if j.Final {
-			break
-		}
-		if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
-			e.Advance(d)
-		} else {
-			e.Advance(0)
-		}
-		v := j.Version
-		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
-	}
+	e.Drive("acme", id, 30)
 	e.await(id, "completed")
 	if n := len(membersWithPhone(e, newPhone)); n != 1 {
 		t.Fatalf("%d members", n)

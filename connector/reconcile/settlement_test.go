@@ -164,19 +164,7 @@ func TestSettlementKilledMidway(t *testing.T) {
 	e.Stop(e.First()) // killed midway
 	e.Vipps.ClearFaults()
 	e.Start("c")
-	for range 20 {
-		j := e.Job("acme", id)
-		if j.Final {
-			break
-		}
-		if d := j.DueAt.Sub(e.Clock.Now()); d > 0 {
-			e.Advance(d)
-		} else {
-			e.Advance(0)
-		}
-		v := j.Version
-		e.WaitFor("acme", id, func(j store.Job) bool { return j.Version > v || j.Final })
-	}
+	e.Drive("acme", id, 20)
 	if reports.Load() < 3 {
 		t.Fatalf("the report was read %d times: no page after the restart", reports.Load())
 	}

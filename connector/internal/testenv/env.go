@@ -288,6 +288,23 @@ func (e *Env) WaitFor(tenant, id string, cond func(store.Job) bool) store.Job {
 	return j
 }
 
+// Drive moves the clock to the job's due time, waits for the step that
+// runs then, and repeats, at most steps times, until the job is final or
+// no longer due; it returns the job as it was last read.
+func (e *Env) Drive(tenant, id string, steps int) store.Job {
+	e.T.Helper()
+	j := e.Job(tenant, id)
+	for range steps {
+		if j.Final || j.DueAt.IsZero() {
+			break
+		}
+		e.Advance(max(j.DueAt.Sub(e.Clock.Now()), 0))
+		v := j.Version
+		j = e.WaitFor(tenant, id, func(j store.Job) bool { return j.Version > v || j.Final })
+	}
+	return j
+}
+
 // WaitJob blocks until cond holds for the job, driven by the store's
 // change feed (no sleeping): it reads the job again after each change. A
 // job not stored yet is waited for. After 20 s it gives up with the last
