@@ -123,7 +123,7 @@
 //
 // Go helpers: Customers, Customer, AddCustomer, TouchCustomer, Members,
 // AddMember, AddCompany, RegisterApp, RegisterAppCertificate,
-// RegisterNPRetailAPIKey, RegisterEntitySet, Entities, InjectFault,
+// RegisterNPRetailAPIKey, RegisterEntitySet, Entities, AddEntity, InjectFault,
 // ClearFaults, Stats, ResetStats. A Fault matches by method and path prefix,
 // waits Latency on the sim clock inside the principal's concurrency slot
 // (so it also exercises the queue), then answers Status with Retry-After,

@@ -59,7 +59,9 @@
 //     zone (WithMerchantTimezone, default Europe/Oslo): the open day answers
 //     tryLater. Dates page with cursor/hasMore, the feed with a cursor that
 //     is never empty and tryLater at the end (page size WithReportPageSize,
-//     lowered per request by the Vipps-Feed-Page-Size header).
+//     lowered per request by the Vipps-Feed-Page-Size header). GenerateDay
+//     adds a closed date whose entries are computed when a page is asked
+//     for (a million entries for load tests, without holding them).
 //
 // # Personas
 //
