@@ -46,6 +46,11 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 		}
 		if rdb != nil {
 			s.rdb, s.r = rdb, newStmtCache(rdb, d)
+			if s.ckpt, err = startCheckpointer(dsn, o.clock, o.checkpointed); err != nil {
+				rdb.Close()
+				db.Close()
+				return nil, err
+			}
 		}
 	}
 	if d.name == DriverPostgres {
@@ -72,6 +77,8 @@ type sqlStore struct {
 	q   *stmtCache
 	r   *stmtCache
 	rdb *sql.DB
+	// ckpt copies the WAL into file SQLite databases in the background.
+	ckpt *checkpointer
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {
@@ -83,6 +90,9 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 func (s *sqlStore) Close() error {
 	s.feed.close()
+	if s.ckpt != nil {
+		s.ckpt.close()
+	}
 	s.q.close()
 	if s.rdb != nil {
 		s.r.close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
+	"github.com/jonboulle/clockwork"
 )
 
 func openSQLite(t *testing.T, opts ...store.Option) store.Store {
@@ -102,5 +103,60 @@ func TestSQLitePurgeLeavesNoPersonalDataInTheFiles(t *testing.T) {
 		if bytes.Contains(b, []byte("kari.nordmann.")) {
 			t.Errorf("%s still holds purged personal data", filepath.Base(f))
 		}
+	}
+}
+
+// The WAL is copied into the database file by the background checkpointer,
+// not by a committing writer: after writes and no tick the rows are only in
+// the WAL; after one tick of the store's clock they are in the database.
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	clock := clockwork.NewFakeClock()
+	ran := make(chan struct{}, 1)
+	s, err := store.Open(ctx, store.DriverSQLite, "file:"+path, store.WithClock(clock),
+		store.WithCheckpointed(func() {
+			select {
+			case ran <- struct{}{}:
+			default:
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const marker = "checkpoint-marker-"
+	// 600 commits write about 2,000 WAL pages: past SQLite's default
+	// auto-checkpoint (1,000), short of the store's (walSafetyNet). The
+	// claim is a commit that SQLite follows with its auto-checkpoint
+	// check (a statement stepped to its end).
+	for i := range 600 {
+		j := storetest.NewJob("t1", fmt.Sprintf("j%03d", i))
+		j.Input = []byte(`{"note":"` + marker + fmt.Sprint(i) + `"}`)
+		if _, err := s.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ClaimDue(ctx, "me", storetest.T0, time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	inFile := func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Contains(b, []byte(marker))
+	}
+	if inFile() {
+		t.Fatal("the rows reached the database file before any checkpoint: a writer checkpointed in its commit")
+	}
+	clock.Advance(store.CheckpointEvery)
+	select {
+	case <-ran:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no background checkpoint after one interval")
+	}
+	if !inFile() {
+		t.Fatal("after a background checkpoint the rows are still only in the WAL")
 	}
 }

@@ -103,6 +103,8 @@ type Option func(*options)
 
 type options struct {
 	clock clockwork.Clock
+	// checkpointed is called after each background WAL checkpoint (tests).
+	checkpointed func()
 }
 
 // WithClock sets the clock for CreatedAt, UpdatedAt and lease checks in
