@@ -20,8 +20,11 @@ func (s *sqlStore) NextDueAt(ctx context.Context, kinds ...string) (time.Time, b
 	if err := s.r.queryRow(ctx, `SELECT MIN(due_at) FROM jobs WHERE due_at IS NOT NULL AND lease_owner IS NULL`+kindIn(kinds), args...).Scan(&free); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
+	// The unary plus keeps SQLite's planner off the due_at index, which
+	// would walk every due row (all pending work) instead of the few
+	// leased ones in jobs_leased; PostgreSQL reads it as the plain value.
 	if err := s.r.queryRow(ctx, `SELECT MIN(`+s.d.greatest+`(due_at, lease_until)) FROM jobs
-WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL`+kindIn(kinds), args...).Scan(&leased); err != nil {
+WHERE lease_owner IS NOT NULL AND +due_at IS NOT NULL`+kindIn(kinds), args...).Scan(&leased); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
 	switch {
