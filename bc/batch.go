@@ -20,8 +20,9 @@ type BatchOperation struct {
 	// Method is GET, POST, PATCH or DELETE. PATCH and DELETE need an
 	// If-Match header with the entity's @odata.etag.
 	Method string
-	// URL is relative to the API v2.0 root, e.g.
-	// "companies(<id>)/customers(<id>)", or absolute (custom API pages).
+	// URL is relative to the root of the API the batch is sent to (the
+	// v2.0 root for Client.Batch, the custom API's for EntitySet.Batch),
+	// e.g. "companies(<id>)/customers(<id>)", or absolute under that root.
 	URL string
 	// Headers of the operation, e.g. If-Match.
 	Headers map[string]string
@@ -78,6 +79,11 @@ type batchResponseItem struct {
 // itself fails only when a whole $batch request fails, and then returns the
 // results of the requests already done.
 func (c *Client) Batch(ctx context.Context, ops []BatchOperation, opts BatchOptions) ([]BatchResult, error) {
+	return batch(ctx, c.t, c.root, ops, opts)
+}
+
+// batch sends ops as $batch requests to the API at root.
+func batch(ctx context.Context, t *transport, root string, ops []BatchOperation, opts BatchOptions) ([]BatchResult, error) {
 	items := make([]batchRequestItem, len(ops))
 	ids := make(map[string]bool, len(ops))
 	for i, op := range ops {
@@ -121,7 +127,7 @@ func (c *Client) Batch(ctx context.Context, ops []BatchOperation, opts BatchOpti
 		body := struct {
 			Requests []batchRequestItem `json:"requests"`
 		}{chunk}
-		if err := c.t.sendJSON(ctx, "POST", c.root+"/$batch", headers, body, &resp, idempotent); err != nil {
+		if err := t.sendJSON(ctx, "POST", root+"/$batch", headers, body, &resp, idempotent); err != nil {
 			return results, fmt.Errorf("batch (operations %d-%d): %w", start+1, start+len(chunk), err)
 		}
 		byID := make(map[string]batchResponseItem, len(resp.Responses))

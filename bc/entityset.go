@@ -129,13 +129,37 @@ func (e Entity) Decode(v any) error {
 // EntitySet is generic access to an entity set of a custom API page:
 // {root}/api/{publisher}/{group}/{version}/companies({company})/{entitySet}.
 // Paging, ETags, retries and errors work as for customers.
-type EntitySet struct{ es entitySet }
+type EntitySet struct {
+	es entitySet
+	// root is the custom API's root, where its $batch is; rel is the entity
+	// set's path below it.
+	root, rel string
+}
 
 // EntitySet returns access to a custom API entity set of the client's
 // company, e.g. c.EntitySet("bcvipps", "payments", "v1.0", "vippsPayments").
 func (c *Client) EntitySet(publisher, group, version, entitySet string) *EntitySet {
-	company := c.cfg.customAPIRoot(publisher, group, version) + "/companies(" + c.cfg.CompanyID + ")"
-	return &EntitySet{es: c.entitySet(company, entitySet)}
+	root := c.cfg.customAPIRoot(publisher, group, version)
+	rel := "companies(" + c.cfg.CompanyID + ")"
+	return &EntitySet{es: c.entitySet(root+"/"+rel, entitySet), root: root, rel: rel + "/" + entitySet}
+}
+
+// CreateOp is a $batch operation that inserts body (see Batch).
+func (s *EntitySet) CreateOp(body any) BatchOperation {
+	return BatchOperation{Method: "POST", URL: s.rel, Body: body}
+}
+
+// UpdateOp is a $batch operation that patches entity id with If-Match
+// etag (see Batch).
+func (s *EntitySet) UpdateOp(id, etag string, body any) BatchOperation {
+	return BatchOperation{Method: "PATCH", URL: s.rel + keySegment(id), Headers: map[string]string{"If-Match": etag}, Body: body}
+}
+
+// Batch sends operations of this entity set (CreateOp, UpdateOp) as
+// $batch requests to its custom API's root, as Client.Batch does for the
+// standard API.
+func (s *EntitySet) Batch(ctx context.Context, ops []BatchOperation, opts BatchOptions) ([]BatchResult, error) {
+	return batch(ctx, s.es.t, s.root, ops, opts)
 }
 
 // URL is the entity set's absolute URL.

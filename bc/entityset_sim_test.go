@@ -51,6 +51,41 @@ func TestEntitySet(t *testing.T) {
 			t.Fatalf("modify: %v %v", got, err)
 		}
 	})
+	t.Run("batch at the custom API's root", func(t *testing.T) {
+		cur, err := set.Get(ctx, created.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches := e.srv.Sim.Stats().Batches
+		res, err := set.Batch(ctx, []bc.BatchOperation{
+			set.CreateOp(map[string]any{"reference": "order-2"}),
+			set.UpdateOp(cur.ID(), cur.ETag(), map[string]any{"amount": 400}),
+			set.UpdateOp(cur.ID(), created.ETag(), map[string]any{"amount": 500}),
+		}, bc.BatchOptions{})
+		if err != nil || len(res) != 3 {
+			t.Fatalf("batch: %v, %d results", err, len(res))
+		}
+		if res[0].Err != nil || res[0].Status != 201 || res[1].Err != nil {
+			t.Fatalf("create %d %v, update %v", res[0].Status, res[0].Err, res[1].Err)
+		}
+		if !bc.IsConflict(res[2].Err) {
+			t.Fatalf("stale update: %v, want a conflict", res[2].Err)
+		}
+		if n := e.srv.Sim.Stats().Batches - batches; n != 1 {
+			t.Fatalf("%d $batch requests, want 1", n)
+		}
+		got, err := set.Get(ctx, created.ID())
+		if err != nil || got["amount"] != float64(400) {
+			t.Fatalf("after the batch: %v %v", got, err)
+		}
+		var made bc.Entity
+		if err := res[0].Decode(&made); err != nil || made["reference"] != "order-2" {
+			t.Fatalf("created %v, %v", made, err)
+		}
+		if err := set.Delete(ctx, made.ID(), made.ETag()); err != nil { // the list below counts the rest
+			t.Fatal(err)
+		}
+	})
 	t.Run("list pages through the set", func(t *testing.T) {
 		for range 4 {
 			if _, err := set.Create(ctx, map[string]any{"reference": "more"}); err != nil {
