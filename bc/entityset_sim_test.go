@@ -86,6 +86,22 @@ func TestEntitySet(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("batch update by a quoted string key", func(t *testing.T) {
+		e.srv.Sim.RegisterEntitySet("bcvipps", "payments", "v1.0", "refPayments", "reference")
+		refs := c.EntitySet("bcvipps", "payments", "v1.0", "refPayments")
+		row, err := refs.Create(ctx, map[string]any{"reference": "bcv-1'2", "amount": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := refs.Batch(ctx, []bc.BatchOperation{refs.UpdateOp("bcv-1'2", row.ETag(), map[string]any{"amount": 2})}, bc.BatchOptions{})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("batch: %v %v", err, res)
+		}
+		got, err := refs.Get(ctx, "bcv-1'2")
+		if err != nil || got["amount"] != float64(2) {
+			t.Fatalf("after the batch: %v %v", got, err)
+		}
+	})
 	t.Run("list pages through the set", func(t *testing.T) {
 		for range 4 {
 			if _, err := set.Create(ctx, map[string]any{"reference": "more"}); err != nil {

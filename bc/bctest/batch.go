@@ -122,16 +122,22 @@ func (s *Sim) batchOpRequest(batch apiReq, op batchOp) (apiReq, *apiError) {
 		if err1 != nil || err2 != nil || !strings.HasPrefix(u.Path, rootURL.Path) {
 			return apiReq{}, badQuery("The URL of operation '%s' is not under the batch's API root.", op.ID)
 		}
-		raw = strings.TrimPrefix(u.Path, rootURL.Path)
+		raw = strings.TrimPrefix(u.EscapedPath(), rootURL.EscapedPath())
 		if u.RawQuery != "" {
 			raw += "?" + u.RawQuery
 		}
 	}
 	raw = strings.TrimPrefix(raw, "/")
-	path, rawQuery, _ := strings.Cut(raw, "?")
+	escaped, rawQuery, _ := strings.Cut(raw, "?")
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return apiReq{}, badQuery("The URL of operation '%s' has an invalid query.", op.ID)
+	}
+	// An operation's URL is percent-encoded like any other (a quoted key
+	// is ('%27ref%27')); the server decodes it as it does a request path.
+	path, err := url.PathUnescape(escaped)
+	if err != nil {
+		return apiReq{}, badQuery("The URL of operation '%s' has an invalid path.", op.ID)
 	}
 	segs := splitSegments(path)
 	if len(segs) > 0 && segs[0] == "$batch" {
