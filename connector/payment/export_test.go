@@ -37,3 +37,11 @@ func AuthorizedJob(tenant, msn, ref string, amount int64, evs []vipps.PaymentEve
 
 // ViewOf is the stored payment j as the API shows it.
 func ViewOf(j store.Job) View { return view(j) }
+
+// WatchBCRounds calls queued with the length of a tenant's queue of BC
+// writes after each write joins it, and round with each round's size
+// before it is sent, until the test ends.
+func WatchBCRounds(t interface{ Cleanup(func()) }, queued, round func(n int)) {
+	bcTestHooks.Store(&bcHooks{queued: queued, round: round})
+	t.Cleanup(func() { bcTestHooks.Store(nil) })
+}

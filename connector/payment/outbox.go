@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
@@ -95,7 +94,8 @@ func paymentRecord(pj store.Job) map[string]any {
 }
 
 // syncBC upserts the payment's latest state into vippsPayments (keyed by
-// reference, ETag-guarded).
+// reference, ETag-guarded), in the tenant's next round of BC writes
+// (bcwrite.go).
 func (p *Payments) syncBC(ctx context.Context, t *tenants.Tenant, j store.Job) {
 	var os outboxState
 	_ = json.Unmarshal(j.State, &os)
@@ -112,7 +112,7 @@ func (p *Payments) syncBC(ctx context.Context, t *tenants.Tenant, j store.Job) {
 	}
 	s := decodeState(pj.State)
 	if s.Changes > os.Synced {
-		if err := p.upsert(ctx, t, pj); err != nil {
+		if err := p.writeBC(ctx, t, pj); err != nil {
 			p.log.Warn("bc write deferred", "tenant", t.ID, "payment", pj.ID, "err", err)
 			p.retryLater(ctx, j, tenants.ClassifyBC(err))
 			return
@@ -138,31 +138,6 @@ func (p *Payments) syncBC(ctx context.Context, t *tenants.Tenant, j store.Job) {
 		again.DueAt = p.clock.Now()
 		p.save(ctx, saved, again)
 	}
-}
-
-func (p *Payments) upsert(ctx context.Context, t *tenants.Tenant, pj store.Job) error {
-	es := t.BC.EntitySet(APIPublisher, APIGroup, APIVersion, PaymentsEntity)
-	rec := paymentRecord(pj)
-	ref := rec["reference"].(string)
-	cur, err := es.Get(ctx, ref)
-	if bc.IsNotFound(err) {
-		_, err = es.Create(ctx, rec)
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	patch := map[string]any{}
-	for k, v := range rec {
-		if !sameValue(cur[k], v) {
-			patch[k] = v
-		}
-	}
-	if len(patch) == 0 {
-		return nil
-	}
-	_, err = es.Update(ctx, ref, cur.ETag(), patch)
-	return err
 }
 
 // sameValue compares a value BC returned (JSON-decoded) with ours.

@@ -123,6 +123,9 @@ type Payments struct {
 	hooksGen int
 	// pinger makes a pending login poll now (the login ping webhook).
 	pinger Pinger
+	// bcWriters group the outbox's BC writes per tenant (bcwrite.go).
+	bcMu      sync.Mutex
+	bcWriters map[string]*bcWriter
 }
 
 // Pinger is what a login ping webhook calls: the login waiting for
@@ -148,6 +151,7 @@ func New(d Deps) *Payments {
 	p := &Payments{
 		cfg: d.Config, clock: d.Clock, log: d.Log, store: d.Engine.Store(), engine: d.Engine,
 		tenants: d.Tenants, metrics: d.Metrics, shutdown: d.Shutdown, hooks: map[string]hookSecrets{}, pinger: d.Pinger,
+		bcWriters: map[string]*bcWriter{},
 	}
 	d.Engine.Register(KindPayment, documentKind{p})
 	d.Engine.Register(KindFollow, followKind{p})

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
@@ -121,7 +119,7 @@ func (r *Reconciler) sweepPage(ctx context.Context, t *tenants.Tenant, s *runSta
 	}
 	// BC's rows of the page in one read: BC allows a principal 20 calls a
 	// second, a call per payment would make the sweep BC's slowest part.
-	rows, err := r.bcRows(ctx, t, refs)
+	rows, err := payment.BCRows(ctx, t, refs)
 	if err != nil {
 		return false, err
 	}
@@ -242,33 +240,6 @@ func stuck(v payment.View, now time.Time) string {
 		}
 	}
 	return ""
-}
-
-// bcRowsChunk is how many references one bcRows call asks for: 25
-// references of up to 64 characters keep the URL near 3 KB.
-const bcRowsChunk = 25
-
-// bcRows reads BC's vippsPayments rows of these references, by
-// reference (absent when BC has none), in one call per 25. The filter is
-// an "or" of "eq": BC's "in" needs $schemaversion=2.1.
-func (r *Reconciler) bcRows(ctx context.Context, t *tenants.Tenant, refs []string) (map[string]bc.Entity, error) {
-	out := make(map[string]bc.Entity, len(refs))
-	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity)
-	for chunk := range slices.Chunk(refs, bcRowsChunk) {
-		terms := make([]string, len(chunk))
-		for i, ref := range chunk {
-			terms[i] = "reference eq " + bc.Quote(ref)
-		}
-		for e, err := range es.List(ctx, bc.ListOptions{Filter: strings.Join(terms, " or ")}) {
-			if err != nil {
-				return nil, err
-			}
-			if ref, ok := e["reference"].(string); ok {
-				out[ref] = e
-			}
-		}
-	}
-	return out, nil
 }
 
 // bcDiffers compares BC's row of a payment (nil when BC has none) with
