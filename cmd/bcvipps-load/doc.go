@@ -4,7 +4,7 @@
 //
 // Run it from the repository root (it builds ./cmd/bcvipps):
 //
-//	go run ./cmd/bcvipps-load                 # the defaults, about 2.5 minutes
+//	go run ./cmd/bcvipps-load                 # the defaults, about 3 minutes
 //	go run ./cmd/bcvipps-load -h              # every flag
 //	go run ./cmd/bcvipps-load -rate 200 -duration 5s -pending 2000 -window 10s -keep
 //
@@ -48,6 +48,15 @@
 //     approves when the simulator receives the backchannel request, which
 //     happens inside the POST, so this over-states the delay by at most the
 //     POST's latency.
+//   - Payment create's added latency. Two open-loop runs at
+//     -payment-rate per second for -payment-duration (plus -warmup):
+//     (a) direct: the ePayment create (POST /epayment/v1/payments) sent
+//     straight to the Vipps simulator with the configuration's first sales
+//     unit; (b) the connector's POST /v1/payments with an Idempotency-Key,
+//     which stores the payment, its follower and its BC outbox in one
+//     commit, makes that same create and stores its answer. Added latency
+//     as above. The users decline, so each payment ends aborted at its
+//     first poll; its BC writes go through the outbox meanwhile.
 //   - Pending logins: a fresh serve process (new store); -pending
 //     member-info requests (no BC call) for users who never answer; after one interval plus a second, a
 //     -window during which the connector's VmRSS (/proc/PID/status) is

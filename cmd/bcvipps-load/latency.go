@@ -69,19 +69,13 @@ func runLatency(ctx context.Context, e *env, c *http.Client, o options, ph *phon
 	al, aFail, aErr := latencies(apiShots, skip)
 	gl, gFail, gErr := latencies(getShots, skip)
 	ds, as, gs := summarize(dl), summarize(al), summarize(gl)
-	note := func(fail int, err error) string {
-		if fail == 0 {
-			return ""
-		}
-		return fmt.Sprintf("; %d failed, first: %v", fail, err)
-	}
 	rate := fmt.Sprintf("%.0f/s for %s", o.rate, o.duration)
 	tb.add(row{Figure: "direct Vipps backchannel request p50 / p99",
 		Value: fmt.Sprintf("%.2f / %.2f ms", ms(ds.P50), ms(ds.P99)), Target: "-", Result: noTarget,
-		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, ds.N, note(dFail, dErr))})
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, ds.N, failNote(dFail, dErr))})
 	tb.add(row{Figure: "connector POST /v1/member-info-requests p50 / p99",
 		Value: fmt.Sprintf("%.2f / %.2f ms", ms(as.P50), ms(as.P99)), Target: "-", Result: noTarget,
-		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, as.N, note(aFail, aErr))})
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, as.N, failNote(aFail, aErr))})
 	if ds.N == 0 || as.N == 0 {
 		tb.add(row{Figure: "connector added latency p50 / p99", Value: "no samples", Target: "p99 < 2 ms", Result: failed})
 	} else {
@@ -99,7 +93,7 @@ func runLatency(ctx context.Context, e *env, c *http.Client, o options, ph *phon
 	v := check(gs.N > 0 && gs.P99 < latencyTarget && gFail == 0)
 	tb.add(row{Figure: "connector GET /v1/member-info-requests/{id} p50 / p99 (no upstream call: all added)",
 		Value: fmt.Sprintf("%.2f / %.2f ms", ms(gs.P50), ms(gs.P99)), Target: "p99 < 2 ms", Result: v,
-		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, gs.N, note(gFail, gErr))})
+		Note: fmt.Sprintf("open loop %s, n=%d%s", rate, gs.N, failNote(gFail, gErr))})
 	return nil
 }
 
@@ -111,4 +105,12 @@ func cpuTimes(pids []int) []time.Duration {
 		out[i], _ = readCPU(pid)
 	}
 	return out
+}
+
+// failNote tells how many calls of a run failed, and the first error.
+func failNote(fail int, err error) string {
+	if fail == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d failed, first: %v", fail, err)
 }

@@ -23,6 +23,8 @@ type options struct {
 	e2eDuration time.Duration
 	tputRate    float64 // throughput run: requests per second offered
 	tputDur     time.Duration
+	payRate     float64       // payments phase: creates per second
+	payDuration time.Duration // payments phase: measured length of each run
 	pending     int           // pending-logins phase: requests
 	window      time.Duration // pending-logins phase: measured window
 	creators    int           // pending-logins phase: concurrent POSTs
@@ -45,22 +47,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.e2eDuration, "approval-duration", 10*time.Second, "approval-to-BC run: length")
 	fs.Float64Var(&o.tputRate, "throughput-rate", 300, "throughput run: requests per second offered")
 	fs.DurationVar(&o.tputDur, "throughput-duration", 5*time.Second, "throughput run: length")
+	fs.Float64Var(&o.payRate, "payment-rate", 500, "payments phase: creates per second (open loop)")
+	fs.DurationVar(&o.payDuration, "payment-duration", 10*time.Second, "payments phase: measured length of each run")
 	fs.IntVar(&o.pending, "pending", 10000, "pending-logins phase: requests whose users never answer")
 	fs.DurationVar(&o.window, "window", 20*time.Second, "pending-logins phase: measured window")
 	fs.IntVar(&o.creators, "creators", 32, "pending-logins phase: concurrent POSTs")
 	fs.IntVar(&o.waiters, "waiters", 512, "concurrent long-polls while waiting for requests to finish")
 	fs.DurationVar(&o.drain, "drain", 60*time.Second, "longest wait for the requests of a run to finish")
 	fs.IntVar(&o.maxInFlight, "max-in-flight", 2000, "open loop: most outstanding calls (more are counted as failed)")
-	fs.DurationVar(&o.timeout, "timeout", 4*time.Minute, "the whole run (the processes are stopped when it ends)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "the whole run (the processes are stopped when it ends)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the processes' logs")
 	fs.BoolVar(&o.failOnMiss, "fail-on-miss", false, "exit 1 when a figure misses its target")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	switch {
-	case o.rate <= 0 || o.e2eRate <= 0 || o.tputRate <= 0:
+	case o.rate <= 0 || o.e2eRate <= 0 || o.tputRate <= 0 || o.payRate <= 0:
 		return o, errors.New("rates must be positive")
-	case o.duration <= 0 || o.e2eDuration <= 0 || o.tputDur <= 0 || o.window <= 0 || o.warmup < 0:
+	case o.duration <= 0 || o.e2eDuration <= 0 || o.tputDur <= 0 || o.payDuration <= 0 || o.window <= 0 || o.warmup < 0:
 		return o, errors.New("durations must be positive")
 	case o.pending < 1 || o.creators < 1 || o.waiters < 1 || o.maxInFlight < 1:
 		return o, errors.New("counts must be at least 1")

@@ -81,6 +81,12 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 		Note: fmt.Sprintf("%.0f/s for %s, n=%d; %s; BC lastModifiedDateTime − POST sent (POST p99 %.1f ms)%s",
 			ap.Offered, o.e2eDuration, ap.Approval.N, statusText(ap.Statuses), ms(ap.Post.P99), errNote(ap.FirstErr))})
 
+	// 5. Payment create's added latency (its BC writes go through the
+	// outbox, after the customer runs' BC calls).
+	if err := runPayments(ctx, e, c, o, ph, tb); err != nil {
+		return tb, fmt.Errorf("payments phase: %w", err)
+	}
+
 	// 2. Pending logins, on a fresh connector process.
 	pd, err := runPending(ctx, e, c, o, ph)
 	if err != nil {
