@@ -278,7 +278,7 @@ func (p *Payments) createPayment(c *gin.Context) {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
-	p.send(cctx, t, rows[1])
+	p.sendPayment(cctx, t, rows[1], rows[0])
 	latest, err := p.get(context.WithoutCancel(ctx), t.ID, id)
 	if err != nil {
 		latest = rows[0]

@@ -107,6 +107,13 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 		}
 		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
 	}
+	return p.sendPayment(ctx, t, f, pj)
+}
+
+// sendPayment is send of the payment pj as read (the create request has
+// the row it just stored).
+func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj store.Job) store.Job {
+	fs := decodeFollow(f.State)
 	s := decodeState(pj.State)
 	if pj.Final {
 		return p.following(ctx, f, pj)
@@ -138,7 +145,7 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 	}
 	var in input
 	_ = json.Unmarshal(pj.Input, &in)
-	_, err = t.Vipps[s.MSN].EPayment.Create(ctx, fs.Key, createRequest(s, in))
+	_, err := t.Vipps[s.MSN].EPayment.Create(ctx, fs.Key, createRequest(s, in))
 	p.observe("epayment.create", err)
 	if err != nil {
 		fl := tenants.ClassifyVipps(err)

@@ -59,12 +59,20 @@ func (p *Payments) queueBCAt(ctx context.Context, pj store.Job, due time.Time) {
 	now := p.clock.Now()
 	j := outboxJob(pj, due)
 	for range 5 {
-		cur, err := p.engine.Create(ctx, j)
-		if !errors.Is(err, store.ErrDuplicate) {
-			if err != nil {
-				p.log.Warn("bc outbox", "tenant", pj.TenantID, "payment", pj.ID, "err", err)
+		// The outbox is stored with its payment, so it is read (on the
+		// read pool) rather than inserted and refused as a duplicate.
+		cur, err := p.store.Get(ctx, j.TenantID, j.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			if _, err = p.engine.Create(ctx, j); errors.Is(err, store.ErrDuplicate) {
+				continue // stored meanwhile: read it
 			}
+		}
+		if err != nil {
+			p.log.Warn("bc outbox", "tenant", pj.TenantID, "payment", pj.ID, "err", err)
 			return
+		}
+		if cur.ID == "" {
+			return // created just now, due at due
 		}
 		if cur.Final || (!cur.DueAt.IsZero() && !cur.DueAt.After(due)) || (cur.LeaseOwner != "" && cur.LeaseUntil.After(now)) {
 			// Due already, or being written now: the writer looks at the
