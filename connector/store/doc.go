@@ -62,7 +62,13 @@
 // SQLite DSNs get WAL, busy_timeout(10000), synchronous(NORMAL),
 // secure_delete(FAST) and
 // _txlock=immediate, and the write pool is one connection (SQLite has one
-// writer). PostgreSQL tests isolate themselves with search_path=<schema>.
+// writer). On that writer, concurrent Create and Update calls share
+// transactions (group.go): the writes that queue while one commits go in
+// the next commit together, each keeping its own outcome. The WAL is
+// copied into the database by a PASSIVE checkpoint on a connection of its
+// own every 200 ms of the store's clock (checkpoint.go), not inside a
+// writer's commit; a writer checkpoints itself only past 10,000 WAL pages.
+// PostgreSQL tests isolate themselves with search_path=<schema>.
 //
 // # Performance
 //

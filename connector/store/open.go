@@ -39,6 +39,9 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 	s := &sqlStore{d: d, db: db, clock: o.clock, q: newStmtCache(db, d)}
 	s.r = s.q
 	if d.name == DriverSQLite {
+		s.group = &groupCommit{db: db}
+	}
+	if d.name == DriverSQLite {
 		rdb, err := openSQLiteReader(dsn)
 		if err != nil {
 			db.Close()
@@ -79,6 +82,8 @@ type sqlStore struct {
 	rdb *sql.DB
 	// ckpt copies the WAL into file SQLite databases in the background.
 	ckpt *checkpointer
+	// group shares SQLite's write transactions among concurrent updates.
+	group *groupCommit
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {

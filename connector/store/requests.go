@@ -98,7 +98,7 @@ func (s *sqlStore) Create(ctx context.Context, j Job) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	stored, err := scanJob(s.q.queryRow(ctx, insertJob, args...))
+	stored, err := s.writeRow(ctx, insertJob, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// ON CONFLICT DO NOTHING returned nothing: a duplicate.
 		existing, dupErr, err := s.existing(ctx, j)

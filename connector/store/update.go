@@ -23,7 +23,7 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	nowUS := now.UnixMicro()
 	q, args := updateStatement(r, o, nowUS)
 	// RETURNING gives the stored row in the same statement.
-	stored, err := scanJob(s.q.queryRow(ctx, q+"\nRETURNING "+columns, args...))
+	stored, err := s.writeRow(ctx, q+"\nRETURNING "+columns, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, nowUS))
 	}
@@ -32,6 +32,30 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 	return stored, nil
+}
+
+// writeRow runs the one-row write q (with RETURNING) and scans the row:
+// on SQLite in the next shared transaction of the group commit, on
+// PostgreSQL (many writers) on its own.
+func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, error) {
+	if s.group == nil {
+		return scanJob(s.q.queryRow(ctx, q, args...))
+	}
+	st, err := s.q.prepare(ctx, q)
+	if err != nil {
+		return Job{}, err
+	}
+	var stored Job
+	var serr error
+	// The statement runs without the caller's cancellation: an interrupted
+	// statement would roll back the whole shared transaction.
+	wctx := context.WithoutCancel(ctx)
+	if err := s.group.do(ctx, func(tx *sql.Tx) {
+		stored, serr = scanJob(tx.StmtContext(wctx, st).QueryRowContext(wctx, args...))
+	}); err != nil {
+		return Job{}, err
+	}
+	return stored, serr
 }
 
 // whyNot explains a conditional write that matched no row.

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// Writes queued behind a commit in progress go in one transaction: each
+// keeps its own outcome (a stale version fails alone, a duplicate insert
+// is a duplicate), and the others are stored.
+func TestGroupCommitSharesOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, DriverSQLite, "file:"+filepath.Join(t.TempDir(), "group.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	var rows []Job
+	for _, id := range []string{"a", "b", "c"} {
+		j, err := s.Create(ctx, Job{TenantID: "t1", ID: id, Kind: "k", Status: "open"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, j)
+	}
+	// A round is in progress: what arrives now queues for the next one.
+	queued := make(chan int, 8)
+	s.group.mu.Lock()
+	s.group.running, s.group.queued = true, queued
+	s.group.mu.Unlock()
+
+	stale := rows[1]
+	stale.Version--
+	writes := []func() error{
+		func() error { j := rows[0]; j.Status = "next"; _, err := s.Update(ctx, j); return err },
+		func() error { j := stale; j.Status = "next"; _, err := s.Update(ctx, j); return err },
+		func() error { j := rows[2]; j.Status = "next"; _, err := s.Update(ctx, j); return err },
+		func() error {
+			_, err := s.Create(ctx, Job{TenantID: "t1", ID: "d", Kind: "k", Status: "open"})
+			return err
+		},
+		func() error {
+			_, err := s.Create(ctx, Job{TenantID: "t1", ID: "d", Kind: "k", Status: "open"})
+			return err
+		},
+	}
+	errs := make(chan error, len(writes))
+	for _, w := range writes {
+		go func() { errs <- w() }()
+	}
+	for n := 0; n < len(writes); {
+		n = <-queued
+	}
+	s.group.mu.Lock()
+	s.group.queued = nil
+	s.group.mu.Unlock()
+	s.group.commitRounds(ctx) // the one round carrying all five
+
+	var conflicts, duplicates int
+	for range writes {
+		switch err := <-errs; {
+		case err == nil:
+		case errors.Is(err, ErrConflict):
+			conflicts++
+		case errors.Is(err, ErrDuplicate):
+			duplicates++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if conflicts != 1 || duplicates != 1 {
+		t.Fatalf("%d conflicts and %d duplicates, want 1 and 1", conflicts, duplicates)
+	}
+	for id, want := range map[string]string{"a": "next", "b": "open", "c": "next", "d": "open"} {
+		j, err := s.Get(ctx, "t1", id)
+		if err != nil || j.Status != want {
+			t.Fatalf("%s: status %q (%v), want %q", id, j.Status, err, want)
+		}
+	}
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	if s.group.running || len(s.group.queue) != 0 {
+		t.Fatalf("after the round: running %v, %d queued", s.group.running, len(s.group.queue))
+	}
+}
