@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,37 +29,50 @@ RETURNING ` + columns
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("claim due: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	args := []any{owner, now.Add(leaseFor).UnixMicro(), nowUS, nowUS}
 	for _, k := range kinds {
 		args = append(args, k)
 	}
 	args = append(args, limit)
-	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	if err != nil {
-		return nil, fmt.Errorf("claim due: %w", err)
-	}
 	var out []Job
-	for rows.Next() {
-		r, err := scanJob(rows)
+	claim := func(tx *sql.Tx, ctx context.Context) error {
+		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 		if err != nil {
-			rows.Close()
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanJob(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return rows.Err()
+	}
+	if s.group != nil {
+		// On SQLite the claim joins the writes queued for the next commit
+		// instead of taking the writer for a commit of its own.
+		var cerr error
+		wctx := context.WithoutCancel(ctx)
+		if err := s.group.do(ctx, func(tx *sql.Tx) { cerr = claim(tx, wctx) }); err != nil {
 			return nil, fmt.Errorf("claim due: %w", err)
 		}
-		out = append(out, r)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("claim due: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim due: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("claim due: %w", err)
+		if cerr != nil {
+			return nil, fmt.Errorf("claim due: %w", cerr)
+		}
+	} else {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("claim due: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		if err := claim(tx, ctx); err != nil {
+			return nil, fmt.Errorf("claim due: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("claim due: %w", err)
+		}
 	}
 	// RETURNING does not keep the inner ORDER BY.
 	slices.SortStableFunc(out, func(a, b Job) int { return a.DueAt.Compare(b.DueAt) })
