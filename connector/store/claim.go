@@ -55,7 +55,7 @@ RETURNING ` + columns
 		// instead of taking the writer for a commit of its own.
 		var cerr error
 		wctx := context.WithoutCancel(ctx)
-		if err := s.group.do(ctx, func(tx *sql.Tx) { cerr = claim(tx, wctx) }); err != nil {
+		if err := s.group.do(ctx, func(tx *sql.Tx) error { cerr = claim(tx, wctx); return cerr }); err != nil {
 			return nil, fmt.Errorf("claim due: %w", err)
 		}
 		if cerr != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -14,10 +15,11 @@ import (
 // the queued writes in one transaction. Nothing waits for a timer: a lone
 // write is committed at once, as before.
 //
-// Each write is one conditional statement; one that matches no row or
-// fails a constraint fails alone (SQLite rolls back the statement, not the
-// transaction). A failed commit fails every write it carried, and none of
-// them is stored.
+// Each write runs inside a savepoint of its own: one that fails is rolled
+// back to its savepoint and fails alone. Should SQLite have rolled back the
+// whole transaction (an I/O error, say), the round stops there: the writes
+// not yet run are not run, and every write of the round gets the error, as
+// none of them is stored. A failed commit fails every write it carried.
 type groupCommit struct {
 	db *sql.DB
 
@@ -31,16 +33,18 @@ type groupCommit struct {
 }
 
 // groupWrite is one queued write: run executes its statement in tx and
-// keeps its outcome; err is the commit's error.
+// keeps its outcome, returning an error when the statement failed (a
+// conditional write that matched no row did not fail); err is the round's
+// error.
 type groupWrite struct {
-	run  func(tx *sql.Tx)
+	run  func(tx *sql.Tx) error
 	err  error
 	done chan struct{}
 }
 
 // do runs write in the next shared transaction and returns the commit's
 // error (the statement's own outcome is what write recorded).
-func (g *groupCommit) do(ctx context.Context, write func(tx *sql.Tx)) error {
+func (g *groupCommit) do(ctx context.Context, write func(tx *sql.Tx) error) error {
 	w := &groupWrite{run: write, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
@@ -88,7 +92,19 @@ func (g *groupCommit) commit(ctx context.Context, round []*groupWrite) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	for _, w := range round {
-		w.run(tx)
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			return err
+		}
+		if w.run(tx) != nil {
+			// The write's own error is what it recorded; undo its part. If
+			// the savepoint is gone, so is the transaction.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				return fmt.Errorf("transaction lost after a failed write: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

@@ -86,3 +86,65 @@ func TestGroupCommitSharesOneTransaction(t *testing.T) {
 		t.Fatalf("after the round: running %v, %d queued", s.group.running, len(s.group.queue))
 	}
 }
+
+// When SQLite rolls back the whole transaction in the middle of a round
+// (here a trigger's RAISE(ROLLBACK), as an I/O error would), no write of
+// the round is stored and every one of them reports an error: none is
+// reported failed while stored, or stored in autocommit after the loss.
+func TestGroupCommitLostTransactionFailsTheRound(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, DriverSQLite, "file:"+filepath.Join(t.TempDir(), "group.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	var rows []Job
+	for _, id := range []string{"a", "c"} {
+		j, err := s.Create(ctx, Job{TenantID: "t1", ID: id, Kind: "k", Status: "open"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, j)
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TRIGGER boom BEFORE UPDATE ON jobs WHEN NEW.id = 'c' BEGIN SELECT RAISE(ROLLBACK, 'boom'); END`); err != nil {
+		t.Fatal(err)
+	}
+	queued := make(chan int, 8)
+	s.group.mu.Lock()
+	s.group.running, s.group.queued = true, queued
+	s.group.mu.Unlock()
+	// The writes queue in this order: a, then c (rolls everything back),
+	// then d.
+	update := func(j Job) error { j.Status = "next"; _, err := s.Update(ctx, j); return err }
+	errs := make([]chan error, 3)
+	for i, w := range []func() error{
+		func() error { return update(rows[0]) },
+		func() error { return update(rows[1]) },
+		func() error {
+			_, err := s.Create(ctx, Job{TenantID: "t1", ID: "d", Kind: "k", Status: "open"})
+			return err
+		},
+	} {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- w() }()
+		if n := <-queued; n != i+1 {
+			t.Fatalf("queue length %d, want %d", n, i+1)
+		}
+	}
+	s.group.mu.Lock()
+	s.group.queued = nil
+	s.group.mu.Unlock()
+	s.group.commitRounds(ctx)
+	for i, ch := range errs {
+		if err := <-ch; err == nil {
+			t.Errorf("write %d reported stored", i)
+		}
+	}
+	if j, err := s.Get(ctx, "t1", "a"); err != nil || j.Status != "open" {
+		t.Errorf("a: %q %v, want unchanged", j.Status, err)
+	}
+	if _, err := s.Get(ctx, "t1", "d"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("d: %v, want not stored", err)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // DSNs are anything pgx accepts, e.g.
 // "postgres://user:pw@host:5432/db?sslmode=require&search_path=bcvipps".
 func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error) {
-	o := options{clock: clockwork.NewRealClock()}
+	o := options{clock: clockwork.NewRealClock(), checkpointClock: clockwork.NewRealClock()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -49,7 +49,7 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 		}
 		if rdb != nil {
 			s.rdb, s.r = rdb, newStmtCache(rdb, d)
-			if s.ckpt, err = startCheckpointer(dsn, o.clock, o.checkpointed); err != nil {
+			if s.ckpt, err = startCheckpointer(dsn, o.checkpointClock, o.checkpointed); err != nil {
 				rdb.Close()
 				db.Close()
 				return nil, err

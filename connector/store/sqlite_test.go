@@ -108,13 +108,14 @@ func TestSQLitePurgeLeavesNoPersonalDataInTheFiles(t *testing.T) {
 
 // The WAL is copied into the database file by the background checkpointer,
 // not by a committing writer: after writes and no tick the rows are only in
-// the WAL; after one tick of the store's clock they are in the database.
+// the WAL; after one tick of the checkpointer's clock they are in the
+// database.
 func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ckpt.db")
 	clock := clockwork.NewFakeClock()
 	ran := make(chan struct{}, 1)
-	s, err := store.Open(ctx, store.DriverSQLite, "file:"+path, store.WithClock(clock),
+	s, err := store.Open(ctx, store.DriverSQLite, "file:"+path, store.WithCheckpointClock(clock),
 		store.WithCheckpointed(func() {
 			select {
 			case ran <- struct{}{}:

@@ -103,6 +103,11 @@ type Option func(*options)
 
 type options struct {
 	clock clockwork.Clock
+	// checkpointClock ticks the background WAL checkpointer. It is the
+	// real clock even when the store's clock is a test's fake one: a
+	// checkpoint is housekeeping no test steps through, and a ticker on a
+	// fake clock would count among the waiters a test waits for.
+	checkpointClock clockwork.Clock
 	// checkpointed is called after each background WAL checkpoint (tests).
 	checkpointed func()
 }

@@ -50,8 +50,12 @@ func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, er
 	// The statement runs without the caller's cancellation: an interrupted
 	// statement would roll back the whole shared transaction.
 	wctx := context.WithoutCancel(ctx)
-	if err := s.group.do(ctx, func(tx *sql.Tx) {
+	if err := s.group.do(ctx, func(tx *sql.Tx) error {
 		stored, serr = scanJob(tx.StmtContext(wctx, st).QueryRowContext(wctx, args...))
+		if errors.Is(serr, sql.ErrNoRows) {
+			return nil // matched no row: nothing to undo
+		}
+		return serr
 	}); err != nil {
 		return Job{}, err
 	}
