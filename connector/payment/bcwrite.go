@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/store"
@@ -71,6 +72,11 @@ func (p *Payments) writeBC(ctx context.Context, t *tenants.Tenant, pj store.Job)
 	case err := <-u.done:
 		return err
 	case <-ctx.Done():
+		// Not sent yet: leave the queue, so no round writes this snapshot
+		// after the outbox's retry may have written a newer one.
+		w.mu.Lock()
+		w.queue = slices.DeleteFunc(w.queue, func(q *bcUpsert) bool { return q == u })
+		w.mu.Unlock()
 		return ctx.Err()
 	}
 }
@@ -108,17 +114,19 @@ func (p *Payments) bcRounds(ctx context.Context, t *tenants.Tenant, w *bcWriter)
 	go p.bcRounds(ctx, t, w)
 }
 
-// takeRound removes up to bcRound upserts of distinct payments from the
-// head of queue; a second upsert of a payment waits for the next round.
+// takeRound removes up to bcRound upserts of distinct BC rows (BC keys
+// vippsPayments by reference, which two sales units could share) from the
+// head of queue; a second upsert of a row waits for the next round.
 func takeRound(queue *[]*bcUpsert) []*bcUpsert {
 	var round, rest []*bcUpsert
 	seen := map[string]bool{}
 	for _, u := range *queue {
-		if len(round) == bcRound || seen[u.pj.ID] {
+		ref := decodeState(u.pj.State).Reference
+		if len(round) == bcRound || seen[ref] {
 			rest = append(rest, u)
 			continue
 		}
-		seen[u.pj.ID] = true
+		seen[ref] = true
 		round = append(round, u)
 	}
 	*queue = rest
@@ -148,6 +156,11 @@ func (p *Payments) sendRound(ctx context.Context, t *tenants.Tenant, round []*bc
 		if !ok {
 			ops = append(ops, es.CreateOp(recs[i]))
 			pending = append(pending, u)
+			continue
+		}
+		if newerInBC(row, recs[i]) {
+			// Another replica wrote a later state of the payment already.
+			u.done <- nil
 			continue
 		}
 		patch := map[string]any{}
@@ -204,4 +217,17 @@ func BCRows(ctx context.Context, t *tenants.Tenant, refs []string) (map[string]b
 		}
 	}
 	return out, nil
+}
+
+// newerInBC reports whether BC's row holds a clearly later change of the
+// payment than rec (both carry the payment's lastChangedAt): a round that
+// waited on a slow BC must not put back an older state another replica
+// already replaced. BC keeps DateTime to about 3 ms, rounded, so only a
+// lead of more than a second counts; closer changes are written.
+func newerInBC(row bc.Entity, rec map[string]any) bool {
+	had, _ := row["lastChangedAt"].(string)
+	ours, _ := rec["lastChangedAt"].(string)
+	a, err1 := time.Parse(time.RFC3339Nano, had)
+	b, err2 := time.Parse(time.RFC3339Nano, ours)
+	return err1 == nil && err2 == nil && a.After(b.Add(time.Second))
 }
