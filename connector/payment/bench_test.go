@@ -1,7 +1,6 @@
 package payment_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -70,11 +69,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 			body := []byte(fmt.Sprintf(`{"msn":"%s","reference":"bench-%08d","pspReference":"%d","name":"AUTHORIZED","amount":{"currency":"NOK","value":1000},"timestamp":"2026-11-21T10:00:00Z","idempotencyKey":null,"success":true}`,
 				vippstest.DefaultMSN, n, n))
 			h, _ := vipps.SignWebhook(secret, u, time.Now(), body)
-			req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-			for k, v := range h {
-				req.Header[k] = v
-			}
-			req.Header.Set("Content-Type", "application/json")
+			req := webhookRequest(u, h, body)
 			t0 := time.Now()
 			res, err := be.Client.Do(req)
 			if err != nil {
@@ -123,11 +118,7 @@ func BenchmarkWebhookIntakeAt2000(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			h, _ := vipps.SignWebhook(secret, u, time.Now(), body)
-			req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-			for k, v := range h {
-				req.Header[k] = v
-			}
-			req.Header.Set("Content-Type", "application/json")
+			req := webhookRequest(u, h, body)
 			res, err := be.Client.Do(req)
 			if err != nil {
 				failed.Add(1)

@@ -1,6 +1,7 @@
 package payment_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -85,6 +86,16 @@ func (e *env) vippsCalls(method, path string) int {
 	e.callsMu.Lock()
 	defer e.callsMu.Unlock()
 	return e.calls[method+" "+path]
+}
+
+// webhookRequest is a delivery of body to u with the signature headers h.
+func webhookRequest(u string, h http.Header, body []byte) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 // view decodes the payment an answer shows.

@@ -50,12 +50,7 @@ func (e *env) deliver(secret string, date time.Time, body []byte, tamper func(h 
 	if tamper != nil {
 		body = tamper(h, body)
 	}
-	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
+	res, err := http.DefaultClient.Do(webhookRequest(u, h, body))
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -37,11 +36,7 @@ type checkpointer struct {
 // startCheckpointer opens the checkpointer's connection on the file dsn
 // and starts ticking on clock; after each checkpoint it calls ran (tests).
 func startCheckpointer(dsn string, clock clockwork.Clock, ran func()) (*checkpointer, error) {
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := sql.Open("sqlite", dsn+sep+"_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", withParams(dsn, "_pragma=busy_timeout(10000)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
 	}

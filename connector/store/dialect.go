@@ -81,15 +81,19 @@ func (d dialect) rebind(q string) string {
 // itself only past walSafetyNet pages.
 var sqliteParams = []string{"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=synchronous(NORMAL)", "_pragma=secure_delete(FAST)", "_pragma=wal_autocheckpoint(" + strconv.Itoa(walSafetyNet) + ")", "_txlock=immediate"}
 
+// withParams appends the query parameters params to dsn.
+func withParams(dsn, params string) string {
+	if strings.Contains(dsn, "?") {
+		return dsn + "&" + params
+	}
+	return dsn + "?" + params
+}
+
 func openSQLite(dsn string) (*sql.DB, error) {
 	if err := makeDataDir(dsn); err != nil {
 		return nil, err
 	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := sql.Open("sqlite", dsn+sep+strings.Join(sqliteParams, "&"))
+	db, err := sql.Open("sqlite", withParams(dsn, strings.Join(sqliteParams, "&")))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -128,11 +132,7 @@ func openSQLiteReader(dsn string) (*sql.DB, error) {
 	if strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory") {
 		return nil, nil
 	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := sql.Open("sqlite", dsn+sep+"_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	db, err := sql.Open("sqlite", withParams(dsn, "_pragma=busy_timeout(10000)&_pragma=query_only(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite reader: %w", err)
 	}

@@ -12,25 +12,8 @@ import (
 // is a duplicate), and the others are stored.
 func TestGroupCommitSharesOneTransaction(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, DriverSQLite, "file:"+filepath.Join(t.TempDir(), "group.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
-	var rows []Job
-	for _, id := range []string{"a", "b", "c"} {
-		j, err := s.Create(ctx, Job{TenantID: "t1", ID: id, Kind: "k", Status: "open"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, j)
-	}
 	// A round is in progress: what arrives now queues for the next one.
-	queued := make(chan int, 8)
-	s.group.mu.Lock()
-	s.group.running, s.group.queued = true, queued
-	s.group.mu.Unlock()
+	s, rows, queued := heldRound(t, "a", "b", "c")
 
 	stale := rows[1]
 	stale.Version--
@@ -93,27 +76,10 @@ func TestGroupCommitSharesOneTransaction(t *testing.T) {
 // reported failed while stored, or stored in autocommit after the loss.
 func TestGroupCommitLostTransactionFailsTheRound(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, DriverSQLite, "file:"+filepath.Join(t.TempDir(), "group.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
-	var rows []Job
-	for _, id := range []string{"a", "c"} {
-		j, err := s.Create(ctx, Job{TenantID: "t1", ID: id, Kind: "k", Status: "open"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, j)
-	}
+	s, rows, queued := heldRound(t, "a", "c")
 	if _, err := s.db.ExecContext(ctx, `CREATE TRIGGER boom BEFORE UPDATE ON jobs WHEN NEW.id = 'c' BEGIN SELECT RAISE(ROLLBACK, 'boom'); END`); err != nil {
 		t.Fatal(err)
 	}
-	queued := make(chan int, 8)
-	s.group.mu.Lock()
-	s.group.running, s.group.queued = true, queued
-	s.group.mu.Unlock()
 	// The writes queue in this order: a, then c (rolls everything back),
 	// then d.
 	update := func(j Job) error { j.Status = "next"; _, err := s.Update(ctx, j); return err }
@@ -147,4 +113,32 @@ func TestGroupCommitLostTransactionFailsTheRound(t *testing.T) {
 	if _, err := s.Get(ctx, "t1", "d"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("d: %v, want not stored", err)
 	}
+}
+
+// heldRound opens a file SQLite store with a job per id and marks a
+// round of its group commit as in progress, so the writes that follow
+// queue; queued gets the queue's length after each joins it. The test
+// then runs the next round with s.group.commitRounds.
+func heldRound(t *testing.T, ids ...string) (*sqlStore, []Job, <-chan int) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, DriverSQLite, "file:"+filepath.Join(t.TempDir(), "group.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := st.(*sqlStore)
+	var rows []Job
+	for _, id := range ids {
+		j, err := s.Create(ctx, Job{TenantID: "t1", ID: id, Kind: "k", Status: "open"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, j)
+	}
+	queued := make(chan int, 8)
+	s.group.mu.Lock()
+	s.group.running, s.group.queued = true, queued
+	s.group.mu.Unlock()
+	return s, rows, queued
 }
