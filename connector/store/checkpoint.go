@@ -31,6 +31,10 @@ type checkpointer struct {
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
+	// mu is held while a checkpoint runs: a purge's TRUNCATE checkpoint
+	// takes it too, as SQLite runs one checkpoint at a time and the other
+	// would come back unfinished.
+	mu sync.Mutex
 }
 
 // startCheckpointer opens the checkpointer's connection on the file dsn
@@ -54,7 +58,9 @@ func startCheckpointer(dsn string, clock clockwork.Clock, ran func()) (*checkpoi
 				// An error (the file busy past the timeout, say) is left to
 				// the next tick; the writer's own checkpoint at
 				// walSafetyNet pages bounds the WAL meanwhile.
+				c.mu.Lock()
 				_, _ = c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+				c.mu.Unlock()
 				if ran != nil {
 					ran()
 				}

@@ -70,8 +70,18 @@ WHERE purged_at IS NULL AND finished_at IS NOT NULL
 		// secure_delete zeroes the freed bytes in the database pages, but the
 		// WAL still holds the pages as they were before the purge: copy the
 		// WAL into the database and truncate it, so a purge is a purge.
-		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		if s.ckpt != nil {
+			s.ckpt.mu.Lock()
+			defer s.ckpt.mu.Unlock()
+		}
+		var busy, logged, copied int
+		if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied); err != nil {
 			return int(n), fmt.Errorf("purge personal data: checkpoint: %w", err)
+		}
+		if busy != 0 {
+			// A reader kept the WAL: the purged bytes may still be in it.
+			// The rows are purged; the next purge checkpoints again.
+			return int(n), fmt.Errorf("purge personal data: checkpoint: a reader kept the WAL from being emptied (%d of %d pages copied)", copied, logged)
 		}
 	}
 	return int(n), nil
