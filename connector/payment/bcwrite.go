@@ -46,6 +46,7 @@ type bcWriter struct {
 
 type bcUpsert struct {
 	pj   store.Job
+	ref  string     // the payment's reference, BC's key of its row
 	done chan error // buffered: the round never waits for its reader
 }
 
@@ -55,7 +56,7 @@ type bcUpsert struct {
 // outbox's retry then finds BC's row as written.
 func (p *Payments) writeBC(ctx context.Context, t *tenants.Tenant, pj store.Job) error {
 	w := p.bcWriter(t.ID)
-	u := &bcUpsert{pj: pj, done: make(chan error, 1)}
+	u := &bcUpsert{pj: pj, ref: decodeState(pj.State).Reference, done: make(chan error, 1)}
 	w.mu.Lock()
 	w.queue = append(w.queue, u)
 	n := len(w.queue)
@@ -121,12 +122,11 @@ func takeRound(queue *[]*bcUpsert) []*bcUpsert {
 	var round, rest []*bcUpsert
 	seen := map[string]bool{}
 	for _, u := range *queue {
-		ref := decodeState(u.pj.State).Reference
-		if len(round) == bcRound || seen[ref] {
+		if len(round) == bcRound || seen[u.ref] {
 			rest = append(rest, u)
 			continue
 		}
-		seen[ref] = true
+		seen[u.ref] = true
 		round = append(round, u)
 	}
 	*queue = rest

@@ -12,7 +12,7 @@ import (
 // two sales units) go in different rounds, in queue order.
 func TestTakeRoundOneUpsertPerReference(t *testing.T) {
 	up := func(id, ref string) *bcUpsert {
-		return &bcUpsert{pj: store.Job{ID: id, State: mustJSON(state{Reference: ref})}}
+		return &bcUpsert{pj: store.Job{ID: id, State: mustJSON(state{Reference: ref})}, ref: ref}
 	}
 	queue := []*bcUpsert{up("p1", "r1"), up("p2", "r1"), up("p3", "r2")}
 	round := takeRound(&queue)

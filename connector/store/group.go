@@ -22,6 +22,9 @@ import (
 // none of them is stored. A failed commit fails every write it carried.
 type groupCommit struct {
 	db *sql.DB
+	// q prepares the savepoint statements once (modernc parses unprepared
+	// SQL on every call).
+	q *stmtCache
 
 	mu      sync.Mutex
 	queue   []*groupWrite
@@ -86,23 +89,36 @@ func (g *groupCommit) commitRounds(ctx context.Context) {
 }
 
 func (g *groupCommit) commit(ctx context.Context, round []*groupWrite) error {
+	// Prepared before the transaction takes the pool's one connection.
+	var sp [3]*sql.Stmt
+	for i, q := range []string{"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} {
+		st, err := g.q.prepare(ctx, q)
+		if err != nil {
+			return err
+		}
+		sp[i] = st
+	}
 	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	exec := func(st *sql.Stmt) error {
+		_, err := tx.StmtContext(ctx, st).ExecContext(ctx)
+		return err
+	}
 	for _, w := range round {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if err := exec(sp[0]); err != nil {
 			return err
 		}
 		if w.run(tx) != nil {
 			// The write's own error is what it recorded; undo its part. If
 			// the savepoint is gone, so is the transaction.
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			if err := exec(sp[1]); err != nil {
 				return fmt.Errorf("transaction lost after a failed write: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		if err := exec(sp[2]); err != nil {
 			return err
 		}
 	}

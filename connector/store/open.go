@@ -39,7 +39,7 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (Store, error
 	s := &sqlStore{d: d, db: db, clock: o.clock, q: newStmtCache(db, d)}
 	s.r = s.q
 	if d.name == DriverSQLite {
-		s.group = &groupCommit{db: db}
+		s.group = &groupCommit{db: db, q: s.q}
 	}
 	if d.name == DriverSQLite {
 		rdb, err := openSQLiteReader(dsn)
