@@ -55,3 +55,32 @@ func BenchmarkSQLiteClaimDue(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSQLiteClaimDueAlternatingLimits claims with limits that change
+// from call to call, as the engine's free worker count does: each limit
+// has its own prepared statement (SQLite re-prepares one whose bound LIMIT
+// changes).
+func BenchmarkSQLiteClaimDueAlternatingLimits(b *testing.B) {
+	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 1000 {
+		if _, err := s.Create(ctx, storetest.NewJob("t1", fmt.Sprintf("r%05d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := storetest.T0
+	i := 0
+	for b.Loop() {
+		now = now.Add(time.Minute)
+		limit := 1 << (i % 3)
+		i++
+		got, err := s.ClaimDue(ctx, "bench", now, time.Second, limit)
+		if err != nil || len(got) != limit {
+			b.Fatalf("claimed %d of %d: %v", len(got), limit, err)
+		}
+	}
+}

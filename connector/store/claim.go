@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,11 +20,16 @@ func (s *sqlStore) ClaimDue(ctx context.Context, owner string, now time.Time, le
 		return nil, fmt.Errorf("claim due: %w: owner, a positive lease and limit are required", ErrInvalid)
 	}
 	nowUS := now.UnixMicro()
+	// The limit is written into the SQL, not bound: SQLite re-prepares a
+	// statement whenever the value bound to its LIMIT changes (the planner
+	// reads it), which made a claim cost three times its own work when
+	// the limit moved from claim to claim. A caller that varies its limit
+	// should keep to a few values (the engine uses powers of two).
 	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?, version = version + 1
 WHERE (tenant_id, id) IN (
   SELECT tenant_id, id FROM jobs
   WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)` + kindIn(kinds) + `
-  ORDER BY due_at LIMIT ? ` + s.d.lockRows + `)
+  ORDER BY due_at LIMIT ` + strconv.Itoa(limit) + ` ` + s.d.lockRows + `)
 RETURNING ` + columns
 	st, err := s.q.prepare(ctx, q)
 	if err != nil {
@@ -33,7 +39,6 @@ RETURNING ` + columns
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	args = append(args, limit)
 	var out []Job
 	claim := func(tx *sql.Tx, ctx context.Context) error {
 		rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, args...)

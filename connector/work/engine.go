@@ -284,7 +284,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		limit := min(e.cfg.Batch, free)
+		limit := claimLimit(min(e.cfg.Batch, free))
 		now := e.clock.Now()
 		jobs, err := e.st.ClaimDue(ctx, e.cfg.Instance, now, e.cfg.Lease, limit, kinds...)
 		if err != nil && ctx.Err() == nil {
@@ -420,4 +420,14 @@ func (e *Engine) CreateEach(ctx context.Context, jobs []store.Job) ([]store.Job,
 		e.Wake()
 	}
 	return out, errs, nil
+}
+
+// claimLimit rounds n down to a power of two: the store prepares one claim
+// statement per limit, so a handful of limits keeps the statements few.
+func claimLimit(n int) int {
+	l := 1
+	for l*2 <= n {
+		l *= 2
+	}
+	return l
 }
