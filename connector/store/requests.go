@@ -58,26 +58,46 @@ func (s *sqlStore) CreateEach(ctx context.Context, jobs []Job) (out []Job, errs 
 	if err != nil {
 		return nil, nil, fmt.Errorf("create jobs: %w", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create jobs: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	ins := tx.StmtContext(ctx, st)
 	out, errs = make([]Job, len(jobs)), make([]error, len(jobs))
 	dup := make([]bool, len(jobs))
-	for i := range jobs {
-		out[i], err = scanJob(ins.QueryRowContext(ctx, args[i]...))
-		if errors.Is(err, sql.ErrNoRows) {
-			dup[i] = true
-			continue
+	insert := func(tx *sql.Tx, ctx context.Context) error {
+		ins := tx.StmtContext(ctx, st)
+		for i := range jobs {
+			var ierr error
+			out[i], ierr = scanJob(ins.QueryRowContext(ctx, args[i]...))
+			if errors.Is(ierr, sql.ErrNoRows) {
+				dup[i] = true
+				continue
+			}
+			if ierr != nil {
+				return ierr
+			}
 		}
+		return nil
+	}
+	if s.group != nil {
+		// On SQLite the inserts join the next shared commit, in one
+		// savepoint: all of them or none.
+		var ierr error
+		wctx := context.WithoutCancel(ctx)
+		if err := s.group.do(ctx, func(tx *sql.Tx) error { ierr = insert(tx, wctx); return ierr }); err != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", err)
+		}
+		if ierr != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", ierr)
+		}
+	} else {
+		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("create jobs: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("create jobs: %w", err)
+		defer func() { _ = tx.Rollback() }()
+		if err := insert(tx, ctx); err != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, nil, fmt.Errorf("create jobs: %w", err)
+		}
 	}
 	for i, j := range jobs {
 		if !dup[i] {
@@ -151,6 +171,18 @@ func (s *sqlStore) Get(ctx context.Context, tenantID, id string) (Job, error) {
 	}
 	if err != nil {
 		return Job{}, fmt.Errorf("get job: %w", err)
+	}
+	return j, nil
+}
+
+func (s *sqlStore) GetByExclusive(ctx context.Context, key string) (Job, error) {
+	row := s.r.queryRow(ctx, `SELECT `+columns+` FROM jobs WHERE exclusive_key = ?`, key)
+	j, err := scanJob(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, fmt.Errorf("get job by exclusive key: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("get job by exclusive key: %w", err)
 	}
 	return j, nil
 }

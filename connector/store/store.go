@@ -37,6 +37,9 @@ type Store interface {
 	// GetByKey returns the tenant's job of kind with idempotency key key, or
 	// ErrNotFound.
 	GetByKey(ctx context.Context, tenantID, kind, key string) (Job, error)
+	// GetByExclusive returns the open job (of any tenant) that holds the
+	// exclusive key key, or ErrNotFound.
+	GetByExclusive(ctx context.Context, key string) (Job, error)
 	// ClaimDue leases up to limit jobs whose DueAt <= now and whose lease
 	// is free or expired to owner until now+leaseFor, ordered by DueAt;
 	// with kinds, only jobs of those kinds (a replica claims only what it

@@ -781,6 +781,9 @@ func testExclusive(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	if _, err := s.Get(ctx, "t2", "b"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("refused job stored: %v", err)
 	}
+	if got, err := s.GetByExclusive(ctx, "phone-x"); err != nil || got.TenantID != "t1" || got.ID != "a" {
+		t.Fatalf("GetByExclusive = %s/%s, %v; want t1/a", got.TenantID, got.ID, err)
+	}
 	// Once a is final the key is free again.
 	finalise(&a, statusCompleted)
 	a, err = s.Update(ctx, a)
@@ -790,6 +793,8 @@ func testExclusive(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	if a.ExclusiveKey != "" {
 		t.Fatalf("final job keeps its exclusive key %q", a.ExclusiveKey)
 	}
+	_, err = s.GetByExclusive(ctx, "phone-x")
+	wantErr(t, "GetByExclusive of a final job's key", err, store.ErrNotFound)
 	mustCreate(t, s, b)
 }
 
