@@ -41,7 +41,7 @@
 // # The state machine
 //
 //	        POST
-//	          │ stored, login started (push to the phone)
+//	          │ login started (push to the phone), stored
 //	          ▼
 //	      ┌────────┐  DELETE            ┌───────────┐
 //	      │pending │───────────────────►│ cancelled │
@@ -63,16 +63,26 @@
 //
 // Every transition is stored before the work it announces is done:
 //
-//   - The request row is stored before the login is started. If the process
-//     dies in between, the scheduler starts the login after a grace period.
-//     What remains: CIBA's backchannel request has no idempotency key, so
-//     if the process dies after Vipps accepted the start and before the
-//     auth_req_id is stored (the few milliseconds of one database write,
-//     retried a few times when the database is busy), the scheduler starts
-//     a second login after the grace period: the customer may get a second
-//     push, or Vipps refuses it while the first is open and the request
-//     fails as login-pending. The call itself is never cut off by the
-//     step's deadline, so a started login is not lost to a timeout.
+//   - A POST starts the login at Vipps first and then stores the request
+//     with Vipps' answer in one write (with its ping index), before it
+//     answers 202: one commit per request instead of three. Requests of
+//     one phone number or one Idempotency-Key take turns in the process
+//     while they do (the phone's pending login is then found before
+//     Vipps is called: 409), so concurrent requests send one push. A start
+//     that failed for a while is stored due at its retry (the scheduler
+//     starts it); a refused one is stored failed. What remains: CIBA's
+//     backchannel request has no idempotency key, so if the process dies
+//     after Vipps accepted the start and before the write (the few
+//     milliseconds of one database write), nothing is stored and the
+//     caller, who got no answer, retries: the customer may get a second
+//     push, or Vipps refuses it while the first is open and the retry
+//     fails as login-pending. If it dies before Vipps is called, nothing
+//     happened and the retry starts the login. Across replicas (PostgreSQL)
+//     the turns are per process: two replicas given the same phone at the
+//     same moment both ask Vipps, which lets one login per phone be open;
+//     the store's unique keys keep one request. The call itself is never
+//     cut off by the step's deadline, so a started login is not lost to a
+//     timeout.
 //   - pending: each token poll happens at the row's due time, which is the
 //     time Vipps allows (interval, +5 s after slow_down, Retry-After), so
 //     the connector never polls early. The scheduler keeps no timer per

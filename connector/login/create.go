@@ -22,11 +22,6 @@ import (
 	"github.com/bcvipps/bcvipps/mapping"
 )
 
-// startGrace is how long a new request is left to the POST handler that
-// starts its login inline before the scheduler may pick it up (after a
-// crash of that handler, say).
-const startGrace = 45 * time.Second
-
 // lookupTimeout bounds the synchronous BC / NP Retail / QR calls of a POST.
 const lookupTimeout = 20 * time.Second
 
@@ -210,10 +205,32 @@ func (s *Flows) exchangeQR(ctx context.Context, t *tenant, msn, qrCode string) (
 
 func isDuplicate(err error) bool { return errors.Is(err, store.ErrDuplicate) }
 
-// create stores the new request, then starts the Vipps login inline so the
-// customer gets the push at once; the scheduler takes over from there (and
-// would also start the login if this process died right after storing).
+// create starts the Vipps login inline, so the customer gets the push at
+// once, and then stores the request with what Vipps answered: one write
+// per request (the scheduler takes over from there). A start that failed
+// for a while is stored due at its retry and answered 202 all the same; a
+// refused one is stored failed. Nothing is stored when the process dies
+// before the write (the caller, who got no answer, retries with its
+// Idempotency-Key); see the connector package for what that leaves.
 func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key, hash string, in input, m meta) {
+	ctx := c.Request.Context()
+	excl := phoneKey(in.MSISDN)
+	// Requests for the same phone number, or under the same key, take
+	// turns in this process: the login is started before it is stored, so
+	// the store's unique keys alone would let both send a push.
+	release, err := s.starting.hold(ctx, excl, idemHold(t.id, kind, key))
+	if err != nil {
+		s.storeProblem(c, err)
+		return
+	}
+	defer release()
+	if s.replayed(c, t, kind, key, hash) {
+		return // stored by the request this one waited for
+	}
+	if other, err := s.store.GetByExclusive(ctx, excl); err == nil {
+		s.answerPending(c, t, kind, key, hash, other)
+		return
+	}
 	now := s.clock.Now()
 	if s.cfg.Login.BindingMessage {
 		m.BindingMessage = newBindingMessage()
@@ -221,49 +238,64 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 	r := request{
 		Job: store.Job{
 			ID: newID(prefix), TenantID: t.id, Kind: kind, Status: statusPending,
-			IdempotencyKey: key, RequestHash: hash, ExclusiveKey: phoneKey(in.MSISDN),
-			Input: mustJSON(in), DueAt: now.Add(startGrace),
+			IdempotencyKey: key, RequestHash: hash, ExclusiveKey: excl, Input: mustJSON(in),
 		},
 		UseCase: uc.name, MSN: uc.msn, ExpiresAt: now.Add(uc.expiry), Meta: mustJSON(m),
 	}
-	stored, err := s.engine.Create(c.Request.Context(), r.job())
-	if errors.Is(err, store.ErrConflict) {
-		// The row we collided with finished in between: try once more.
-		stored, err = s.engine.Create(c.Request.Context(), r.job())
-	}
-	if errors.Is(err, store.ErrDuplicate) {
-		// A concurrent retry stored it first.
-		s.answerDuplicate(c, stored, kind, key, hash)
-		return
-	}
-	if errors.Is(err, store.ErrExclusive) {
-		p := &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
-			Detail: "Vipps MobilePay lets a customer answer one login at a time. Wait for the pending request to finish (or cancel it), then try again.",
-			Errors: []api.FieldProblem{{Field: "phoneNumber", Reason: "has a request waiting for the customer"}}}
-		if stored.TenantID == t.id {
-			p.PendingRequestID = stored.ID
-		}
-		api.WriteProblem(c, p)
-		return
-	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookupTimeout)
+	defer cancel()
+	next, err := s.callStart(cctx, t, r)
 	if err != nil {
+		// Stored pending and due at the retry: the scheduler starts it.
+		s.log.Warn("start login deferred", "tenant", t.id, "request", r.ID, "err", err)
+	}
+	rows := []store.Job{next.job()}
+	if ix, ok := s.pingIndexJob(next); ok {
+		rows = append(rows, ix)
+	}
+	stored, errs, err := s.engine.CreateEach(cctx, rows)
+	switch {
+	case err != nil:
+		s.log.Error("store a started login", "tenant", t.id, "request", r.ID, "started", next.AuthReqID != "", "err", err)
 		s.storeProblem(c, err)
 		return
+	case errors.Is(errs[0], store.ErrDuplicate):
+		// Another replica stored a request under this key first.
+		s.answerDuplicate(c, stored[0], kind, key, hash)
+		return
+	case errors.Is(errs[0], store.ErrExclusive):
+		s.answerPending(c, t, kind, key, hash, stored[0])
+		return
+	case errs[0] != nil:
+		s.storeProblem(c, errs[0])
+		return
 	}
-	created := toRequest(stored)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), lookupTimeout)
-	defer cancel()
-	updated, err := s.startLogin(ctx, t, created, "")
-	if err != nil {
-		// The row stays pending and due; the scheduler retries the start.
-		// Answer with what is stored (a DELETE may have come first).
-		s.log.Warn("start login deferred", "tenant", t.id, "request", created.ID, "err", err)
-		updated = created
-		if latest, gerr := s.get(ctx, t.id, created.ID); gerr == nil {
-			updated = latest
-		}
+	c.JSON(http.StatusAccepted, s.view(toRequest(stored[0])))
+}
+
+// answerPending answers a request for a phone number with a login already
+// waiting for the customer (other): 409, with other's id when it is the
+// same tenant's; a retry of other itself gets other.
+func (s *Flows) answerPending(c *gin.Context, t *tenant, kind, key, hash string, other store.Job) {
+	if key != "" && other.TenantID == t.id && other.IdempotencyKey == key {
+		s.answerDuplicate(c, other, kind, key, hash)
+		return
 	}
-	c.JSON(http.StatusAccepted, s.view(updated))
+	p := &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+		Detail: "Vipps MobilePay lets a customer answer one login at a time. Wait for the pending request to finish (or cancel it), then try again.",
+		Errors: []api.FieldProblem{{Field: "phoneNumber", Reason: "has a request waiting for the customer"}}}
+	if other.TenantID == t.id {
+		p.PendingRequestID = other.ID
+	}
+	api.WriteProblem(c, p)
+}
+
+// idemHold is the in-process hold of an Idempotency-Key ("" without one).
+func idemHold(tenantID, kind, key string) string {
+	if key == "" {
+		return ""
+	}
+	return "key\x00" + tenantID + "\x00" + kind + "\x00" + key
 }
 
 // fingerprint is what a validated request asks for, before any lookup: a

@@ -68,6 +68,9 @@ type Flows struct {
 	tenants  map[string]*tenant
 	metrics  *Metrics
 	shutdown <-chan struct{}
+	// starting holds the phone numbers and Idempotency-Keys of the
+	// logins being started by POSTs of this process.
+	starting holds
 }
 
 // Deps is what New needs.

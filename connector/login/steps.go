@@ -64,12 +64,34 @@ func (s *Flows) process(ctx context.Context, r request) {
 	}
 }
 
-// startLogin sends the backchannel authentication request and records the
-// auth_req_id. owner is the lease holder ("" from the POST handler).
+// startLogin sends the backchannel authentication request of a stored
+// request (the scheduler's retry of a start that failed) and records the
+// outcome. owner is the lease holder.
 func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner string) (request, error) {
+	r.LeaseOwner = owner
+	next, err := s.callStart(ctx, t, r)
+	if err == nil && next.AuthReqID != "" {
+		s.indexForPing(ctx, next)
+		// Vipps has sent the push: record it at once, retrying a failed
+		// write (a busy database) rather than leaving the row to the
+		// scheduler, which would start a second login.
+		return s.saveStarted(ctx, r, next)
+	}
+	saved, serr := s.save(ctx, r, next)
+	if serr != nil {
+		return saved, serr
+	}
+	return saved, err
+}
+
+// callStart sends the backchannel authentication request for r and
+// returns r as it is to be stored next, without storing it: started (an
+// auth_req_id, due at the first poll), finished (refused, or too late to
+// retry), or due again later, when err is the failure to retry.
+func (s *Flows) callStart(ctx context.Context, t *tenant, r request) (request, error) {
 	in, err := decodeJSON[input](r.Input)
 	if err != nil || in.MSISDN == "" {
-		return s.fail(ctx, r, &api.Problem{Type: api.ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError})
+		return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemInternal, Title: "Stored request is unreadable", Status: http.StatusInternalServerError}), nil
 	}
 	m, _ := decodeJSON[meta](r.Meta)
 	uc := t.useCases[r.UseCase]
@@ -84,25 +106,23 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 	})
 	s.observe("vipps", "login.start", err)
 	now := s.clock.Now()
-	prev := r
-	r.LeaseOwner = owner
 	if err != nil {
 		var rl *vipps.RateLimitError
 		errors.As(err, &rl)
 		switch {
 		case errors.Is(err, vipps.ErrInvalidUser):
-			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
-				Detail: "The phone number has no active Vipps MobilePay account, or its owner may not log in (for example under 15)."})
+			return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemVippsUser, Title: "No usable Vipps MobilePay user", Status: http.StatusUnprocessableEntity,
+				Detail: "The phone number has no active Vipps MobilePay account, or its owner may not log in (for example under 15)."}), nil
 		case errors.Is(err, vipps.ErrOldApp):
-			return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
-				Detail: "Ask the customer to update the Vipps MobilePay app and try again."})
+			return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemVippsUser, Title: "The customer's app is too old", Status: http.StatusUnprocessableEntity,
+				Detail: "Ask the customer to update the Vipps MobilePay app and try again."}), nil
 		default:
 			// A login in progress for the customer (another till) says when
 			// to come back; an outage backs off; anything else is a refusal.
 			f := classifyVipps(err)
 			next, ok := f.Next(now, r.Attempts, 30*time.Second)
 			if !ok {
-				return s.fail(ctx, r, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)})
+				return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemVippsRejected, Title: "Vipps MobilePay refused the login request", Status: http.StatusBadGateway, Detail: vippsDetail(err)}), nil
 			}
 			r.DueAt = next
 			if f.Verdict == work.BackOff {
@@ -114,16 +134,13 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 				// Vipps still has an earlier login of this phone open (one
 				// cancelled here cannot be withdrawn there, or one started
 				// by another system): say so now rather than expire later.
-				return s.fail(ctx, r, &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
-					Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))})
+				return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+					Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))}), nil
 			}
-			return s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)})
+			return finished(r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)}), nil
 		}
 		m.LastError = vippsDetail(err)
 		r.Meta = mustJSON(m)
-		if _, serr := s.save(ctx, prev, r); serr != nil {
-			return r, serr
-		}
 		return r, err
 	}
 	r.AuthReqID = start.AuthReqID
@@ -133,11 +150,7 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 	if start.ExpiresIn > 0 {
 		r.ExpiresAt = now.Add(start.ExpiresIn)
 	}
-	s.indexForPing(ctx, r)
-	// Vipps has sent the push: record it at once, retrying a failed write
-	// (a busy database) rather than leaving the row to the scheduler,
-	// which would start a second login after startGrace.
-	return s.saveStarted(ctx, prev, r)
+	return r, nil
 }
 
 // saveStarted stores a started login, retrying a write that failed for a
@@ -266,7 +279,12 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 // finish ends a request in a final status with an optional result or
 // problem; the consented profile is dropped.
 func (s *Flows) finish(ctx context.Context, r request, status string, res *result, p *api.Problem) (request, error) {
-	prev := r
+	return s.save(ctx, r, finished(r, status, res, p))
+}
+
+// finished is r ended in a final status with an optional result or
+// problem, the consented profile dropped (not stored yet).
+func finished(r request, status string, res *result, p *api.Problem) request {
 	r.Status = status
 	r.Private = nil
 	r.DueAt = time.Time{}
@@ -277,7 +295,7 @@ func (s *Flows) finish(ctx context.Context, r request, status string, res *resul
 	if p != nil {
 		r.Error = mustJSON(p)
 	}
-	return s.save(ctx, prev, r)
+	return r
 }
 
 func (s *Flows) fail(ctx context.Context, r request, p *api.Problem) (request, error) {
