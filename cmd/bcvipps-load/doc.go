@@ -14,7 +14,11 @@
 //  2. start `bcvipps sandbox --simulators-only --write-config FILE` (the
 //     Vipps, BC/Entra ID and NP Retail simulators) and, as a separate
 //     process, `bcvipps serve --sandbox-key --config FILE` with its own
-//     SQLite file (BCVIPPS_STORE_DSN), so the connector's memory is its own;
+//     SQLite file (BCVIPPS_STORE_DSN), so the connector's memory is its own.
+//     Every serve run listens on one port chosen before the simulators
+//     start, so the configuration's server.publicBaseURL is the
+//     connector's: it registers its webhooks and the simulator delivers
+//     them (the login ping, the ePayment events), as in production;
 //  3. seed users (POST {vipps}/_sim/users) and customers
 //     (POST {bc}/_sim/customers) through the simulators' control APIs —
 //     every login gets its own user, as the simulator allows one login in
@@ -30,11 +34,13 @@
 //     straight to the Vipps simulator with the configuration's credentials,
 //     headers and form fields; (b) the connector's POST
 //     /v1/member-info-requests, which makes exactly that upstream call and
-//     stores the request before and after it; (c) GET
+//     stores the request with its answer; (c) GET
 //     /v1/member-info-requests/{id} without wait, which makes no upstream
 //     call. Added latency = percentile of (b) minus the same percentile of
-//     (a). The users decline at once, so each request ends (rejected) at
-//     its first token poll 5 s later and nothing is written. The member
+//     (a). The users decline at once: the login ping webhook arrives, the
+//     connector stores and applies it and polls at once, so each request
+//     ends rejected within the run and nothing is written to BC; the CPU
+//     per POST includes all of that. The member
 //     endpoint is used because the customer endpoint also looks the
 //     customer up in BC, and BC allows 6,000 requests per 5 minutes per
 //     principal, which the connector's governor enforces.
@@ -55,8 +61,8 @@
 //     unit; (b) the connector's POST /v1/payments with an Idempotency-Key,
 //     which stores the payment, its follower and its BC outbox in one
 //     commit, makes that same create and stores its answer. Added latency
-//     as above. The users decline, so each payment ends aborted at its
-//     first poll; its BC writes go through the outbox meanwhile.
+//     as above. The users decline; the ePayment webhooks arrive and each
+//     payment ends aborted; its BC writes go through the outbox meanwhile.
 //   - Pending logins: a fresh serve process (new store); -pending
 //     member-info requests (no BC call) for users who never answer; after one interval plus a second, a
 //     -window during which the connector's VmRSS (/proc/PID/status) is

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/bcvipps/bcvipps/config"
@@ -22,18 +24,27 @@ type env struct {
 	serve    *proc
 	cfgFile  string
 	cfg      *config.Config
-	vippsURL string // Vipps simulator
-	bcURL    string // BC simulator (control API at /_sim/)
-	apiURL   string // connector API
+	// apiListen is where every serve run listens: known before the
+	// simulators start, so the configuration's publicBaseURL (the webhook
+	// URL Vipps delivers to) is the connector's, as in production.
+	apiListen string
+	vippsURL  string // Vipps simulator
+	bcURL     string // BC simulator (control API at /_sim/)
+	apiURL    string // connector API
 }
 
 // startSimulators runs `bcvipps sandbox --simulators-only` and loads the
 // configuration it writes.
 func (e *env) startSimulators() error {
 	e.cfgFile = filepath.Join(e.dir, "serve.yaml")
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	e.apiListen = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p, err := startProc("simulators", e.bin, filepath.Join(e.dir, "simulators.log"), cleanEnv(),
 		"sandbox", "--simulators-only", "--write-config", e.cfgFile, "--data-dir", filepath.Join(e.dir, "data"),
-		"--log-format", "json", "--log-level", "info", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--log-format", "json", "--log-level", "info", "--listen", e.apiListen, "--admin-listen", "127.0.0.1:0",
 		"--vipps-listen", "127.0.0.1:0", "--bc-listen", "127.0.0.1:0", "--authority-listen", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -65,7 +76,7 @@ func (e *env) startSimulators() error {
 // configuration with the store at dbFile, and waits until /readyz is 200.
 func (e *env) startServe(ctx context.Context, client *http.Client, name, dbFile string) error {
 	p, err := startProc(name, e.bin, filepath.Join(e.dir, name+".log"),
-		cleanEnv("BCVIPPS_STORE_DSN=file:"+filepath.ToSlash(dbFile), "BCVIPPS_SERVER_LISTEN=127.0.0.1:0",
+		cleanEnv("BCVIPPS_STORE_DSN=file:"+filepath.ToSlash(dbFile), "BCVIPPS_SERVER_LISTEN="+e.apiListen,
 			"BCVIPPS_SERVER_ADMINLISTEN=127.0.0.1:0"),
 		"serve", "--sandbox-key", "--config", e.cfgFile)
 	if err != nil {
@@ -133,4 +144,14 @@ func loopbackOnly(raw string) error {
 		return fmt.Errorf("refusing non-loopback address %q", raw)
 	}
 	return nil
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
