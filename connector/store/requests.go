@@ -114,9 +114,23 @@ func (s *sqlStore) CreateEach(ctx context.Context, jobs []Job) (out []Job, errs 
 }
 
 func (s *sqlStore) Create(ctx context.Context, j Job) (Job, error) {
+	return s.create(ctx, j, "", time.Time{})
+}
+
+func (s *sqlStore) CreateLeased(ctx context.Context, j Job, owner string, until time.Time) (Job, error) {
+	if owner == "" || until.IsZero() {
+		return Job{}, fmt.Errorf("create job: %w: a lease needs an owner and an end", ErrInvalid)
+	}
+	return s.create(ctx, j, owner, until)
+}
+
+func (s *sqlStore) create(ctx context.Context, j Job, owner string, until time.Time) (Job, error) {
 	args, err := s.prepareInsert(&j, s.clock.Now())
 	if err != nil {
 		return Job{}, err
+	}
+	if owner != "" && !j.Final {
+		args[20], args[21] = owner, until.UnixMicro()
 	}
 	stored, err := s.writeRow(ctx, insertJob, args...)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -24,6 +24,11 @@ type Store interface {
 	// in out[i]) without stopping the others; err is a failure of the
 	// whole (nothing stored).
 	CreateEach(ctx context.Context, jobs []Job) (out []Job, errs []error, err error)
+	// CreateLeased creates j as Create does, leased to owner until until
+	// (a final job is stored without a lease): its creator steps it at once
+	// instead of claiming it; should the creator die, the job is claimed
+	// when the lease ends.
+	CreateLeased(ctx context.Context, j Job, owner string, until time.Time) (Job, error)
 	// Get returns the tenant's job id, or ErrNotFound. It never returns
 	// another tenant's row.
 	Get(ctx context.Context, tenantID, id string) (Job, error)

@@ -75,6 +75,17 @@ type Engine struct {
 	// loop need not ask the store for the next due time after every claim.
 	dueHint atomic.Int64
 
+	// running is the claim loop's state while Run runs; steps started
+	// outside the loop (StepNow) count against the same concurrency.
+	running struct {
+		sync.Mutex
+		on       bool
+		ctx      context.Context
+		steps    *sync.WaitGroup
+		inflight *atomic.Int64
+		freed    chan struct{}
+	}
+
 	mu        sync.RWMutex
 	handlers  map[string]Handler
 	schedules map[string]Schedule
@@ -300,6 +311,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	// deploy an older replica leaves a newer kind's jobs to the new ones.
 	kinds := e.kinds()
 	var next nextDue
+	e.running.Lock()
+	e.running.on, e.running.ctx, e.running.steps, e.running.inflight, e.running.freed = true, work, &steps, &inflight, freed
+	e.running.Unlock()
 	e.log.Info("workers started", "instance", e.cfg.Instance, "concurrency", e.cfg.Concurrency)
 
 	for ctx.Err() == nil {
@@ -328,19 +342,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			inflight.Add(1)
 			steps.Add(1)
-			go func(j store.Job) {
-				defer steps.Done()
-				defer func() {
-					inflight.Add(-1)
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
-				}()
-				stepCtx, cancel := withClockTimeout(work, e.clock, e.cfg.StepTimeout)
-				defer cancel()
-				e.step(stepCtx, j)
-			}(j)
+			go e.runStep(work, j, &steps, &inflight, freed)
 		}
 		if len(jobs) == limit {
 			continue // more may be due
@@ -355,11 +357,54 @@ func (e *Engine) Run(ctx context.Context) error {
 			timer.Stop()
 		}
 	}
+	e.running.Lock()
+	e.running.on = false
+	e.running.Unlock()
 	bg.Wait()
 	e.log.Info("workers stopping; waiting for running steps", "instance", e.cfg.Instance, "grace", e.cfg.ShutdownGrace.String())
 	e.drain(&steps, stopWork)
 	e.log.Info("workers stopped", "instance", e.cfg.Instance)
 	return nil
+}
+
+// runStep runs the step of a job this process holds, in a slot of the
+// worker pool, and frees the slot.
+func (e *Engine) runStep(work context.Context, j store.Job, steps *sync.WaitGroup, inflight *atomic.Int64, freed chan struct{}) {
+	defer steps.Done()
+	defer func() {
+		inflight.Add(-1)
+		select {
+		case freed <- struct{}{}:
+		default:
+		}
+	}()
+	stepCtx, cancel := withClockTimeout(work, e.clock, e.cfg.StepTimeout)
+	defer cancel()
+	e.step(stepCtx, j)
+}
+
+// reserve takes a slot of the worker pool for a step started outside the
+// claim loop, if the loop runs and a slot is free; start runs the step in
+// it (or cancel gives it back).
+func (e *Engine) reserve() (start func(store.Job), cancel func(), ok bool) {
+	e.running.Lock()
+	defer e.running.Unlock()
+	r := &e.running
+	if !r.on || r.inflight.Load() >= int64(e.cfg.Concurrency) {
+		return nil, nil, false
+	}
+	r.inflight.Add(1)
+	r.steps.Add(1)
+	work, steps, inflight, freed := r.ctx, r.steps, r.inflight, r.freed
+	var once sync.Once
+	start = func(j store.Job) { once.Do(func() { go e.runStep(work, j, steps, inflight, freed) }) }
+	cancel = func() {
+		once.Do(func() {
+			inflight.Add(-1)
+			steps.Done()
+		})
+	}
+	return start, cancel, true
 }
 
 // drain waits for the running steps, cancelling them after the grace.

@@ -14,8 +14,31 @@ import (
 // as its input. It returns the stored job and whether it is new; a
 // duplicate delivery returns the first one and false. Store the event with
 // Receive before acknowledging it; the kind's handler applies it after.
+//
+// While the engine runs and has a free worker, the event is stored leased
+// to this process and its step starts at once, without a claim (one write
+// fewer per event); should the process die first, the lease ends and any
+// replica claims it.
 func (e *Engine) Receive(ctx context.Context, tenantID, kind, eventKey, status string, payload []byte) (store.Job, bool, error) {
-	got, err := e.Create(ctx, e.InboxJob(tenantID, kind, eventKey, status, payload))
+	j := e.InboxJob(tenantID, kind, eventKey, status, payload)
+	start, cancel, inline := e.reserve()
+	var got store.Job
+	var err error
+	if inline {
+		defer cancel() // a no-op once started
+		if err = e.final(&j); err != nil {
+			return store.Job{}, false, err
+		}
+		got, err = e.st.CreateLeased(ctx, j, e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease))
+		if err == nil {
+			e.transitioned(got)
+			if got.LeaseOwner == e.cfg.Instance {
+				start(got)
+			}
+		}
+	} else {
+		got, err = e.Create(ctx, j)
+	}
 	if errors.Is(err, store.ErrDuplicate) {
 		return got, false, nil
 	}

@@ -3,6 +3,8 @@ package work_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,4 +61,60 @@ func TestClaimLoopKnowsTheNextDueTimeOfItsOwnWrites(t *testing.T) {
 	}
 	clock.Advance(5 * time.Second)
 	waitFor(t, st, "t1", "later", e.Wake, func(j store.Job) bool { return j.Status == "done" })
+}
+
+// claimRecorder is the SQLite store, recording what each claim returned.
+type claimRecorder struct {
+	store.Store
+	mu      sync.Mutex
+	claimed []string // id/status
+}
+
+func (s *claimRecorder) ClaimDue(ctx context.Context, owner string, now time.Time, leaseFor time.Duration, limit int, kinds ...string) ([]store.Job, error) {
+	got, err := s.Store.ClaimDue(ctx, owner, now, leaseFor, limit, kinds...)
+	s.mu.Lock()
+	for _, j := range got {
+		s.claimed = append(s.claimed, j.ID+"/"+j.Status)
+	}
+	s.mu.Unlock()
+	return got, err
+}
+
+// TestReceivedEventIsSteppedAtOnceWithoutAClaim receives an event while the
+// engine runs: it is stored leased to this process and its first step
+// starts without a claim; its next step (due at once) is claimed as usual.
+func TestReceivedEventIsSteppedAtOnceWithoutAClaim(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	st := &claimRecorder{Store: openSQLite(t, clock)}
+	k := newToy()
+	e := work.New(st, cfg("a"), clock, quiet(), nil)
+	e.Register("toy", k)
+	k.e = e
+	p := start(e)
+	defer p.stop()
+	// The claim loop is running once it has claimed (nothing) for a job.
+	if _, err := e.Create(context.Background(), store.Job{TenantID: "t1", ID: "first", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, st, "t1", "first", e.Wake, func(j store.Job) bool { return j.Status == "done" })
+
+	got, fresh, err := e.Receive(context.Background(), "t1", "toy", "event-1", "new", []byte(`{}`))
+	if err != nil || !fresh {
+		t.Fatalf("Receive = %v, %v", fresh, err)
+	}
+	waitFor(t, st, "t1", got.ID, e.Wake, func(j store.Job) bool { return j.Status == "done" })
+	if _, fresh, err := e.Receive(context.Background(), "t1", "toy", "event-1", "new", []byte(`{}`)); err != nil || fresh {
+		t.Fatalf("second delivery: fresh %v, %v", fresh, err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if slices.Contains(st.claimed, got.ID+"/new") {
+		t.Errorf("the event's first step was claimed: %v", st.claimed)
+	}
+	if !slices.Contains(st.claimed, got.ID+"/half") {
+		t.Errorf("the event's second step was not claimed: %v", st.claimed)
+	}
+	if n := k.count(got.ID + "/new"); n != 1 {
+		t.Errorf("first step ran %d times", n)
+	}
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"a tenant never sees another tenant's row", testTenantIsolation},
 		{"an idempotency key is unique per tenant and kind", testIdempotency},
 		{"create each stores several rows in one go, duplicates reported per row", testCreateEach},
+		{"a job created leased is its creator's until the lease ends", testCreateLeased},
 		{"list pages through a tenant's jobs of a kind in id order", testList},
 		{"update needs the version that was read", testVersionConflict},
 		{"get each and update each work on many rows at once", testEach},
@@ -834,5 +835,43 @@ func testClaimKinds(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	}
 	if got := ids(claim(t, s, "w2", now, time.Minute, 10, "kind-c", kindB)); !slices.Equal(got, []string{"b"}) {
 		t.Fatalf("claim kind-c, kind-b = %v", got)
+	}
+}
+
+func testCreateLeased(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	j := NewJob("t1", "leased")
+	j.DueAt = T0
+	got, err := s.CreateLeased(ctx, j, "w1", T0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.LeaseOwner != "w1" || !got.LeaseUntil.Equal(T0.Add(time.Minute)) || got.Version != 1 {
+		t.Fatalf("created lease %q until %v, version %d", got.LeaseOwner, got.LeaseUntil, got.Version)
+	}
+	if c := claim(t, s, "w2", T0.Add(time.Second), time.Minute, 10); len(c) != 0 {
+		t.Fatalf("a leased job was claimed by another owner: %+v", c)
+	}
+	// The creator writes it as the holder of the lease.
+	next := got
+	next.Status, next.DueAt = "half", time.Time{}
+	if _, err := s.Update(ctx, next, store.Holding("w1")); err != nil {
+		t.Fatalf("update by the creator: %v", err)
+	}
+	// A creator that died: claimed once the lease has ended.
+	dead := NewJob("t1", "orphan")
+	dead.DueAt = T0
+	if _, err := s.CreateLeased(ctx, dead, "w1", T0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if c := claim(t, s, "w2", T0.Add(time.Minute+time.Second), time.Minute, 10); len(c) != 1 || c[0].ID != "orphan" {
+		t.Fatalf("after the lease: claimed %+v, want the orphan", c)
+	}
+	_, err = s.CreateLeased(ctx, NewJob("t1", "x"), "", T0)
+	wantErr(t, "CreateLeased without an owner", err, store.ErrInvalid)
+	dup, err := s.CreateLeased(ctx, j, "w3", T0.Add(time.Minute))
+	wantErr(t, "CreateLeased of a stored id", err, store.ErrDuplicate)
+	if dup.ID != "leased" {
+		t.Fatalf("duplicate returned %q", dup.ID)
 	}
 }
