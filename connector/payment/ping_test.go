@@ -1,11 +1,13 @@
 package payment_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/internal/testenv"
+	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -48,5 +50,34 @@ func TestLoginPing(t *testing.T) {
 				t.Fatalf("login: %s", j.Status)
 			}
 		})
+	}
+}
+
+// TestPingBeforeItsLoginIsStored delivers a ping for a login that is not
+// stored yet (a customer who answers at once pings while the POST that
+// started the login is still storing it): the event looks again after
+// 100 ms, doubling, and is ignored after six tries.
+func TestPingBeforeItsLoginIsStored(t *testing.T) {
+	e := newEnv(t)
+	sec := e.secret()
+	if st := e.deliver(sec, e.Clock.Now(), []byte(`{"auth_req_id":"not-stored-yet"}`), nil); st != http.StatusOK {
+		t.Fatalf("delivery answered %d", st)
+	}
+	ev, err := e.First().Store.GetByKey(context.Background(), "acme", payment.KindEvent, "ping:"+vippstest.DefaultMSN+":not-stored-yet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 100 * time.Millisecond
+	for try := 1; try <= 6; try++ {
+		ev = e.WaitFor("acme", ev.ID, func(j store.Job) bool { return j.Attempts >= try && j.LeaseOwner == "" })
+		if ev.Status != "received" || ev.Attempts != try || !ev.DueAt.Equal(e.Clock.Now().Add(want)) {
+			t.Fatalf("try %d: %s, attempts %d, due in %v; want received, %d, due in %v", try, ev.Status, ev.Attempts, ev.DueAt.Sub(e.Clock.Now()), try, want)
+		}
+		e.Advance(want)
+		want *= 2
+	}
+	ev = e.WaitFor("acme", ev.ID, func(j store.Job) bool { return j.Final })
+	if ev.Status != "ignored" {
+		t.Fatalf("after six tries: %s", ev.Status)
 	}
 }

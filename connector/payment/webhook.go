@@ -347,6 +347,13 @@ func eventKey(msn string, ev wireEvent, body []byte) string {
 	return "body:" + msn + ":" + hex.EncodeToString(sum[:16])
 }
 
+// A ping whose login is not found is tried again after pingRetry, doubling,
+// pingTries times (6.3 s in all) before it is ignored.
+const (
+	pingRetry = 100 * time.Millisecond
+	pingTries = 6
+)
+
 // Event statuses.
 const (
 	eventReceived = "received"
@@ -377,13 +384,16 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 			return
 		}
 		if err := p.pinger.Ping(ctx, j.TenantID, env.MSN, ev.AuthReqID); err != nil {
-			if errors.Is(err, store.ErrNotFound) && j.Attempts >= 3 {
+			if errors.Is(err, store.ErrNotFound) && j.Attempts >= pingTries {
 				// No login of this connector (or one long gone).
 				p.finishEvent(ctx, j, eventIgnored)
 				return
 			}
-			// The login may not have recorded its auth_req_id yet.
-			p.retryLater(ctx, j, work.Failure{Verdict: work.BackOff})
+			// The login may not be stored yet (a customer who answers at
+			// once pings before the POST has stored the login Vipps just
+			// started), or is being polled: look again soon, then less
+			// often.
+			p.retryLater(ctx, j, work.Failure{Verdict: work.RetryAfter, After: pingRetry << min(j.Attempts, 5)})
 			return
 		}
 		p.finishEvent(ctx, j, eventApplied)
