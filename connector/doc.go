@@ -64,8 +64,9 @@
 // Every transition is stored before the work it announces is done:
 //
 //   - A POST starts the login at Vipps first and then stores the request
-//     with Vipps' answer in one write (with its ping index), before it
-//     answers 202: one commit per request instead of three. Requests of
+//     with Vipps' answer in one write, before it answers 202: one row in
+//     one commit per request instead of three commits (its id is derived
+//     from the auth_req_id, so the ping webhook needs no index row). Requests of
 //     one phone number or one Idempotency-Key take turns in the process
 //     while they do (the phone's pending login is then found before
 //     Vipps is called: 409), so concurrent requests send one push. A start

@@ -206,8 +206,8 @@ func (s *Flows) exchangeQR(ctx context.Context, t *tenant, msn, qrCode string) (
 func isDuplicate(err error) bool { return errors.Is(err, store.ErrDuplicate) }
 
 // create starts the Vipps login inline, so the customer gets the push at
-// once, and then stores the request with what Vipps answered: one write
-// per request (the scheduler takes over from there). A start that failed
+// once, and then stores the request with what Vipps answered: one row in
+// one write per request (the scheduler takes over from there). A start that failed
 // for a while is stored due at its retry and answered 202 all the same; a
 // refused one is stored failed. Nothing is stored when the process dies
 // before the write (the caller, who got no answer, retries with its
@@ -249,11 +249,11 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 		// Stored pending and due at the retry: the scheduler starts it.
 		s.log.Warn("start login deferred", "tenant", t.id, "request", r.ID, "err", err)
 	}
-	rows := []store.Job{next.job()}
-	if ix, ok := s.pingIndexJob(next); ok {
-		rows = append(rows, ix)
+	if next.AuthReqID != "" {
+		// Named after its auth_req_id: the ping webhook finds it by id.
+		next.ID = startedID(prefix, t.id, next.MSN, next.AuthReqID)
 	}
-	stored, errs, err := s.engine.CreateEach(cctx, rows)
+	stored, errs, err := s.engine.CreateEach(cctx, []store.Job{next.job()})
 	switch {
 	case err != nil:
 		s.log.Error("store a started login", "tenant", t.id, "request", r.ID, "started", next.AuthReqID != "", "err", err)

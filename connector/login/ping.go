@@ -63,19 +63,25 @@ func (s *Flows) pingIndexJob(r request) (store.Job, bool) {
 	}, true
 }
 
+// startedID is the id of a login a POST started before storing it: derived
+// from the auth_req_id Vipps gave it (not invertible to it), so the ping
+// webhook finds the login by its id. A login the scheduler starts later
+// keeps its random id and gets a ping index row.
+func startedID(prefix, tenantID, msn, authReqID string) string {
+	sum := sha256.Sum256([]byte("login\x00" + tenantID + "\x00" + msn + "\x00" + authReqID))
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16]))
+}
+
+// loginPrefixes are the id prefixes of the login kinds.
+var loginPrefixes = [...]string{"cir_", "mir_", "enr_"}
+
 // Ping is the login ping webhook (login.merchant-initiated.ping.v1): the
 // customer answered the login authReqID, so it polls the token endpoint
 // now instead of at its next interval. store.ErrNotFound when no login of
 // the tenant has that auth_req_id.
 func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error {
-	idx, err := s.store.Get(ctx, tenantID, pingIndexID(tenantID, msn, authReqID))
-	if err != nil {
-		return err
-	}
-	var pi pingIndex
-	_ = json.Unmarshal(idx.State, &pi)
+	r, err := s.pinged(ctx, tenantID, msn, authReqID)
 	for range 5 {
-		r, err := s.get(ctx, tenantID, pi.Login)
 		if err != nil {
 			return err
 		}
@@ -92,6 +98,30 @@ func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error
 		if _, err := s.save(ctx, prev, r); !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrLeased) {
 			return err
 		}
+		r, err = s.get(ctx, tenantID, r.ID)
 	}
 	return nil
+}
+
+// pinged finds the login of authReqID: by the id a POST gave it, else
+// through its ping index row.
+func (s *Flows) pinged(ctx context.Context, tenantID, msn, authReqID string) (request, error) {
+	ids := make([]string, len(loginPrefixes))
+	for i, p := range loginPrefixes {
+		ids[i] = startedID(p, tenantID, msn, authReqID)
+	}
+	js, err := s.store.GetEach(ctx, tenantID, ids)
+	if err != nil {
+		return request{}, err
+	}
+	if len(js) > 0 {
+		return toRequest(js[0]), nil
+	}
+	idx, err := s.store.Get(ctx, tenantID, pingIndexID(tenantID, msn, authReqID))
+	if err != nil {
+		return request{}, err
+	}
+	var pi pingIndex
+	_ = json.Unmarshal(idx.State, &pi)
+	return s.get(ctx, tenantID, pi.Login)
 }

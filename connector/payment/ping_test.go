@@ -3,6 +3,7 @@ package payment_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,31 @@ func TestPingBeforeItsLoginIsStored(t *testing.T) {
 	ev = e.WaitFor("acme", ev.ID, func(j store.Job) bool { return j.Final })
 	if ev.Status != "ignored" {
 		t.Fatalf("after six tries: %s", ev.Status)
+	}
+}
+
+// TestLoginPingOfALoginStartedByTheScheduler: a login whose start failed in
+// the POST is started later by the scheduler; its ping still finds it
+// (through its ping index), so approval → BC does not wait for a poll.
+func TestLoginPingOfALoginStartedByTheScheduler(t *testing.T) {
+	e := newEnv(t)
+	e.secret() // registered
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/vipps-login-ciba/api/backchannel", Status: http.StatusServiceUnavailable, Times: 1})
+	res := e.do(http.MethodPost, "/v1/customer-info-requests", map[string]any{"customerNo": "10000", "phoneNumber": "+" + vippstest.PersonaApprove}, "Idempotency-Key", "login-1")
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("start login: %d %s", res.Status, res.Raw)
+	}
+	id, _ := res.Body["id"].(string)
+	j := e.Job("acme", id)
+	if !strings.Contains(string(j.State), `"meta"`) || strings.Contains(string(j.State), "authReqId") {
+		t.Fatalf("the POST's start should have failed: %s", j.State)
+	}
+	e.Advance(j.DueAt.Sub(e.Clock.Now())) // the scheduler starts it
+	e.WaitFor("acme", id, func(j store.Job) bool { return strings.Contains(string(j.State), "authReqId") })
+	e.Advance(2 * time.Second) // the customer approves now
+	approved := e.Clock.Now()
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "completed" })
+	if waited := e.Clock.Now().Sub(approved); waited >= time.Second {
+		t.Fatalf("approval → BC written took %v on the fake clock", waited)
 	}
 }
