@@ -37,7 +37,7 @@
 //     stores the request with its answer; (c) GET
 //     /v1/member-info-requests/{id} without wait, which makes no upstream
 //     call. Added latency = percentile of (b) minus the same percentile of
-//     (a). The users decline at once: the login ping webhook arrives, the
+//     (a). The users decline after a second: the login ping webhook arrives, the
 //     connector stores and applies it and polls at once, so each request
 //     ends rejected within the run and nothing is written to BC; the CPU
 //     per POST includes all of that. The member

@@ -47,7 +47,7 @@ func runE2E(ctx context.Context, e *env, c *http.Client, o options, ph *phones, 
 	if err := seedCustomers(ctx, c, e.bcURL, customers); err != nil {
 		return res, err
 	}
-	if err := seedUsers(ctx, c, e.vippsURL, "approve", users); err != nil {
+	if err := seedUsers(ctx, c, e.vippsURL, "approve", 0, users); err != nil {
 		return res, err
 	}
 	logf("e2e %s: %d requests at %.0f/s (instant approval)", tag, n, rate)

@@ -10,12 +10,18 @@ import (
 // latencyTarget is the target for the added latency's p99.
 const latencyTarget = 2 * time.Millisecond
 
+// declineAfter is how long the latency phase's users take to decline: a
+// person's fastest answer. Declining in the same millisecond as the push
+// would make every login's ping webhook arrive before the POST has stored
+// the login, a race no customer can cause.
+const declineAfter = time.Second
+
 // runLatency measures, at opts.rate calls per second on a fixed schedule:
 //
 //  1. direct: the Vipps CIBA backchannel request, sent straight to the
 //     Vipps simulator;
-//  2. connector: POST /v1/member-info-requests, which validates, stores the
-//     request, makes that same upstream call and stores its answer;
+//  2. connector: POST /v1/member-info-requests, which validates, makes
+//     that same upstream call and stores the request with its answer;
 //  3. GET /v1/member-info-requests/{id} (no wait) of the requests of 2,
 //     which makes no upstream call.
 //
@@ -24,13 +30,19 @@ const latencyTarget = 2 * time.Millisecond
 // customer up in BC, and BC allows a principal 6,000 requests per 5
 // minutes (20/s), which the connector's governor enforces: 500 customer
 // requests per second would measure that queue, not the connector. The
-// users decline at once, so each request ends (rejected) at its first
-// token poll, one interval later, and nothing is written anywhere.
+// users decline after declineAfter; the login ping webhook makes the
+// connector poll at once, so each request ends rejected within the run and
+// nothing is written to BC or NP Retail.
 func runLatency(ctx context.Context, e *env, c *http.Client, o options, ph *phones, tb *table) error {
 	n := int(o.rate * (o.warmup + o.duration).Seconds())
 	skip := int(o.rate * o.warmup.Seconds())
 	directUsers, apiUsers := ph.take(n), ph.take(n)
-	if err := seedUsers(ctx, c, e.vippsURL, "reject", append(append([]string{}, directUsers...), apiUsers...)); err != nil {
+	// The direct calls' users never answer: their webhooks would reach
+	// the connector (same sales unit) while it is being measured.
+	if err := seedUsers(ctx, c, e.vippsURL, "ignore", 0, directUsers); err != nil {
+		return err
+	}
+	if err := seedUsers(ctx, c, e.vippsURL, "reject", declineAfter, apiUsers); err != nil {
 		return err
 	}
 	d, err := newDirect(c, e.cfg)

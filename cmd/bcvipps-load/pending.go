@@ -42,7 +42,7 @@ func runPending(ctx context.Context, e *env, c *http.Client, o options, ph *phon
 		return res, err
 	}
 	users := ph.take(o.pending)
-	if err := seedUsers(ctx, c, e.vippsURL, "ignore", users); err != nil {
+	if err := seedUsers(ctx, c, e.vippsURL, "ignore", 0, users); err != nil {
 		return res, err
 	}
 	before, err := readVippsStats(ctx, c, e.vippsURL)

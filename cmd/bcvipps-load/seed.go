@@ -52,12 +52,12 @@ type userAddress struct {
 	Country       string `json:"country"`
 }
 
-// seedUsers adds one simulated user per phone with behaviour (and delay 0:
-// approve and reject answer at once, ignore never answers).
-func seedUsers(ctx context.Context, c *http.Client, vippsURL, behaviour string, numbers []string) error {
+// seedUsers adds one simulated user per phone with behaviour, answering
+// after delay (approve and reject; ignore never answers).
+func seedUsers(ctx context.Context, c *http.Client, vippsURL, behaviour string, delay time.Duration, numbers []string) error {
 	err := forEach(ctx, len(numbers), seedWorkers, func(ctx context.Context, i int) error {
 		n := numbers[i]
-		u := simUser{PhoneNumber: n, Behaviour: behaviour, Profile: userProfile{
+		u := simUser{PhoneNumber: n, Behaviour: behaviour, DelaySeconds: delay.Seconds(), Profile: userProfile{
 			Name: "Last Test " + n, GivenName: "Last", FamilyName: "Test " + n,
 			Email: "load" + n + "@example.com", EmailVerified: true, PhoneNumber: n, PhoneNumberVerified: true,
 			Address: &userAddress{StreetAddress: "Lastgata " + n[6:], PostalCode: "0155", Region: "Oslo", Country: "NO"},
