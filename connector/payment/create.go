@@ -278,10 +278,13 @@ func (p *Payments) createPayment(c *gin.Context) {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
-	p.sendPayment(cctx, t, rows[1], rows[0])
-	latest, err := p.get(context.WithoutCancel(ctx), t.ID, id)
-	if err != nil {
-		latest = rows[0]
+	latest := rows[0]
+	if f := p.sendPayment(cctx, t, rows[1], rows[0]); f.Status != followFollowing {
+		// Refused (the payment says why) or left to a retry: answer with
+		// what is stored now. Sent, the payment is as stored above.
+		if j, err := p.get(context.WithoutCancel(ctx), t.ID, id); err == nil {
+			latest = j
+		}
 	}
 	c.JSON(http.StatusCreated, view(latest))
 }
