@@ -84,6 +84,7 @@ type Engine struct {
 		steps    *sync.WaitGroup
 		inflight *atomic.Int64
 		freed    chan struct{}
+		pool     chan<- store.Job
 	}
 
 	mu        sync.RWMutex
@@ -311,8 +312,22 @@ func (e *Engine) Run(ctx context.Context) error {
 	// deploy an older replica leaves a newer kind's jobs to the new ones.
 	kinds := e.kinds()
 	var next nextDue
+	// Steps run on long-lived workers: a new goroutine per step grew its
+	// stack to SQLite's depth every time (9 % of the CPU under webhook load).
+	pool := make(chan store.Job, 2*e.cfg.Concurrency)
+	var workers sync.WaitGroup
+	for range e.cfg.Concurrency {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for j := range pool {
+				e.runStep(work, j, &steps, &inflight, freed)
+			}
+		}()
+	}
+	defer func() { close(pool); workers.Wait() }()
 	e.running.Lock()
-	e.running.on, e.running.ctx, e.running.steps, e.running.inflight, e.running.freed = true, work, &steps, &inflight, freed
+	e.running.on, e.running.ctx, e.running.steps, e.running.inflight, e.running.freed, e.running.pool = true, work, &steps, &inflight, freed, pool
 	e.running.Unlock()
 	e.log.Info("workers started", "instance", e.cfg.Instance, "concurrency", e.cfg.Concurrency)
 
@@ -342,7 +357,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 			inflight.Add(1)
 			steps.Add(1)
-			go e.runStep(work, j, &steps, &inflight, freed)
+			pool <- j
 		}
 		if len(jobs) == limit {
 			continue // more may be due
@@ -395,9 +410,9 @@ func (e *Engine) reserve() (start func(store.Job), cancel func(), ok bool) {
 	}
 	r.inflight.Add(1)
 	r.steps.Add(1)
-	work, steps, inflight, freed := r.ctx, r.steps, r.inflight, r.freed
+	steps, inflight, pool := r.steps, r.inflight, r.pool
 	var once sync.Once
-	start = func(j store.Job) { once.Do(func() { go e.runStep(work, j, steps, inflight, freed) }) }
+	start = func(j store.Job) { once.Do(func() { pool <- j }) }
 	cancel = func() {
 		once.Do(func() {
 			inflight.Add(-1)
