@@ -85,7 +85,17 @@ type Engine struct {
 		inflight *atomic.Int64
 		freed    chan struct{}
 		pool     chan<- store.Job
+		// claiming is the limit of the claim in progress: its slots are
+		// spoken for until the claimed jobs are counted in inflight.
+		claiming int64
 	}
+	// sleepUntil is when the claim loop's timer fires (Unix microseconds;
+	// 0 while the loop is not asleep): a job written due earlier wakes it.
+	sleepUntil atomic.Int64
+	// full and sleep, when set (tests), are called when the claim loop
+	// waits for a free slot, and when it sleeps until a time.
+	full  func()
+	sleep func(until time.Time)
 
 	mu        sync.RWMutex
 	handlers  map[string]Handler
@@ -212,7 +222,11 @@ func (e *Engine) noteDue(j store.Job) {
 		e.Wake()
 		return
 	}
-	e.hintDue(j.DueAt.UnixMicro())
+	us := j.DueAt.UnixMicro()
+	e.hintDue(us)
+	if sleep := e.sleepUntil.Load(); sleep != 0 && us < sleep {
+		e.Wake()
+	}
 }
 
 // hintDue lowers dueHint to us.
@@ -332,15 +346,26 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.log.Info("workers started", "instance", e.cfg.Instance, "concurrency", e.cfg.Concurrency)
 
 	for ctx.Err() == nil {
+		// The free slots are counted and spoken for under the lock that
+		// Receive's reserve takes, so the two never promise one slot twice.
+		e.running.Lock()
 		free := e.cfg.Concurrency - int(inflight.Load())
+		limit := 0
+		if free > 0 {
+			limit = claimLimit(min(e.cfg.Batch, free))
+			e.running.claiming = int64(limit)
+		}
+		e.running.Unlock()
 		if free <= 0 {
+			if e.full != nil {
+				e.full()
+			}
 			select {
 			case <-freed:
 			case <-ctx.Done():
 			}
 			continue
 		}
-		limit := claimLimit(min(e.cfg.Batch, free))
 		now := e.clock.Now()
 		// Due times written before this claim are the claim's to take; a
 		// later one is kept for the wait below.
@@ -351,19 +376,32 @@ func (e *Engine) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("claim due work", "err", err)
 		}
+		e.running.Lock()
+		inflight.Add(int64(len(jobs)))
+		steps.Add(len(jobs))
+		e.running.claiming = 0
+		e.running.Unlock()
 		for _, j := range jobs {
 			if !j.DueAt.IsZero() {
 				e.metrics.lateness.WithLabelValues(j.Kind).Observe(now.Sub(j.DueAt).Seconds())
 			}
-			inflight.Add(1)
-			steps.Add(1)
 			pool <- j
 		}
 		if len(jobs) == limit {
 			continue // more may be due
 		}
 		wait := next.wait(ctx, e, now, kinds)
+		// Armed before the hint is read again: a job written due earlier
+		// from now on wakes the loop (noteDue), one written before is in
+		// the hint.
+		e.sleepUntil.Store(now.Add(wait).UnixMicro())
+		if h := e.dueHint.Load(); h != 0 {
+			wait = max(min(wait, time.UnixMicro(h).Sub(now)), 10*time.Millisecond)
+		}
 		timer := e.clock.NewTimer(wait)
+		if e.sleep != nil {
+			e.sleep(now.Add(wait))
+		}
 		select {
 		case <-timer.Chan():
 		case <-e.wake:
@@ -371,6 +409,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			timer.Stop()
 		}
+		e.sleepUntil.Store(0)
 	}
 	e.running.Lock()
 	e.running.on = false
@@ -405,18 +444,23 @@ func (e *Engine) reserve() (start func(store.Job), cancel func(), ok bool) {
 	e.running.Lock()
 	defer e.running.Unlock()
 	r := &e.running
-	if !r.on || r.inflight.Load() >= int64(e.cfg.Concurrency) {
+	if !r.on || r.inflight.Load()+r.claiming >= int64(e.cfg.Concurrency) {
 		return nil, nil, false
 	}
 	r.inflight.Add(1)
 	r.steps.Add(1)
-	steps, inflight, pool := r.steps, r.inflight, r.pool
+	steps, inflight, pool, freed := r.steps, r.inflight, r.pool, r.freed
 	var once sync.Once
 	start = func(j store.Job) { once.Do(func() { pool <- j }) }
 	cancel = func() {
 		once.Do(func() {
 			inflight.Add(-1)
 			steps.Done()
+			// The loop may be waiting for a slot (free <= 0).
+			select {
+			case freed <- struct{}{}:
+			default:
+			}
 		})
 	}
 	return start, cancel, true
