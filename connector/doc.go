@@ -61,29 +61,31 @@
 //	      │completed│  customer|member, changes, warnings
 //	      └─────────┘
 //
-// Every transition is stored before the work it announces is done:
+// Every transition is stored before the work it announces is done, except
+// the login start of a POST, which is stored with its answer:
 //
-//   - A POST starts the login at Vipps first and then stores the request
-//     with Vipps' answer in one write, before it answers 202: one row in
-//     one commit per request instead of three commits (its id is derived
-//     from the auth_req_id, so the ping webhook needs no index row). Requests of
-//     one phone number or one Idempotency-Key take turns in the process
-//     while they do (the phone's pending login is then found before
-//     Vipps is called: 409), so concurrent requests send one push. A start
-//     that failed for a while is stored due at its retry (the scheduler
-//     starts it); a refused one is stored failed. What remains: CIBA's
-//     backchannel request has no idempotency key, so if the process dies
-//     after Vipps accepted the start and before the write (the few
-//     milliseconds of one database write), nothing is stored and the
-//     caller, who got no answer, retries: the customer may get a second
-//     push, or Vipps refuses it while the first is open and the retry
-//     fails as login-pending. If it dies before Vipps is called, nothing
-//     happened and the retry starts the login. Across replicas (PostgreSQL)
-//     the turns are per process: two replicas given the same phone at the
-//     same moment both ask Vipps, which lets one login per phone be open;
-//     the store's unique keys keep one request. The call itself is never
-//     cut off by the step's deadline, so a started login is not lost to a
-//     timeout.
+//   - A POST starts the login at Vipps first and then stores the request with
+//     Vipps' answer in one write, before it answers 202: one row in one
+//     commit per request instead of three commits (its id is derived from the
+//     auth_req_id, so the ping webhook needs no index row). Requests of one
+//     phone number or one Idempotency-Key take turns in the process while
+//     they do (the phone's pending login is then found before Vipps is
+//     called: 409), so concurrent requests send one push. A start that failed
+//     for a while is stored due at its retry (the scheduler starts it); a
+//     refused one is stored failed. What remains: CIBA's backchannel request
+//     has no idempotency key, so if the process dies after Vipps accepted the
+//     start and before the write (the milliseconds of one database write,
+//     tried again for up to a second when the database is busy; a store that
+//     cannot answer the reads before the call stops the request with 503
+//     before any push), nothing is stored and the caller, who got no answer,
+//     retries: the customer may get a second push, or Vipps refuses it while
+//     the first is open and the retry fails as login-pending. If it dies
+//     before Vipps is called, nothing happened and the retry starts the
+//     login. Across replicas (PostgreSQL) the turns are per process: two
+//     replicas given the same phone at the same moment both ask Vipps, which
+//     lets one login per phone be open; the store's unique keys keep one
+//     request. The call itself is never cut off by the step's deadline, so a
+//     started login is not lost to a timeout.
 //   - pending: each token poll happens at the row's due time, which is the
 //     time Vipps allows (interval, +5 s after slow_down, Retry-After), so
 //     the connector never polls early. The scheduler keeps no timer per

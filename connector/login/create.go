@@ -25,6 +25,9 @@ import (
 // lookupTimeout bounds the synchronous BC / NP Retail / QR calls of a POST.
 const lookupTimeout = 20 * time.Second
 
+// storeTimeout bounds one try of a POST's write.
+const storeTimeout = 5 * time.Second
+
 type customerRequestBody struct {
 	CustomerNo  string `json:"customerNo"`
 	CustomerID  string `json:"customerId"`
@@ -224,11 +227,25 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 		return
 	}
 	defer release()
-	if s.replayed(c, t, kind, key, hash) {
-		return // stored by the request this one waited for
+	// Nothing is pushed unless the store has answered: a store that cannot
+	// say whether the request exists could not record the login either.
+	if key != "" {
+		j, err := s.store.GetByKey(ctx, t.id, kind, key)
+		switch {
+		case err == nil:
+			s.answerDuplicate(c, j, kind, key, hash) // stored by the request this one waited for
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			s.storeProblem(c, err)
+			return
+		}
 	}
-	if other, err := s.store.GetByExclusive(ctx, excl); err == nil {
+	switch other, err := s.store.GetByExclusive(ctx, excl); {
+	case err == nil:
 		s.answerPending(c, t, kind, key, hash, other)
+		return
+	case !errors.Is(err, store.ErrNotFound):
+		s.storeProblem(c, err)
 		return
 	}
 	now := s.clock.Now()
@@ -253,10 +270,10 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 		// Named after its auth_req_id: the ping webhook finds it by id.
 		next.ID = startedID(prefix, t.id, next.MSN, next.AuthReqID)
 	}
-	stored, errs, err := s.engine.CreateEach(cctx, []store.Job{next.job()})
+	stored, errs, err := s.storeNew(ctx, next)
 	switch {
 	case err != nil:
-		s.log.Error("store a started login", "tenant", t.id, "request", r.ID, "started", next.AuthReqID != "", "err", err)
+		s.log.Error("store a started login", "tenant", t.id, "request", next.ID, "started", next.AuthReqID != "", "err", err)
 		s.storeProblem(c, err)
 		return
 	case errors.Is(errs[0], store.ErrDuplicate):
@@ -273,11 +290,33 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 	c.JSON(http.StatusAccepted, s.view(toRequest(stored[0])))
 }
 
+// storeNew stores a request the POST has started (or tried to), with a
+// deadline of its own (the Vipps call may have used up the request's) and
+// a few tries: once Vipps has sent the push, a busy database must not
+// lose the login. A conflict with a row that finished in between is tried
+// again too.
+func (s *Flows) storeNew(ctx context.Context, r request) ([]store.Job, []error, error) {
+	for attempt := 0; ; attempt++ {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		stored, errs, err := s.engine.CreateEach(wctx, []store.Job{r.job()})
+		cancel()
+		retry := err != nil || len(errs) > 0 && errors.Is(errs[0], store.ErrConflict)
+		if !retry || attempt >= 4 {
+			return stored, errs, err
+		}
+		select {
+		case <-s.clock.After(200 * time.Millisecond):
+		case <-s.shutdown:
+			return stored, errs, err
+		}
+	}
+}
+
 // answerPending answers a request for a phone number with a login already
 // waiting for the customer (other): 409, with other's id when it is the
 // same tenant's; a retry of other itself gets other.
 func (s *Flows) answerPending(c *gin.Context, t *tenant, kind, key, hash string, other store.Job) {
-	if key != "" && other.TenantID == t.id && other.IdempotencyKey == key {
+	if key != "" && other.TenantID == t.id && other.Kind == kind && other.IdempotencyKey == key {
 		s.answerDuplicate(c, other, kind, key, hash)
 		return
 	}

@@ -66,3 +66,20 @@ func TestConcurrentRequestsForOnePhoneSendOnePush(t *testing.T) {
 		}
 	}
 }
+
+// TestNoPushWhenTheStoreIsDown: the login is started before it is stored,
+// so a store that cannot answer must stop the request before Vipps is
+// asked: 503, and no push the connector could not record.
+func TestNoPushWhenTheStoreIsDown(t *testing.T) {
+	e := newEnv(t)
+	if err := e.First().Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := e.Do(http.MethodPost, login.MemberRoute, keyAcme, map[string]any{"phoneNumber": "+" + vippstest.PersonaIgnore}, "Idempotency-Key", "till-1-1")
+	if res.Status != http.StatusServiceUnavailable {
+		t.Errorf("status %d: %s", res.Status, res.Raw)
+	}
+	if got := e.Vipps.Stats().BackchannelRequests; got != 0 {
+		t.Errorf("logins started at Vipps with the store down: %d", got)
+	}
+}
