@@ -35,17 +35,8 @@ func BenchmarkSQLiteCreateGet(b *testing.B) {
 // 10,000 pending ones (each iteration claims with a later "now", so the
 // previous leases have expired and the batch is always full).
 func BenchmarkSQLiteClaimDue(b *testing.B) {
-	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := seeded(b, 10000)
 	ctx := context.Background()
-	for i := range 10000 {
-		if _, err := s.Create(ctx, storetest.NewJob("t1", fmt.Sprintf("r%05d", i))); err != nil {
-			b.Fatal(err)
-		}
-	}
 	now := storetest.T0
 	for b.Loop() {
 		now = now.Add(time.Minute)
@@ -61,17 +52,8 @@ func BenchmarkSQLiteClaimDue(b *testing.B) {
 // has its own prepared statement (SQLite re-prepares one whose bound LIMIT
 // changes).
 func BenchmarkSQLiteClaimDueAlternatingLimits(b *testing.B) {
-	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := seeded(b, 1000)
 	ctx := context.Background()
-	for i := range 1000 {
-		if _, err := s.Create(ctx, storetest.NewJob("t1", fmt.Sprintf("r%05d", i))); err != nil {
-			b.Fatal(err)
-		}
-	}
 	now := storetest.T0
 	i := 0
 	for b.Loop() {
@@ -83,4 +65,21 @@ func BenchmarkSQLiteClaimDueAlternatingLimits(b *testing.B) {
 			b.Fatalf("claimed %d of %d: %v", len(got), limit, err)
 		}
 	}
+}
+
+// seeded opens a SQLite store in a temporary directory (closed when the
+// benchmark ends) holding n due jobs of tenant t1.
+func seeded(b *testing.B, n int) store.Store {
+	b.Helper()
+	s, err := store.Open(context.Background(), store.DriverSQLite, "file:"+b.TempDir()+"/bench.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	for i := range n {
+		if _, err := s.Create(context.Background(), storetest.NewJob("t1", fmt.Sprintf("r%05d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }

@@ -178,39 +178,28 @@ func (s *sqlStore) existing(ctx context.Context, j Job) (Job, error, error) {
 }
 
 func (s *sqlStore) Get(ctx context.Context, tenantID, id string) (Job, error) {
-	row := s.r.queryRow(ctx, `SELECT `+columns+` FROM jobs WHERE tenant_id = ? AND id = ?`, tenantID, id)
-	j, err := scanJob(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("get job: %w", ErrNotFound)
-	}
-	if err != nil {
-		return Job{}, fmt.Errorf("get job: %w", err)
-	}
-	return j, nil
+	return s.getOne(ctx, "get job", `tenant_id = ? AND id = ?`, tenantID, id)
 }
 
 func (s *sqlStore) GetByExclusive(ctx context.Context, key string) (Job, error) {
-	row := s.r.queryRow(ctx, `SELECT `+columns+` FROM jobs WHERE exclusive_key = ?`, key)
-	j, err := scanJob(row)
+	return s.getOne(ctx, "get job by exclusive key", `exclusive_key = ?`, key)
+}
+
+// getOne reads the one row matching where from the reader pool;
+// ErrNotFound when there is none. op names the read in errors.
+func (s *sqlStore) getOne(ctx context.Context, op, where string, args ...any) (Job, error) {
+	j, err := scanJob(s.r.queryRow(ctx, `SELECT `+columns+` FROM jobs WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("get job by exclusive key: %w", ErrNotFound)
+		return Job{}, fmt.Errorf("%s: %w", op, ErrNotFound)
 	}
 	if err != nil {
-		return Job{}, fmt.Errorf("get job by exclusive key: %w", err)
+		return Job{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return j, nil
 }
 
 func (s *sqlStore) GetByKey(ctx context.Context, tenantID, kind, key string) (Job, error) {
-	row := s.r.queryRow(ctx, `SELECT `+columns+` FROM jobs WHERE tenant_id = ? AND kind = ? AND idempotency_key = ?`, tenantID, kind, key)
-	j, err := scanJob(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("get job by key: %w", ErrNotFound)
-	}
-	if err != nil {
-		return Job{}, fmt.Errorf("get job by key: %w", err)
-	}
-	return j, nil
+	return s.getOne(ctx, "get job by key", `tenant_id = ? AND kind = ? AND idempotency_key = ?`, tenantID, kind, key)
 }
 
 func (s *sqlStore) List(ctx context.Context, q ListQuery) ([]Job, error) {

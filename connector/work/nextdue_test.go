@@ -35,12 +35,7 @@ func (s *countingStore) NextDueAt(ctx context.Context, kinds ...string) (time.Ti
 func TestClaimLoopKnowsTheNextDueTimeOfItsOwnWrites(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	st := &countingStore{Store: openSQLite(t, clock)}
-	k := newToy()
-	e := work.New(st, cfg("a"), clock, quiet(), nil)
-	e.Register("toy", k)
-	k.e = e
-	p := start(e)
-	defer p.stop()
+	e, _ := startToy(t, st, cfg("a"), clock)
 	ctx := context.Background()
 	const n = 20
 	for i := range n {
@@ -62,6 +57,22 @@ func TestClaimLoopKnowsTheNextDueTimeOfItsOwnWrites(t *testing.T) {
 	}
 	clock.Advance(5 * time.Second)
 	waitFor(t, st, "t1", "later", e.Wake, func(j store.Job) bool { return j.Status == "done" })
+}
+
+// startToy runs an engine on st with the toy kind until the test ends.
+// Hooks (OnFull, OnSleep) are set by before, before it runs.
+func startToy(t *testing.T, st store.Store, c work.Config, clock *clockwork.FakeClock, before ...func(*work.Engine)) (*work.Engine, *toy) {
+	t.Helper()
+	k := newToy()
+	e := work.New(st, c, clock, quiet(), nil)
+	for _, f := range before {
+		f(e)
+	}
+	e.Register("toy", k)
+	k.e = e
+	p := start(e)
+	t.Cleanup(p.stop)
+	return e, k
 }
 
 // claimRecorder is the SQLite store, recording what each claim returned.
@@ -87,12 +98,7 @@ func (s *claimRecorder) ClaimDue(ctx context.Context, owner string, now time.Tim
 func TestReceivedEventIsSteppedAtOnceWithoutAClaim(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	st := &claimRecorder{Store: openSQLite(t, clock)}
-	k := newToy()
-	e := work.New(st, cfg("a"), clock, quiet(), nil)
-	e.Register("toy", k)
-	k.e = e
-	p := start(e)
-	defer p.stop()
+	e, k := startToy(t, st, cfg("a"), clock)
 	// The claim loop is running once it has claimed (nothing) for a job.
 	if _, err := e.Create(context.Background(), store.Job{TenantID: "t1", ID: "first", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
 		t.Fatal(err)
@@ -145,16 +151,10 @@ func (s *gatedStore) CreateLeased(ctx context.Context, j store.Job, owner string
 func TestSlotGivenBackByAReceiveWakesTheClaimLoop(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	st := &gatedStore{Store: openSQLite(t, clock), armed: make(chan struct{}), entered: make(chan struct{}, 1), release: make(chan struct{})}
-	k := newToy()
 	c := cfg("a")
 	c.Concurrency = 1
-	e := work.New(st, c, clock, quiet(), nil)
 	full := make(chan struct{}, 16)
-	e.OnFull(func() { full <- struct{}{} })
-	e.Register("toy", k)
-	k.e = e
-	p := start(e)
-	defer p.stop()
+	e, _ := startToy(t, st, c, clock, func(e *work.Engine) { e.OnFull(func() { full <- struct{}{} }) })
 	ctx := context.Background()
 	ev, fresh, err := e.Receive(ctx, "t1", "toy", "ev", "new", []byte(`{}`))
 	if err != nil {
