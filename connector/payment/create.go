@@ -278,10 +278,20 @@ func (p *Payments) createPayment(c *gin.Context) {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	defer cancel()
+	// A webhook may change the payment while the create is on its way
+	// back (Vipps has it by then): the answer is read again only then, or
+	// when the create was refused (the payment says why) or left to a
+	// retry. Otherwise the payment is as stored above.
+	changed, forget := p.engine.Wait(id)
+	defer forget()
 	latest := rows[0]
-	if f := p.sendPayment(cctx, t, rows[1], rows[0]); f.Status != followFollowing {
-		// Refused (the payment says why) or left to a retry: answer with
-		// what is stored now. Sent, the payment is as stored above.
+	f := p.sendPayment(cctx, t, rows[1], rows[0])
+	select {
+	case <-changed:
+		f.Status = ""
+	default:
+	}
+	if f.Status != followFollowing {
 		if j, err := p.get(context.WithoutCancel(ctx), t.ID, id); err == nil {
 			latest = j
 		}
