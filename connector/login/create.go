@@ -229,16 +229,8 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 	defer release()
 	// Nothing is pushed unless the store has answered: a store that cannot
 	// say whether the request exists could not record the login either.
-	if key != "" {
-		j, err := s.store.GetByKey(ctx, t.id, kind, key)
-		switch {
-		case err == nil:
-			s.answerDuplicate(c, j, kind, key, hash) // stored by the request this one waited for
-			return
-		case !errors.Is(err, store.ErrNotFound):
-			s.storeProblem(c, err)
-			return
-		}
+	if s.replayed(c, t, kind, key, hash) {
+		return // stored by the request this one waited for
 	}
 	switch other, err := s.store.GetByExclusive(ctx, excl); {
 	case err == nil:
@@ -295,21 +287,15 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 // a few tries: once Vipps has sent the push, a busy database must not
 // lose the login. A conflict with a row that finished in between is tried
 // again too.
-func (s *Flows) storeNew(ctx context.Context, r request) ([]store.Job, []error, error) {
-	for attempt := 0; ; attempt++ {
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-		stored, errs, err := s.engine.CreateEach(wctx, []store.Job{r.job()})
-		cancel()
-		retry := err != nil || len(errs) > 0 && errors.Is(errs[0], store.ErrConflict)
-		if !retry || attempt >= 4 {
-			return stored, errs, err
-		}
-		select {
-		case <-s.clock.After(200 * time.Millisecond):
-		case <-s.shutdown:
-			return stored, errs, err
-		}
-	}
+func (s *Flows) storeNew(ctx context.Context, r request) (stored []store.Job, errs []error, err error) {
+	ctx = context.WithoutCancel(ctx) // the caller hanging up does not stop it
+	s.retryWrite(ctx, s.shutdown, func() bool {
+		wctx, cancel := context.WithTimeout(ctx, storeTimeout)
+		defer cancel()
+		stored, errs, err = s.engine.CreateEach(wctx, []store.Job{r.job()})
+		return err != nil || errors.Is(errs[0], store.ErrConflict)
+	})
+	return stored, errs, err
 }
 
 // answerPending answers a request for a phone number with a login already
@@ -374,18 +360,21 @@ func (s *Flows) checked(c *gin.Context, t *tenant, kind, useCase, key string, er
 
 // replayed answers a POST whose Idempotency-Key is already stored, before
 // any lookup in BC, NP Retail or the QR API: the first request (200) for a
-// retry, 409 for another request under the same key. It reports whether it
-// answered.
+// retry, 409 for another request under the same key, 503 when the store
+// cannot say. It reports whether it answered.
 func (s *Flows) replayed(c *gin.Context, t *tenant, kind, key, hash string) bool {
 	if key == "" {
 		return false
 	}
 	j, err := s.store.GetByKey(c.Request.Context(), t.id, kind, key)
-	if err != nil {
-		// Not stored (or the store is unavailable: the insert will say).
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return false
+	case err != nil:
+		s.storeProblem(c, err)
+	default:
+		s.answerDuplicate(c, j, kind, key, hash)
 	}
-	s.answerDuplicate(c, j, kind, key, hash)
 	return true
 }
 

@@ -41,26 +41,16 @@ func pingIndexID(tenantID, msn, authReqID string) string {
 // in use (server.publicBaseURL). Without the index the login is still
 // polled at Vipps' interval.
 func (s *Flows) indexForPing(ctx context.Context, r request) {
-	ix, ok := s.pingIndexJob(r)
-	if !ok {
+	if s.cfg.Server.PublicBaseURL == "" {
 		return
 	}
-	_, err := s.engine.Create(context.WithoutCancel(ctx), ix)
+	_, err := s.engine.Create(context.WithoutCancel(ctx), store.Job{
+		TenantID: r.TenantID, ID: pingIndexID(r.TenantID, r.MSN, r.AuthReqID), Kind: kindPingIndex,
+		Status: pingIndexStatus, State: mustJSON(pingIndex{Login: r.ID}),
+	})
 	if err != nil && !errors.Is(err, store.ErrDuplicate) {
 		s.log.Warn("login ping index", "tenant", r.TenantID, "request", r.ID, "err", err)
 	}
-}
-
-// pingIndexJob is the ping index row of a started login r; ok is false
-// when r is not started or webhooks are not in use.
-func (s *Flows) pingIndexJob(r request) (store.Job, bool) {
-	if s.cfg.Server.PublicBaseURL == "" || r.AuthReqID == "" {
-		return store.Job{}, false
-	}
-	return store.Job{
-		TenantID: r.TenantID, ID: pingIndexID(r.TenantID, r.MSN, r.AuthReqID), Kind: kindPingIndex,
-		Status: pingIndexStatus, State: mustJSON(pingIndex{Login: r.ID}),
-	}, true
 }
 
 // startedID is the id of a login a POST started before storing it: derived

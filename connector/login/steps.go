@@ -155,16 +155,25 @@ func (s *Flows) callStart(ctx context.Context, t *tenant, r request) (request, e
 
 // saveStarted stores a started login, retrying a write that failed for a
 // reason other than a takeover a few times.
-func (s *Flows) saveStarted(ctx context.Context, prev, r request) (request, error) {
-	for attempt := 0; ; attempt++ {
-		u, err := s.save(ctx, prev, r)
-		if err == nil || takenOver(err) || attempt >= 4 {
-			return u, err
-		}
+func (s *Flows) saveStarted(ctx context.Context, prev, r request) (u request, err error) {
+	s.retryWrite(ctx, nil, func() bool {
+		u, err = s.save(ctx, prev, r)
+		return err != nil && !takenOver(err)
+	})
+	return u, err
+}
+
+// retryWrite runs write, which reports whether it should be tried again,
+// up to five times 200 ms apart, or until ctx ends or stop is closed: once
+// Vipps has started a login, a busy database must not lose it.
+func (s *Flows) retryWrite(ctx context.Context, stop <-chan struct{}, write func() (again bool)) {
+	for attempt := 0; write() && attempt < 4; attempt++ {
 		select {
 		case <-s.clock.After(200 * time.Millisecond):
 		case <-ctx.Done():
-			return u, err
+			return
+		case <-stop:
+			return
 		}
 	}
 }
