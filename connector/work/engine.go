@@ -76,7 +76,7 @@ type Engine struct {
 	dueHint atomic.Int64
 
 	// running is the claim loop's state while Run runs; steps started
-	// outside the loop (StepNow) count against the same concurrency.
+	// outside the loop (Receive's) count against the same concurrency.
 	running struct {
 		sync.Mutex
 		on       bool
@@ -200,15 +200,29 @@ func (e *Engine) final(j *store.Job) error {
 
 // Create stores a new job (see store.Store.Create for duplicates).
 func (e *Engine) Create(ctx context.Context, j store.Job) (store.Job, error) {
+	return e.create(ctx, j, false)
+}
+
+// create is Create; leased, j is stored leased to this instance for one
+// lease period, for its creator to step (the claim loop is not told).
+func (e *Engine) create(ctx context.Context, j store.Job, leased bool) (store.Job, error) {
 	if err := e.final(&j); err != nil {
 		return store.Job{}, err
 	}
-	created, err := e.st.Create(ctx, j)
+	var created store.Job
+	var err error
+	if leased {
+		created, err = e.st.CreateLeased(ctx, j, e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease))
+	} else {
+		created, err = e.st.Create(ctx, j)
+	}
 	if err != nil {
 		return created, err
 	}
 	e.transitioned(created)
-	e.noteDue(created)
+	if !leased {
+		e.noteDue(created)
+	}
 	return created, nil
 }
 
@@ -424,17 +438,20 @@ func (e *Engine) Run(ctx context.Context) error {
 // runStep runs the step of a job this process holds, in a slot of the
 // worker pool, and frees the slot.
 func (e *Engine) runStep(work context.Context, j store.Job, steps *sync.WaitGroup, inflight *atomic.Int64, freed chan struct{}) {
-	defer steps.Done()
-	defer func() {
-		inflight.Add(-1)
-		select {
-		case freed <- struct{}{}:
-		default:
-		}
-	}()
+	defer freeSlot(steps, inflight, freed)
 	stepCtx, cancel := withClockTimeout(work, e.clock, e.cfg.StepTimeout)
 	defer cancel()
 	e.step(stepCtx, j)
+}
+
+// freeSlot gives a worker slot back and tells a claim loop waiting for one.
+func freeSlot(steps *sync.WaitGroup, inflight *atomic.Int64, freed chan struct{}) {
+	inflight.Add(-1)
+	steps.Done()
+	select {
+	case freed <- struct{}{}:
+	default:
+	}
 }
 
 // reserve takes a slot of the worker pool for a step started outside the
@@ -452,17 +469,7 @@ func (e *Engine) reserve() (start func(store.Job), cancel func(), ok bool) {
 	steps, inflight, pool, freed := r.steps, r.inflight, r.pool, r.freed
 	var once sync.Once
 	start = func(j store.Job) { once.Do(func() { pool <- j }) }
-	cancel = func() {
-		once.Do(func() {
-			inflight.Add(-1)
-			steps.Done()
-			// The loop may be waiting for a slot (free <= 0).
-			select {
-			case freed <- struct{}{}:
-			default:
-			}
-		})
-	}
+	cancel = func() { once.Do(func() { freeSlot(steps, inflight, freed) }) }
 	return start, cancel, true
 }
 

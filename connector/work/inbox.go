@@ -20,24 +20,13 @@ import (
 // fewer per event); should the process die first, the lease ends and any
 // replica claims it.
 func (e *Engine) Receive(ctx context.Context, tenantID, kind, eventKey, status string, payload []byte) (store.Job, bool, error) {
-	j := e.InboxJob(tenantID, kind, eventKey, status, payload)
 	start, cancel, inline := e.reserve()
-	var got store.Job
-	var err error
 	if inline {
 		defer cancel() // a no-op once started
-		if err = e.final(&j); err != nil {
-			return store.Job{}, false, err
-		}
-		got, err = e.st.CreateLeased(ctx, j, e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease))
-		if err == nil {
-			e.transitioned(got)
-			if got.LeaseOwner == e.cfg.Instance {
-				start(got)
-			}
-		}
-	} else {
-		got, err = e.Create(ctx, j)
+	}
+	got, err := e.create(ctx, e.InboxJob(tenantID, kind, eventKey, status, payload), inline)
+	if inline && err == nil && got.LeaseOwner == e.cfg.Instance {
+		start(got)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
 		return got, false, nil
