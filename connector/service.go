@@ -192,9 +192,18 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 	return s, nil
 }
 
+// Settle waits for the work requests left running after their answer
+// (the payment creates' last write).
+func (s *Service) Settle() {
+	if s.payments != nil {
+		s.payments.Settle()
+	}
+}
+
 // Close releases the store if New opened it.
 func (s *Service) Close() error {
 	s.endLongPolls()
+	s.Settle()
 	s.http.CloseIdleConnections()
 	if s.ownStore {
 		return s.store.Close()

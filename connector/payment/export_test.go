@@ -45,3 +45,11 @@ func WatchBCRounds(t interface{ Cleanup(func()) }, queued, round func(n int)) {
 	bcTestHooks.Store(&bcHooks{queued: queued, round: round})
 	t.Cleanup(func() { bcTestHooks.Store(nil) })
 }
+
+// HoldFollowerSaves runs before in each create's background save of its
+// follower, before it is stored, waiting when an operation waits for one
+// and woken when a webhook's wake is left to one, until the test ends.
+func HoldFollowerSaves(t interface{ Cleanup(func()) }, before, waiting, woken func()) {
+	sendHooks.Store(&sendHookSet{before: before, waiting: waiting, woken: woken})
+	t.Cleanup(func() { sendHooks.Store(nil) })
+}

@@ -107,12 +107,16 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 		}
 		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
 	}
-	return p.sendPayment(ctx, t, f, pj)
+	return p.sendPayment(ctx, t, f, pj, false)
 }
 
 // sendPayment is send of the payment pj as read (the create request has
 // the row it just stored).
-func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj store.Job) store.Job {
+//
+// With answerFirst (the create request), the follower's move to following
+// after Vipps took the create is saved in the background (sends) and the
+// returned follower is that move, not yet stored.
+func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj store.Job, answerFirst bool) store.Job {
 	fs := decodeFollow(f.State)
 	s := decodeState(pj.State)
 	if pj.Final {
@@ -168,17 +172,27 @@ func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj sto
 	}
 	// Vipps has it: the follower's status records that (the payment itself
 	// changes when the customer answers).
+	if answerFirst {
+		next := p.followingNext(f, pj)
+		p.saveFollowing(ctx, f, next)
+		return next
+	}
 	return p.following(ctx, f, pj)
 }
 
 // following moves the follower to polling, due at the next poll.
 func (p *Payments) following(ctx context.Context, f store.Job, pj store.Job) store.Job {
+	saved, _ := p.save(ctx, f, p.followingNext(f, pj))
+	return saved
+}
+
+// followingNext is the follower f moved to polling, due at the next poll.
+func (p *Payments) followingNext(f store.Job, pj store.Job) store.Job {
 	next := f
 	next.Status = followFollowing
 	next.Attempts = 0
 	next.DueAt = p.nextPoll(decodeState(pj.State))
-	saved, _ := p.save(ctx, f, next)
-	return saved
+	return next
 }
 
 // nextPoll is when a payment waiting for the customer is looked at again:
@@ -302,13 +316,21 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 // the customer answered): it completes the payment with the events, the
 // profile and the capture on authorize.
 func (p *Payments) wakeFollower(ctx context.Context, tenantID, paymentID string) {
+	reread := false
 	for range 5 {
 		f, err := p.store.Get(ctx, tenantID, followerID(paymentID))
 		if err != nil || f.Final || f.LeaseOwner != "" && f.LeaseUntil.After(p.clock.Now()) {
 			return
 		}
 		if f.Status == followSending {
-			return
+			// Still being sent, or the create's save of its move to
+			// following is on its way here (sends): it takes the wake,
+			// unless it landed since the read above.
+			if p.sends.wake(paymentID) || reread {
+				return
+			}
+			reread = true
+			continue
 		}
 		next := f
 		next.DueAt = p.clock.Now()

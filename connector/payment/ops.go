@@ -236,6 +236,9 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 		// A payment request not yet confirmed by Vipps cannot be cancelled:
 		// the create may still go through after the cancel.
 		sent := true
+		// The create's own record that Vipps took it may be on its way
+		// here (sends): wait for it rather than refuse.
+		p.sends.wait(ctx, o.Payment)
 		if f, err := p.store.Get(ctx, t.ID, followerID(o.Payment)); err == nil && f.Status == followSending {
 			sent = false
 		}

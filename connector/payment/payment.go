@@ -12,7 +12,11 @@
 //     (mutate).
 //   - payment-follow: sends the create with an Idempotency-Key stored
 //     before the call and reused on every retry, then polls the payment until
-//     the customer answered (slowly when webhooks are registered).
+//     the customer answered (slowly when webhooks are registered). The
+//     create request sends the first try itself and answers before it
+//     stores the follower's move to following (sends.go): that write is
+//     the only one of a create left until after its answer, and losing it
+//     costs one repeated create under the same key.
 //   - payment-op: one capture, refund or cancel with its own key. It reserves
 //     its amount on the payment (so two operations cannot together exceed
 //     what is authorized or captured), calls Vipps with the same key until
@@ -126,6 +130,8 @@ type Payments struct {
 	// bcWriters group the outbox's BC writes per tenant (bcwrite.go).
 	bcMu      sync.Mutex
 	bcWriters map[string]*bcWriter
+	// sends are the creates' follower saves running after their answer.
+	sends sends
 }
 
 // Pinger is what a login ping webhook calls: the login waiting for
