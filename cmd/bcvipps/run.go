@@ -112,6 +112,11 @@ func serveAndRun(ctx context.Context, svc service, apiLn, adminLn net.Listener, 
 			}
 		})
 	}
+	// After a timed-out Shutdown, Close does not wait for the handlers: a
+	// payment create still in its Vipps call may then find the store
+	// closed when it records the call (svc.Close waits only for the
+	// records already under way). That is the crash case: the follower
+	// sends the create again under the same key after sendGrace.
 	wg.Wait()
 	if !runReturned {
 		select {

@@ -285,7 +285,7 @@ func (p *Payments) createPayment(c *gin.Context) {
 	changed, forget := p.engine.Wait(id)
 	defer forget()
 	latest := rows[0]
-	f := p.sendPayment(cctx, t, rows[1], rows[0], true)
+	f := p.sendPayment(cctx, t, rows[1], rows[0], changed, true)
 	select {
 	case <-changed:
 		f.Status = ""

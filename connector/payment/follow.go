@@ -97,6 +97,8 @@ func (p *Payments) retryLater(ctx context.Context, j store.Job, f work.Failure) 
 // send creates the ePayment at Vipps with the follower's stored key.
 func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) store.Job {
 	fs := decodeFollow(f.State)
+	moved, forget := p.engine.Wait(fs.Payment)
+	defer forget()
 	pj, err := p.get(ctx, t.ID, fs.Payment)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -107,7 +109,7 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 		}
 		return p.retryLater(ctx, f, work.Failure{Verdict: work.BackOff})
 	}
-	return p.sendPayment(ctx, t, f, pj, false)
+	return p.sendPayment(ctx, t, f, pj, moved, false)
 }
 
 // sendPayment is send of the payment pj as read (the create request has
@@ -116,7 +118,12 @@ func (p *Payments) send(ctx context.Context, t *tenants.Tenant, f store.Job) sto
 // With answerFirst (the create request), the follower's move to following
 // after Vipps took the create is saved in the background (sends) and the
 // returned follower is that move, not yet stored.
-func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj store.Job, answerFirst bool) store.Job {
+//
+// moved is closed when the payment changes after pj was read: a webhook
+// may answer the payment while the create is on its way back and find the
+// follower busy or still sending; the follower then looks at once instead
+// of at the next poll.
+func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj store.Job, moved <-chan struct{}, answerFirst bool) store.Job {
 	fs := decodeFollow(f.State)
 	s := decodeState(pj.State)
 	if pj.Final {
@@ -172,12 +179,18 @@ func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj sto
 	}
 	// Vipps has it: the follower's status records that (the payment itself
 	// changes when the customer answers).
+	next := p.followingNext(f, pj)
+	select {
+	case <-moved:
+		next.DueAt = p.clock.Now()
+	default:
+	}
 	if answerFirst {
-		next := p.followingNext(f, pj)
 		p.saveFollowing(ctx, f, next)
 		return next
 	}
-	return p.following(ctx, f, pj)
+	saved, _ := p.save(ctx, f, next)
+	return saved
 }
 
 // following moves the follower to polling, due at the next poll.
@@ -191,7 +204,13 @@ func (p *Payments) followingNext(f store.Job, pj store.Job) store.Job {
 	next := f
 	next.Status = followFollowing
 	next.Attempts = 0
-	next.DueAt = p.nextPoll(decodeState(pj.State))
+	s := decodeState(pj.State)
+	next.DueAt = p.nextPoll(s)
+	if s.VippsState != "" && s.VippsState != vipps.StateCreated {
+		// The customer answered before the create was recorded (a
+		// webhook found the follower still sending): look now.
+		next.DueAt = p.clock.Now()
+	}
 	return next
 }
 

@@ -239,8 +239,14 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 		// The create's own record that Vipps took it may be on its way
 		// here (sends): wait for it rather than refuse.
 		p.sends.wait(ctx, o.Payment)
-		if f, err := p.store.Get(ctx, t.ID, followerID(o.Payment)); err == nil && f.Status == followSending {
-			sent = false
+		if f, err := p.store.Get(ctx, t.ID, followerID(o.Payment)); err == nil && f.Status == followSending && o.Type == OpCancel {
+			// Still being sent, or answered by another instance whose
+			// record is on its way: Vipps knows which.
+			has, err := p.vippsHas(ctx, t, o.Payment)
+			if err != nil {
+				return p.retryLater(ctx, op, tenants.ClassifyVipps(err))
+			}
+			sent = has
 		}
 		var refused errRefused
 		_, err := p.mutate(ctx, t.ID, o.Payment, func(s *state, _ *store.Job) error {
@@ -257,8 +263,15 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 		o.Reserved = true
 		next := op
 		next.State = mustJSON(o)
-		saved, ok := p.save(ctx, op, next)
-		if !ok {
+		// A claimed operation keeps its lease for the call to come: freed,
+		// an operation due now (capture on authorize) was claimed again
+		// and sent twice while this step was still calling Vipps.
+		var opts []store.UpdateOption
+		if op.LeaseOwner != "" && op.LeaseOwner == p.engine.Instance() {
+			opts = append(opts, p.engine.KeepLease())
+		}
+		saved, err := p.engine.Save(ctx, op, next, opts...)
+		if err != nil {
 			return op
 		}
 		op = saved
@@ -374,4 +387,31 @@ func opEvent(typ, state string) string {
 		return "CANCELLED"
 	}
 	return ""
+}
+
+// vippsHas reports whether Vipps has the payment: its create went
+// through, whoever sent it.
+func (p *Payments) vippsHas(ctx context.Context, t *tenants.Tenant, paymentID string) (bool, error) {
+	pj, err := p.get(ctx, t.ID, paymentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	s := decodeState(pj.State)
+	client := t.Vipps[s.MSN]
+	if s.VippsState != "" || client == nil {
+		return s.VippsState != "", nil
+	}
+	_, err = client.EPayment.Get(ctx, s.Reference)
+	p.observe("epayment.get", err)
+	var ve *vipps.Error
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ve) && ve.Status == http.StatusNotFound:
+		return false, nil
+	}
+	return false, err
 }

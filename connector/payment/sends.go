@@ -135,9 +135,12 @@ func (s *sends) wake(id string) bool {
 func (p *Payments) saveFollowing(ctx context.Context, f, next store.Job) {
 	paymentID := decodeFollow(f.State).Payment
 	ps := p.sends.start(paymentID)
-	ctx = context.WithoutCancel(ctx)
+	// Not the request's cancellation, but a bound of its own: shutdown
+	// waits for these saves (Settle).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
 	go func() {
 		defer p.sends.done()
+		defer cancel()
 		if h := sendHooks.Load(); h != nil && h.before != nil {
 			h.before()
 		}
@@ -145,7 +148,10 @@ func (p *Payments) saveFollowing(ctx context.Context, f, next store.Job) {
 			next.DueAt = p.clock.Now()
 		}
 		saved, ok := p.save(ctx, f, next)
-		if p.sends.finish(paymentID, ps) && ok && saved.DueAt.After(p.clock.Now()) {
+		// A wake that came meanwhile is passed on unless the saved record
+		// is due already; a record refused (the follower moved on: its
+		// own send went through) passes it on to what is stored now.
+		if p.sends.finish(paymentID, ps) && (!ok || saved.DueAt.After(p.clock.Now())) {
 			p.wakeFollower(ctx, f.TenantID, paymentID)
 		}
 	}()

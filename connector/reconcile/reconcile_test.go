@@ -52,13 +52,10 @@ func (e *env) authorized(key string, amount int64) payment.View {
 		e.T.Fatalf("pay: %d %s", res.Status, res.Raw)
 	}
 	id := res.Body["id"].(string)
-	for range 10 {
-		e.Advance(2 * time.Second)
-		if e.Job("acme", id).Status == payment.StatusAuthorized && e.Job("acme", "pfo_"+strings.TrimPrefix(id, "pay_")).Final {
-			break
-		}
-		e.WaitFor("acme", "pfo_"+strings.TrimPrefix(id, "pay_"), func(j store.Job) bool { return true })
-	}
+	// The follower polls until the customer (approving after 2 s) has
+	// answered; each poll is waited for before the clock moves again.
+	e.Advance(0)
+	e.Drive("acme", "pfo_"+strings.TrimPrefix(id, "pay_"), 10)
 	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })
 	e.WaitFor("acme", "pfo_"+strings.TrimPrefix(id, "pay_"), func(j store.Job) bool { return j.Final })
 	return e.payment(id)

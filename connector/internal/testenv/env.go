@@ -229,6 +229,18 @@ type Response struct {
 // set, is the bearer token; headers are name, value pairs.
 func (e *Env) Do(method, path, key string, body any, headers ...string) Response {
 	e.T.Helper()
+	return e.doAt(e.apiURL(), method, path, key, body, headers...)
+}
+
+// DoOn is Do on instance r, past the front (another replica behind the
+// same load balancer).
+func (e *Env) DoOn(r *Running, method, path, key string, body any, headers ...string) Response {
+	e.T.Helper()
+	return e.doAt(r.API.URL, method, path, key, body, headers...)
+}
+
+func (e *Env) doAt(base, method, path, key string, body any, headers ...string) Response {
+	e.T.Helper()
 	var rd io.Reader
 	if body != nil {
 		switch b := body.(type) {
@@ -242,7 +254,7 @@ func (e *Env) Do(method, path, key string, body any, headers ...string) Response
 			rd = bytes.NewReader(raw)
 		}
 	}
-	req, err := http.NewRequest(method, e.apiURL()+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		e.T.Fatal(err)
 	}
