@@ -7,6 +7,7 @@
 //	go run ./cmd/bcvipps-load                 # the defaults, about 3 minutes
 //	go run ./cmd/bcvipps-load -h              # every flag
 //	go run ./cmd/bcvipps-load -rate 200 -duration 5s -pending 2000 -window 10s -keep
+//	go run ./cmd/bcvipps-load -only payments  # one phase alone, for A/B runs
 //
 // What it does, all on 127.0.0.1:
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,7 +35,14 @@ type options struct {
 	timeout     time.Duration // the whole run
 	keep        bool          // keep the temporary directory (logs)
 	failOnMiss  bool
+	only        string // run this phase alone ("": all)
 }
+
+// phases are the names -only takes.
+var phases = []string{"latency", "customers", "payments", "pending"}
+
+// runs reports whether phase is part of the run.
+func (o options) runs(phase string) bool { return o.only == "" || o.only == phase }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -58,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "the whole run (the processes are stopped when it ends)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the processes' logs")
 	fs.BoolVar(&o.failOnMiss, "fail-on-miss", false, "exit 1 when a figure misses its target")
+	fs.StringVar(&o.only, "only", "", "run one phase alone: "+strings.Join(phases, ", ")+" (A/B runs of one figure)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -68,6 +77,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("durations must be positive")
 	case o.pending < 1 || o.creators < 1 || o.waiters < 1 || o.maxInFlight < 1:
 		return o, errors.New("counts must be at least 1")
+	case o.only != "" && !slices.Contains(phases, o.only):
+		return o, fmt.Errorf("-only must be one of %s", strings.Join(phases, ", "))
 	}
 	return o, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -44,16 +45,49 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 	}
 	ph := &phones{}
 
-	// 1. Added latency.
-	if err := runLatency(ctx, e, c, o, ph, tb); err != nil {
-		return tb, fmt.Errorf("latency phase: %w", err)
+	// Added latency of the login POST and GET.
+	if o.runs("latency") {
+		if err := runLatency(ctx, e, c, o, ph, tb); err != nil {
+			return tb, fmt.Errorf("latency phase: %w", err)
+		}
+		// Let the latency phase's requests (rejected at their first poll) end.
+		if err := sleep(ctx, pollInterval+time.Second); err != nil {
+			return tb, err
+		}
 	}
-	// Let the latency phase's requests (rejected at their first poll) end.
-	if err := sleep(ctx, pollInterval+time.Second); err != nil {
-		return tb, err
+	if o.runs("customers") {
+		if err := runCustomers(ctx, e, c, o, ph, tb); err != nil {
+			return tb, err
+		}
+	}
+	// Payment create's added latency (its BC writes go through the
+	// outbox, after the customer runs' BC calls).
+	if o.runs("payments") {
+		if err := runPayments(ctx, e, c, o, ph, tb); err != nil {
+			return tb, fmt.Errorf("payments phase: %w", err)
+		}
+	}
+	// Pending logins, on a fresh connector process.
+	if o.runs("pending") {
+		if err := runPendingRows(ctx, e, c, o, ph, tb); err != nil {
+			return tb, err
+		}
 	}
 
-	// 3. Throughput with instant approval. Each completed customer request
+	st, err := readVippsStats(ctx, c, e.vippsURL)
+	if err != nil {
+		return tb, err
+	}
+	tb.add(row{Figure: "early polls (slow_down) in the whole run",
+		Value: fmt.Sprintf("%d of %d token polls", st.EarlyPolls, st.TokenPolls), Target: "0", Result: check(st.EarlyPolls == 0),
+		Note: "Vipps simulator counters at the end"})
+	return tb, nil
+}
+
+// runCustomers runs the customer runs: throughput with instant approval,
+// then approval → BC write at a moderate rate.
+func runCustomers(ctx context.Context, e *env, c *http.Client, o options, ph *phones, tb *table) error {
+	// Throughput with instant approval. Each completed customer request
 	// costs 3 BC calls (lookup, read, PATCH); BC allows a principal 6,000
 	// per 5 minutes and the connector's governor holds calls beyond that.
 	if calls := 3 * int(o.tputRate*o.tputDur.Seconds()+o.e2eRate*o.e2eDuration.Seconds()); calls > bcBudget {
@@ -61,7 +95,7 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 	}
 	tp, err := runE2E(ctx, e, c, o, ph, "T", o.tputRate, o.tputDur)
 	if err != nil {
-		return tb, fmt.Errorf("throughput run: %w", err)
+		return fmt.Errorf("throughput run: %w", err)
 	}
 	tb.add(row{Figure: "completed customer-info requests per second (instant approval)",
 		Value: fmt.Sprintf("%.0f/s", tp.PerSecond), Target: "-", Result: noTarget,
@@ -69,10 +103,10 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 			tp.Offered, o.tputDur, statusText(tp.Statuses), ms(tp.Post.P50), ms(tp.Post.P99),
 			ms(tp.Approval.P50), ms(tp.Approval.P99), errNote(tp.FirstErr))})
 
-	// 4. Approval → BC write, at a moderate rate.
+	// Approval → BC write, at a moderate rate.
 	ap, err := runE2E(ctx, e, c, o, ph, "A", o.e2eRate, o.e2eDuration)
 	if err != nil {
-		return tb, fmt.Errorf("approval run: %w", err)
+		return fmt.Errorf("approval run: %w", err)
 	}
 	limit := pollInterval + 250*time.Millisecond
 	v := check(ap.Approval.N > 0 && ap.Approval.P99 < limit && ap.Completed == ap.Total)
@@ -80,17 +114,14 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 		Value: fmt.Sprintf("%.0f / %.0f ms", ms(ap.Approval.P50), ms(ap.Approval.P99)), Target: "p99 < 5250 ms (interval + 250 ms)", Result: v,
 		Note: fmt.Sprintf("%.0f/s for %s, n=%d; %s; BC lastModifiedDateTime − POST sent (POST p99 %.1f ms)%s",
 			ap.Offered, o.e2eDuration, ap.Approval.N, statusText(ap.Statuses), ms(ap.Post.P99), errNote(ap.FirstErr))})
+	return nil
+}
 
-	// 5. Payment create's added latency (its BC writes go through the
-	// outbox, after the customer runs' BC calls).
-	if err := runPayments(ctx, e, c, o, ph, tb); err != nil {
-		return tb, fmt.Errorf("payments phase: %w", err)
-	}
-
-	// 2. Pending logins, on a fresh connector process.
+// runPendingRows runs the pending-logins phase and adds its rows.
+func runPendingRows(ctx context.Context, e *env, c *http.Client, o options, ph *phones, tb *table) error {
 	pd, err := runPending(ctx, e, c, o, ph)
 	if err != nil {
-		return tb, fmt.Errorf("pending phase: %w", err)
+		return fmt.Errorf("pending phase: %w", err)
 	}
 	tb.add(row{Figure: fmt.Sprintf("connector RSS with %d pending logins", pd.N),
 		Value: fmt.Sprintf("%.1f MB (peak VmHWM %.1f MB)", mb(pd.PeakRSS), mb(pd.HWM)), Target: "< 150 MB", Result: check(pd.PeakRSS < rssTarget),
@@ -103,15 +134,7 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 	tb.add(row{Figure: "early polls (answered slow_down) with pending logins",
 		Value: fmt.Sprintf("%d", pd.EarlyPolls), Target: "0", Result: check(pd.EarlyPolls == 0),
 		Note: "Vipps simulator EarlyPolls, from before the POSTs to the window's end"})
-
-	st, err := readVippsStats(ctx, c, e.vippsURL)
-	if err != nil {
-		return tb, err
-	}
-	tb.add(row{Figure: "early polls (slow_down) in the whole run",
-		Value: fmt.Sprintf("%d of %d token polls", st.EarlyPolls, st.TokenPolls), Target: "0", Result: check(st.EarlyPolls == 0),
-		Note: "Vipps simulator counters at the end"})
-	return tb, nil
+	return nil
 }
 
 // bcBudget is BC's per-principal request budget per 5 minutes.

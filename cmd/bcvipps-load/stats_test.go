@@ -88,3 +88,17 @@ func TestTableWrite(t *testing.T) {
 		t.Errorf("the miss is not reported: %q, misses()=%d", lines[3], tb.misses())
 	}
 }
+
+func TestOnlyNamesAPhase(t *testing.T) {
+	var sink strings.Builder
+	o, err := parseFlags([]string{"-only", "payments"}, &sink)
+	if err != nil || !o.runs("payments") || o.runs("latency") || o.runs("pending") {
+		t.Fatalf("-only payments: %+v, %v", o, err)
+	}
+	if o, err := parseFlags(nil, &sink); err != nil || !o.runs("latency") || !o.runs("pending") {
+		t.Fatalf("no -only: %+v, %v", o, err)
+	}
+	if _, err := parseFlags([]string{"-only", "payment"}, &sink); err == nil || !strings.Contains(err.Error(), "payments") {
+		t.Fatalf("-only payment: %v", err)
+	}
+}
