@@ -56,12 +56,18 @@ func TestCancelRightAfterTheCreateIsNotRefused(t *testing.T) {
 	case <-waiting:
 	}
 	release()
-	res := <-answered
-	if res.Status != http.StatusOK || view(t, res).Status != payment.StatusCancelled {
-		t.Fatalf("cancel right after the create: %d %s", res.Status, res.Raw)
+	cancelled(e, <-answered, "cancel right after the create")
+}
+
+// cancelled checks that res cancelled the payment, which was sent to
+// Vipps once.
+func cancelled(e *env, res testenv.Response, what string) {
+	e.T.Helper()
+	if res.Status != http.StatusOK || view(e.T, res).Status != payment.StatusCancelled {
+		e.T.Fatalf("%s: %d %s", what, res.Status, res.Raw)
 	}
 	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 1 {
-		t.Fatalf("%d ePayment creates, want 1", n)
+		e.T.Fatalf("%d ePayment creates, want 1", n)
 	}
 }
 
@@ -83,12 +89,7 @@ func TestCancelOnAnotherInstanceRightAfterTheCreate(t *testing.T) {
 	}
 	res := e.DoOn(other, http.MethodPost, "/v1/payments/"+v.ID+"/cancel", apiKey, map[string]any{}, "Idempotency-Key", "c1")
 	release()
-	if res.Status != http.StatusOK || view(t, res).Status != payment.StatusCancelled {
-		t.Fatalf("cancel on another instance right after the create: %d %s", res.Status, res.Raw)
-	}
-	if n := e.vippsCalls(http.MethodPost, "/epayment/v1/payments"); n != 1 {
-		t.Fatalf("%d ePayment creates, want 1", n)
-	}
+	cancelled(e, res, "cancel on another instance right after the create")
 }
 
 // TestWebhookWhileTheCreatesRecordIsOnItsWay: the customer answers before
