@@ -161,7 +161,13 @@ func TestCaptureOnAuthorizeCapturesOnce(t *testing.T) {
 	}
 	e.Advance(2 * time.Second)
 	for _, v := range ids {
-		got := e.waitStatus(v.ID, payment.StatusCaptured)
+		e.waitStatus(v.ID, payment.StatusCaptured) // Vipps' CAPTURED event may come before the operation's own record
+		op, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindOp, "capture-on-authorize:"+v.ID)
+		if err != nil {
+			t.Fatalf("capture operation of %s: %v", v.ID, err)
+		}
+		e.WaitFor("acme", op.ID, func(j store.Job) bool { return j.Final })
+		got := e.payment(v.ID)
 		if got.CapturedAmount != v.Amount || len(got.Operations) != 1 || got.Operations[0].Status != payment.OpDone {
 			t.Fatalf("captured on authorize: %+v", got)
 		}
