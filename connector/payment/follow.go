@@ -237,6 +237,10 @@ func (p *Payments) nextPoll(s state) time.Time {
 // payment (events, shared profile, capture on authorize) and ends.
 func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 	fs := decodeFollow(f.State)
+	// A webhook that answers the payment while this poll is under way
+	// finds the follower busy: the poll then looks again at once.
+	moved, forget := p.engine.Wait(fs.Payment)
+	defer forget()
 	pj, err := p.get(ctx, t.ID, fs.Payment)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -288,6 +292,12 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 			}
 		}
 	}
+	movedMeanwhile := false
+	select {
+	case <-moved: // before this poll's own write, which signals too
+		movedMeanwhile = true
+	default:
+	}
 	pj, err = p.mutate(ctx, t.ID, pj.ID, func(s *state, j *store.Job) error {
 		changed := s.mergeState(vp.State)
 		changed = s.mergeAggregate(vp.Aggregate) || changed
@@ -315,6 +325,9 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		next := f
 		next.Attempts = 0
 		next.DueAt = p.nextPoll(decodeState(pj.State))
+		if movedMeanwhile {
+			next.DueAt = p.clock.Now()
+		}
 		p.save(ctx, f, next)
 		return
 	}

@@ -269,7 +269,7 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 			return j, err
 		}
 		s := decodeState(j.State)
-		before := s.Aggregate
+		before, beforeChanges := s.Aggregate, s.Changes
 		next := j
 		// A final payment still takes what does not reopen it (an
 		// operation's outcome, an event for the history); f sees its state
@@ -284,10 +284,13 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 		if j.Final && !Final(next.Status) {
 			return j, nil // older news: a final payment is never reopened
 		}
-		bcChange := next.Status != j.Status || s.Aggregate != before
+		// BC's vippsPayments shows the status and the amounts; f may also
+		// ask for BC to see the payment again (Rewrite).
+		bcChange := next.Status != j.Status || s.Aggregate != before || s.Changes != beforeChanges
 		if bcChange {
-			// BC's vippsPayments shows the status and the amounts.
-			s.Changes++
+			if s.Changes == beforeChanges {
+				s.Changes++
+			}
 			// The outbox is due shortly whatever happens next: a crash
 			// between this save and queueBC must not lose BC's update.
 			p.queueBCAt(ctx, j, p.clock.Now().Add(outboxSettle))

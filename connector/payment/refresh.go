@@ -99,23 +99,20 @@ func BCRecord(v View) map[string]any {
 // Rewrite makes the payment's BC outbox write it again (BC's row differs
 // from the connector's view).
 func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
+	// A change of its own for mutate: the outbox is made due as for any
+	// change BC must see (before the save, and at once after it).
 	_, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
 		s.Changes++ // BC must see it again
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	pj, err := p.get(ctx, tenantID, id)
-	if err != nil {
-		return err
-	}
-	p.queueBC(ctx, pj)
-	return nil
+	return err
 }
 
 // BCPending reports whether the payment's latest change is still on its
-// way to BC (its outbox is due or running).
+// way to BC (its outbox is due or running). A change whose outbox was
+// never made due — the process died, or the store failed, between the
+// payment's write and its outbox's — is queued now: the sweep that asks
+// is what finds it.
 func (p *Payments) BCPending(ctx context.Context, tenantID, id string) bool {
 	o, err := p.store.Get(ctx, tenantID, outboxID(id))
 	if err != nil {
@@ -127,7 +124,17 @@ func (p *Payments) BCPending(ctx context.Context, tenantID, id string) bool {
 	if err != nil {
 		return false
 	}
-	return !o.Final && (o.Status == outboxPending || decodeState(pj.State).Changes > os.Synced)
+	if o.Final {
+		return false
+	}
+	behind := decodeState(pj.State).Changes > os.Synced
+	now := p.clock.Now()
+	idle := (o.LeaseOwner == "" || !o.LeaseUntil.After(now)) && (o.DueAt.IsZero() || o.DueAt.After(now.Add(outboxSettle)))
+	if behind && idle {
+		p.log.Warn("bc outbox was not due for a change; queued", "tenant", tenantID, "payment", id)
+		p.queueBC(ctx, pj)
+	}
+	return o.Status == outboxPending || behind
 }
 
 // Get returns the tenant's payment id as the API shows it.

@@ -1,0 +1,69 @@
+package payment
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bcvipps/bcvipps/config"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/work"
+	"github.com/bcvipps/bcvipps/vipps"
+)
+
+// TestSweepQueuesAChangeWhoseOutboxWasLost: the process died (or the
+// store failed) between a payment's change and making its BC outbox due,
+// so the outbox is synced at an older change and due never. The sweep's
+// question (BCPending) finds it and queues it; before, it answered
+// "pending" and nothing ever wrote BC.
+func TestSweepQueuesAChangeWhoseOutboxWasLost(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.DriverSQLite, "file:"+filepath.Join(t.TempDir(), "repair.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := work.New(st, work.Config{Instance: "a", Concurrency: 1, Batch: 10, Lease: time.Minute, StepTimeout: 30 * time.Second}, clock, log, prometheus.NewRegistry())
+	p := New(Deps{Config: &config.Config{}, Clock: clock, Log: log, Engine: e, Metrics: NewMetrics(prometheus.NewRegistry(), nil)})
+
+	pj := AuthorizedJob("acme", "123456", "repair-ref-01", 10000, []vipps.PaymentEvent{
+		{Reference: "repair-ref-01", PSPReference: "a1", Name: "AUTHORIZED", Amount: vipps.Amount{Currency: "NOK", Value: 10000}, Timestamp: clock.Now(), Success: true},
+	})
+	rows, errs, err := e.CreateEach(ctx, []store.Job{pj, outboxJob(pj, clock.Now())})
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatal(err, errs)
+	}
+	// BC has change 1; then the payment is captured (change 2) and the
+	// process dies before its outbox is made due.
+	synced := rows[1]
+	synced.Status, synced.DueAt, synced.State = outboxSynced, time.Time{}, mustJSON(outboxState{Payment: pj.ID, Synced: decodeState(rows[0].State).Changes})
+	if _, err := st.Update(ctx, synced); err != nil {
+		t.Fatal(err)
+	}
+	captured := rows[0]
+	s := decodeState(captured.State)
+	s.Aggregate.Captured, s.Changes = 10000, s.Changes+1
+	captured.State, captured.Status = mustJSON(s), StatusCaptured
+	if _, err := st.Update(ctx, captured); err != nil {
+		t.Fatal(err)
+	}
+
+	if !p.BCPending(ctx, "acme", pj.ID) {
+		t.Fatal("BCPending: the change BC has not seen is not reported as on its way")
+	}
+	o, err := st.Get(ctx, "acme", outboxID(pj.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != outboxPending || o.DueAt.IsZero() || o.DueAt.After(clock.Now()) {
+		t.Fatalf("the outbox was not queued: status %q, due %v", o.Status, o.DueAt)
+	}
+}
