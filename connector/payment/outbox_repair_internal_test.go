@@ -2,18 +2,12 @@ package payment
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/bcvipps/bcvipps/config"
 	"github.com/bcvipps/bcvipps/connector/store"
-	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
@@ -24,15 +18,9 @@ import (
 // "pending" and nothing ever wrote BC.
 func TestSweepQueuesAChangeWhoseOutboxWasLost(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.DriverSQLite, "file:"+filepath.Join(t.TempDir(), "repair.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := work.New(st, work.Config{Instance: "a", Concurrency: 1, Batch: 10, Lease: time.Minute, StepTimeout: 30 * time.Second}, clock, log, prometheus.NewRegistry())
-	p := New(Deps{Config: &config.Config{}, Clock: clock, Log: log, Engine: e, Metrics: NewMetrics(prometheus.NewRegistry(), nil)})
+	p, e := paymentsFixture(t, clock)
+	st := p.store
 
 	pj := AuthorizedJob("acme", "123456", "repair-ref-01", 10000, []vipps.PaymentEvent{
 		{Reference: "repair-ref-01", PSPReference: "a1", Name: "AUTHORIZED", Amount: vipps.Amount{Currency: "NOK", Value: 10000}, Timestamp: clock.Now(), Success: true},

@@ -24,7 +24,7 @@ import (
 // exist beforehand; one op is one entry.
 func BenchmarkSettleEntry(b *testing.B) {
 	ctx := context.Background()
-	p, e := settleFixture(b)
+	p, e := paymentsFixture(b, clockwork.NewRealClock())
 	const batch = 500
 	n := b.N
 	for i := 0; i < n; i += batch {
@@ -55,16 +55,16 @@ func BenchmarkSettleEntry(b *testing.B) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "entries/s")
 }
 
-// settleFixture is a payments service on an embedded SQLite file store,
-// without tenants or upstreams: what settlement matching needs.
-func settleFixture(tb testing.TB) (*Payments, *work.Engine) {
+// paymentsFixture is a payments service on an embedded SQLite file store
+// and clock, without tenants or upstreams: what settlement matching and
+// the outbox's bookkeeping need.
+func paymentsFixture(tb testing.TB, clock clockwork.Clock) (*Payments, *work.Engine) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.DriverSQLite, "file:"+filepath.Join(tb.TempDir(), "bench.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	clock := clockwork.NewRealClock()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := work.New(st, work.Config{Instance: "bench", Concurrency: 1, Batch: 10, Lease: time.Minute, StepTimeout: 30 * time.Second}, clock, log, prometheus.NewRegistry())
 	p := New(Deps{Config: &config.Config{}, Clock: clock, Log: log, Engine: e, Metrics: NewMetrics(prometheus.NewRegistry(), nil)})
@@ -83,7 +83,7 @@ func capturedJob(ref, psp string, amount int64) store.Job {
 // reported.
 func TestSettleEach(t *testing.T) {
 	ctx := context.Background()
-	p, e := settleFixture(t)
+	p, e := paymentsFixture(t, clockwork.NewRealClock())
 	if _, _, err := e.CreateEach(ctx, []store.Job{capturedJob("ref-00000001", "psp1", 10000), capturedJob("ref-00000002", "psp2", 5000)}); err != nil {
 		t.Fatal(err)
 	}
