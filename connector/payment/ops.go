@@ -263,14 +263,10 @@ func (p *Payments) runOp(ctx context.Context, t *tenants.Tenant, op store.Job) s
 		o.Reserved = true
 		next := op
 		next.State = mustJSON(o)
-		// A claimed operation keeps its lease for the call to come: freed,
-		// an operation due now (capture on authorize) was claimed again
-		// and sent twice while this step was still calling Vipps.
-		var opts []store.UpdateOption
-		if op.LeaseOwner != "" && op.LeaseOwner == p.engine.Instance() {
-			opts = append(opts, p.engine.KeepLease())
-		}
-		saved, err := p.engine.Save(ctx, op, next, opts...)
+		// The call to Vipps comes next: a claimed operation keeps its
+		// lease (freed, an operation due now — capture on authorize — was
+		// claimed again and sent twice).
+		saved, err := p.engine.SaveHeld(ctx, op, next)
 		if err != nil {
 			return op
 		}

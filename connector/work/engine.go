@@ -294,6 +294,19 @@ func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.U
 	return u, nil
 }
 
+// SaveHeld is Save for a step that goes on working on its job after the
+// write (a transition stored before the call it announces): a job this
+// process holds keeps its lease for another period (KeepLease). Save alone
+// frees it, and a job due now is then claimed again while this step still
+// works on it. A job nobody holds (stepped inline by a request) is saved
+// as Save does.
+func (e *Engine) SaveHeld(ctx context.Context, prev, next store.Job) (store.Job, error) {
+	if next.LeaseOwner != "" && next.LeaseOwner == e.cfg.Instance {
+		return e.Save(ctx, prev, next, e.KeepLease())
+	}
+	return e.Save(ctx, prev, next)
+}
+
 // KeepLease is the option that keeps this process's lease on a saved job
 // for another lease period (a transition written before the work it
 // announces).
