@@ -46,18 +46,13 @@ func (k outboxKind) Step(ctx context.Context, j store.Job) {
 
 func outboxID(paymentID string) string { return "bcp_" + strings.TrimPrefix(paymentID, "pay_") }
 
-// queueBC makes the payment's outbox due, so BC gets its latest state. A
-// BC outage delays the write; it loses nothing (the outbox is a job).
-func (p *Payments) queueBC(ctx context.Context, pj store.Job) { p.queueBCAt(ctx, pj, p.clock.Now()) }
-
-// outboxSettle is how long after a payment change is about to be stored
-// its outbox runs even if the process dies before it makes it due at once.
-const outboxSettle = 5 * time.Second
-
-// queueBCAt makes the payment's outbox due at the latest at due.
-func (p *Payments) queueBCAt(ctx context.Context, pj store.Job, due time.Time) {
+// queueBC makes the payment's outbox due now, so BC gets its latest
+// state. A payment's own changes make it due in their write (mutate); this
+// is the repair of an outbox found behind (BCPending). A BC outage delays
+// the write; it loses nothing (the outbox is a job).
+func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
 	now := p.clock.Now()
-	j := outboxJob(pj, due)
+	j := outboxJob(pj, now)
 	for range 5 {
 		// The outbox is stored with its payment, so it is read (on the
 		// read pool) rather than inserted and refused as a duplicate.
@@ -72,16 +67,16 @@ func (p *Payments) queueBCAt(ctx context.Context, pj store.Job, due time.Time) {
 			return
 		}
 		if cur.ID == "" {
-			return // created just now, due at due
+			return // created just now, due now
 		}
-		if cur.Final || (!cur.DueAt.IsZero() && !cur.DueAt.After(due)) || (cur.LeaseOwner != "" && cur.LeaseUntil.After(now)) {
+		if cur.Final || (!cur.DueAt.IsZero() && !cur.DueAt.After(now)) || (cur.LeaseOwner != "" && cur.LeaseUntil.After(now)) {
 			// Due already, or being written now: the writer looks at the
 			// payment again after its write.
 			return
 		}
 		next := cur
 		next.Status = outboxPending
-		next.DueAt = due
+		next.DueAt = now
 		if _, err := p.engine.Save(ctx, cur, next); err == nil || !errors.Is(err, store.ErrConflict) {
 			return
 		}

@@ -287,22 +287,23 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 		// BC's vippsPayments shows the status and the amounts; f may also
 		// ask for BC to see the payment again (Rewrite).
 		bcChange := next.Status != j.Status || s.Aggregate != before || s.Changes != beforeChanges
-		if bcChange {
-			if s.Changes == beforeChanges {
-				s.Changes++
-			}
-			// The outbox is due shortly whatever happens next: a crash
-			// between this save and queueBC must not lose BC's update.
-			p.queueBCAt(ctx, j, p.clock.Now().Add(outboxSettle))
+		if bcChange && s.Changes == beforeChanges {
+			s.Changes++
 		}
 		next.State = mustJSON(s)
 		// The follower exists by now: the document itself is never due.
 		next.DueAt = time.Time{}
-		saved, err := p.engine.Save(ctx, j, next)
+		var saved store.Job
+		if bcChange {
+			// The change and its outbox's due time are one transaction: no
+			// crash between them can keep BC from the change. An outbox
+			// being written now is left alone; its writer reads the
+			// payment again after its write (syncBC).
+			saved, err = p.engine.SaveWaking(ctx, j, next, store.Wakeup{ID: outboxID(j.ID), Status: outboxPending, DueAt: p.clock.Now()})
+		} else {
+			saved, err = p.engine.Save(ctx, j, next)
+		}
 		if err == nil {
-			if bcChange {
-				p.queueBC(ctx, saved)
-			}
 			return saved, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= 50 {

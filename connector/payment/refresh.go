@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps"
@@ -108,10 +109,16 @@ func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 	return err
 }
 
+// outboxIdle is how far off an outbox's due time must be for BCPending to
+// count it as not on its way (a write retried after a BC failure is due
+// later, and on its way).
+const outboxIdle = 5 * time.Second
+
 // BCPending reports whether the payment's latest change is still on its
-// way to BC (its outbox is due or running). A change whose outbox was
-// never made due — the process died, or the store failed, between the
-// payment's write and its outbox's — is queued now: the sweep that asks
+// way to BC (its outbox is due or running). A change is stored together
+// with its outbox's due time (mutate), so an outbox behind and idle is
+// one written before that was so (a crash between the two writes), or one
+// whose store was edited by hand: it is queued now, as the sweep that asks
 // is what finds it.
 func (p *Payments) BCPending(ctx context.Context, tenantID, id string) bool {
 	o, err := p.store.Get(ctx, tenantID, outboxID(id))
@@ -129,7 +136,7 @@ func (p *Payments) BCPending(ctx context.Context, tenantID, id string) bool {
 	}
 	behind := decodeState(pj.State).Changes > os.Synced
 	now := p.clock.Now()
-	idle := (o.LeaseOwner == "" || !o.LeaseUntil.After(now)) && (o.DueAt.IsZero() || o.DueAt.After(now.Add(outboxSettle)))
+	idle := (o.LeaseOwner == "" || !o.LeaseUntil.After(now)) && (o.DueAt.IsZero() || o.DueAt.After(now.Add(outboxIdle)))
 	if behind && idle {
 		p.log.Warn("bc outbox was not due for a change; queued", "tenant", tenantID, "payment", id)
 		p.queueBC(ctx, pj)

@@ -130,6 +130,7 @@ type UpdateOption func(*updateOptions)
 type updateOptions struct {
 	holder    string
 	keepUntil time.Time
+	wake      *Wakeup
 }
 
 // Holding says the caller writes as the lease holder owner (the owner it
@@ -145,6 +146,29 @@ func Holding(owner string) UpdateOption {
 // pending → applying, then the BC write).
 func KeepLease(until time.Time) UpdateOption {
 	return func(o *updateOptions) { o.keepUntil = until }
+}
+
+// Wakeup names another job of the same tenant that an Update makes due
+// (see AlsoWake).
+type Wakeup struct {
+	ID string
+	// Status is the woken job's new status ("" keeps it).
+	Status string
+	// DueAt is when the woken job is due at the latest.
+	DueAt time.Time
+}
+
+// AlsoWake makes the tenant's job w.ID due at w.DueAt in the same
+// transaction as the Update, if the Update writes its row and the other
+// job is open, not leased (an expired lease counts as free) and not due at
+// or before w.DueAt already; it then gets w.Status (when set) and
+// Version+1. Otherwise the other job is left as it is and the Update's
+// outcome is the same: a job due sooner needs no wake, and a lease holder
+// is expected to look again after its own write. A change and the job
+// that carries it elsewhere (a payment and its BC outbox) are thus
+// stored together, with no window in which a crash loses the second.
+func AlsoWake(w Wakeup) UpdateOption {
+	return func(o *updateOptions) { o.wake = &w }
 }
 
 // ListQuery selects a page of one tenant's jobs of one kind, in id order.

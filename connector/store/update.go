@@ -22,8 +22,12 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	normalise(&r, now)
 	nowUS := now.UnixMicro()
 	q, args := updateStatement(r, o, nowUS)
+	var then *followUp
+	if o.wake != nil {
+		then = wakeStatement(r.TenantID, *o.wake, nowUS)
+	}
 	// RETURNING gives the stored row in the same statement.
-	stored, err := s.writeRow(ctx, q+"\nRETURNING "+columns, args...)
+	stored, err := s.writeRowThen(ctx, then, q+"\nRETURNING "+columns, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, nowUS))
 	}
@@ -31,6 +35,9 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 		return Job{}, fmt.Errorf("update job: %w", err)
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
+	if then != nil && then.affected {
+		s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: o.wake.ID})
+	}
 	return stored, nil
 }
 
@@ -38,20 +45,65 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 // on SQLite in the next shared transaction of the group commit, on
 // PostgreSQL (many writers) on its own.
 func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, error) {
-	if s.group == nil {
-		return scanJob(s.q.queryRow(ctx, q, args...))
-	}
+	return s.writeRowThen(ctx, nil, q, args...)
+}
+
+// followUp is a statement run in the same transaction right after a write
+// that matched its row; affected reports whether it changed a row.
+type followUp struct {
+	q        string
+	args     []any
+	affected bool
+}
+
+// writeRowThen is writeRow, followed in the same transaction by then (when
+// set) if q matched its row.
+func (s *sqlStore) writeRowThen(ctx context.Context, then *followUp, q string, args ...any) (Job, error) {
 	st, err := s.q.prepare(ctx, q)
 	if err != nil {
 		return Job{}, err
 	}
+	var thenSt *sql.Stmt
+	if then != nil {
+		if thenSt, err = s.q.prepare(ctx, then.q); err != nil {
+			return Job{}, err
+		}
+	}
+	run := func(ctx context.Context, tx *sql.Tx) (Job, error) {
+		stored, err := scanJob(tx.StmtContext(ctx, st).QueryRowContext(ctx, args...))
+		if err != nil || then == nil {
+			return stored, err
+		}
+		res, err := tx.StmtContext(ctx, thenSt).ExecContext(ctx, then.args...)
+		if err != nil {
+			return Job{}, err
+		}
+		n, err := res.RowsAffected()
+		then.affected = n > 0
+		return stored, err
+	}
+	if s.group == nil {
+		if then == nil {
+			return scanJob(st.QueryRowContext(ctx, args...))
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return Job{}, err
+		}
+		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		stored, err := run(ctx, tx)
+		if err != nil {
+			return Job{}, err
+		}
+		return stored, tx.Commit()
+	}
 	var stored Job
 	var serr error
-	// The statement runs without the caller's cancellation: an interrupted
+	// The statements run without the caller's cancellation: an interrupted
 	// statement would roll back the whole shared transaction.
 	wctx := context.WithoutCancel(ctx)
 	if err := s.group.do(ctx, func(tx *sql.Tx) error {
-		stored, serr = scanJob(tx.StmtContext(wctx, st).QueryRowContext(wctx, args...))
+		stored, serr = run(wctx, tx)
 		if errors.Is(serr, sql.ErrNoRows) {
 			return nil // matched no row: nothing to undo
 		}
@@ -60,6 +112,19 @@ func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, er
 		return Job{}, err
 	}
 	return stored, serr
+}
+
+// wakeStatement is AlsoWake's conditional UPDATE of the tenant's job w.ID.
+func wakeStatement(tenantID string, w Wakeup, nowUS int64) *followUp {
+	due := w.DueAt.UnixMicro()
+	set, args := "", []any{}
+	if w.Status != "" {
+		set, args = "status = ?, ", append(args, w.Status)
+	}
+	args = append(args, due, nowUS, tenantID, w.ID, nowUS, due)
+	return &followUp{q: `UPDATE jobs SET ` + set + `due_at = ?, updated_at = ?, version = version + 1
+WHERE tenant_id = ? AND id = ? AND finished_at IS NULL
+AND (lease_owner IS NULL OR lease_until <= ?) AND (due_at IS NULL OR due_at > ?)`, args: args}
 }
 
 // whyNot explains a conditional write that matched no row.

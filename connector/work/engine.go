@@ -294,6 +294,17 @@ func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.U
 	return u, nil
 }
 
+// SaveWaking is Save that also makes another job of the tenant due, in
+// the same transaction (store.AlsoWake): a change and the job that carries
+// it on are stored together.
+func (e *Engine) SaveWaking(ctx context.Context, prev, next store.Job, w store.Wakeup) (store.Job, error) {
+	u, err := e.Save(ctx, prev, next, store.AlsoWake(w))
+	if err == nil {
+		e.noteDue(store.Job{DueAt: w.DueAt})
+	}
+	return u, err
+}
+
 // SaveHeld is Save for a step that goes on working on its job after the
 // write (a transition stored before the call it announces): a job this
 // process holds keeps its lease for another period (KeepLease). Save alone

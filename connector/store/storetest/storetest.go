@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"a job created leased is its creator's until the lease ends", testCreateLeased},
 		{"list pages through a tenant's jobs of a kind in id order", testList},
 		{"update needs the version that was read", testVersionConflict},
+		{"an update wakes another job in the same transaction", testAlsoWake},
 		{"get each and update each work on many rows at once", testEach},
 		{"a final status clears due and sets finished", testFinal},
 		{"only the lease holder writes a leased row", testLeases},
@@ -305,6 +306,118 @@ func testVersionConflict(t *testing.T, s store.Store, clk *clockwork.FakeClock) 
 	}
 	_, err = s.Update(ctx, store.Job{TenantID: "t1", ID: "missing", Status: statusFailed, Final: true, Version: 1})
 	wantErr(t, "missing row", err, store.ErrNotFound)
+}
+
+func testAlsoWake(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	later := T0.Add(time.Hour)
+	// open creates the other job: not due, or due at due.
+	open := func(id string, due time.Time) store.Job {
+		j := NewJob("t1", id)
+		j.Kind, j.DueAt = kindB, due
+		return mustCreate(t, s, j)
+	}
+	// touch updates the main job r1 with a wake of id due at T0+1s.
+	wakeAt := T0.Add(time.Second)
+	touch := func(id string) (store.Job, error) {
+		r := mustGet(t, s, "t1", "r1")
+		r.Attempts++
+		return s.Update(ctx, r, store.AlsoWake(store.Wakeup{ID: id, Status: statusApplying, DueAt: wakeAt}))
+	}
+	mustCreate(t, s, NewJob("t1", "r1"))
+	// Another tenant's job of the same id is never touched.
+	other := NewJob("t2", "idle")
+	other.DueAt = time.Time{}
+	mustCreate(t, s, other)
+
+	idle := open("idle", time.Time{})
+	if _, err := touch("idle"); err != nil {
+		t.Fatalf("update with wake: %v", err)
+	}
+	got := mustGet(t, s, "t1", "idle")
+	if !got.DueAt.Equal(wakeAt) || got.Status != statusApplying || got.Version != idle.Version+1 {
+		t.Fatalf("idle job after the wake: due %v status %s version %d", got.DueAt, got.Status, got.Version)
+	}
+	if got := mustGet(t, s, "t2", "idle"); !got.DueAt.IsZero() || got.Version != 1 {
+		t.Fatalf("another tenant's job was woken: due %v version %d", got.DueAt, got.Version)
+	}
+
+	// Due later: brought forward. Due sooner: left alone.
+	open("later", later)
+	sooner := open("sooner", T0)
+	for _, id := range []string{"later", "sooner"} {
+		if _, err := touch(id); err != nil {
+			t.Fatalf("update waking %s: %v", id, err)
+		}
+	}
+	if got := mustGet(t, s, "t1", "later"); !got.DueAt.Equal(wakeAt) {
+		t.Fatalf("job due later: due %v, want %v", got.DueAt, wakeAt)
+	}
+	if got := mustGet(t, s, "t1", "sooner"); !got.DueAt.Equal(T0) || got.Version != sooner.Version || got.Status != statusPending {
+		t.Fatalf("job due sooner was changed: due %v version %d status %s", got.DueAt, got.Version, got.Status)
+	}
+
+	// Leased: left to its holder; once the lease has expired, woken.
+	open("held", T0)
+	if got := claim(t, s, "w", T0, time.Minute, 10, kindB); !slices.Contains(ids(got), "held") {
+		t.Fatalf("claim: got %v", ids(got))
+	}
+	held := mustGet(t, s, "t1", "held")
+	held.DueAt = later
+	if _, err := s.Update(ctx, held, store.Holding("w"), store.KeepLease(T0.Add(time.Minute))); err != nil {
+		t.Fatalf("holder's update: %v", err)
+	}
+	held = mustGet(t, s, "t1", "held")
+	if _, err := touch("held"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "t1", "held"); got.Version != held.Version || !got.DueAt.Equal(later) {
+		t.Fatalf("leased job was woken: version %d due %v", got.Version, got.DueAt)
+	}
+	clk.Advance(2 * time.Minute)
+	if _, err := touch("held"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "t1", "held"); !got.DueAt.Equal(wakeAt) {
+		t.Fatalf("job of an expired lease: due %v, want %v", got.DueAt, wakeAt)
+	}
+
+	// Final: never reopened.
+	done := open("done", time.Time{})
+	finalise(&done, statusCompleted)
+	if _, err := s.Update(ctx, done); err != nil {
+		t.Fatal(err)
+	}
+	done = mustGet(t, s, "t1", "done")
+	if _, err := touch("done"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "t1", "done"); got.Version != done.Version || !got.DueAt.IsZero() || got.Status != statusCompleted {
+		t.Fatalf("final job was woken: version %d due %v status %s", got.Version, got.DueAt, got.Status)
+	}
+
+	// Missing: the update itself is stored.
+	r1 := mustGet(t, s, "t1", "r1")
+	if u, err := touch("missing"); err != nil || u.Version != r1.Version+1 {
+		t.Fatalf("update waking a missing job: version %d, err %v", u.Version, err)
+	}
+
+	// A refused update wakes nothing.
+	quiet := open("quiet", time.Time{})
+	stale := mustGet(t, s, "t1", "r1")
+	stale.Version--
+	_, err := s.Update(ctx, stale, store.AlsoWake(store.Wakeup{ID: "quiet", DueAt: wakeAt}))
+	wantErr(t, "stale update with wake", err, store.ErrConflict)
+	if got := mustGet(t, s, "t1", "quiet"); got.Version != quiet.Version || !got.DueAt.IsZero() {
+		t.Fatalf("a refused update woke another job: version %d due %v", got.Version, got.DueAt)
+	}
+	// Without a status the woken job keeps its own.
+	if _, err := s.Update(ctx, mustGet(t, s, "t1", "r1"), store.AlsoWake(store.Wakeup{ID: "quiet", DueAt: wakeAt})); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "t1", "quiet"); got.Status != statusPending || !got.DueAt.Equal(wakeAt) {
+		t.Fatalf("wake without a status: status %s due %v", got.Status, got.DueAt)
+	}
 }
 
 func testEach(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
