@@ -93,6 +93,25 @@ func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error
 	return nil
 }
 
+// PingNow is Ping in one write, for a login that is pending and free:
+// the login is made due now and taken by this process (its poll starts on
+// a free worker at once, without a claim), and record — the ping's inbox
+// event, applied — is stored in the same transaction. It reports false,
+// having stored nothing, when the login is not stored yet, answered or
+// restarted already, being polled, or the write failed: the caller keeps
+// the ping in its inbox and Ping sorts it out.
+func (s *Flows) PingNow(ctx context.Context, tenantID, msn, authReqID string, record store.Job) bool {
+	r, err := s.pinged(ctx, tenantID, msn, authReqID)
+	now := s.clock.Now()
+	if err != nil || r.Status != statusPending || r.AuthReqID != authReqID || (r.LeaseOwner != "" && r.LeaseUntil.After(now)) {
+		return false
+	}
+	next := r
+	next.DueAt = now
+	_, err = s.engine.Take(ctx, r.job(), next.job(), record)
+	return err == nil
+}
+
 // pinged finds the login of authReqID: by the id a POST gave it, else
 // through its ping index row.
 func (s *Flows) pinged(ctx context.Context, tenantID, msn, authReqID string) (request, error) {

@@ -138,6 +138,11 @@ type Payments struct {
 // authReqID polls the token endpoint now. The login package implements it.
 type Pinger interface {
 	Ping(ctx context.Context, tenantID, msn, authReqID string) error
+	// PingNow is Ping done in the webhook's own write: the login is made
+	// due and taken by this process, and record (the delivery, applied)
+	// is stored with it. False when it could not be done that way, with
+	// nothing stored: the delivery then goes through the inbox (Ping).
+	PingNow(ctx context.Context, tenantID, msn, authReqID string, record store.Job) bool
 }
 
 // Deps is what New needs.

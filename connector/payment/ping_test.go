@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,5 +107,45 @@ func TestLoginPingOfALoginStartedByTheScheduler(t *testing.T) {
 	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "completed" })
 	if waited := e.Clock.Now().Sub(approved); waited >= time.Second {
 		t.Fatalf("approval → BC written took %v on the fake clock", waited)
+	}
+}
+
+// TestLoginPingIsOneWrite: a ping for a pending, free login is stored as
+// applied in the same write that makes the login due, and the login polls
+// at once (the event is never "received": version 1); a second delivery
+// of the same ping changes nothing.
+func TestLoginPingIsOneWrite(t *testing.T) {
+	e := newEnv(t)
+	sec := e.secret()
+	res := e.do(http.MethodPost, "/v1/customer-info-requests", map[string]any{"customerNo": "10000", "phoneNumber": "+" + vippstest.PersonaApprove}, "Idempotency-Key", "login-1")
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("start login: %d %s", res.Status, res.Raw)
+	}
+	id, _ := res.Body["id"].(string)
+	e.Advance(2 * time.Second) // the customer approves now: the simulator pings
+	done := e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "completed" })
+	var st struct {
+		AuthReqID string `json:"authReqId"`
+	}
+	if err := json.Unmarshal(done.State, &st); err != nil || st.AuthReqID == "" {
+		t.Fatalf("login state: %s (%v)", done.State, err)
+	}
+	key := "ping:" + vippstest.DefaultMSN + ":" + st.AuthReqID
+	ev, err := e.First().Store.GetByKey(context.Background(), "acme", payment.KindEvent, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Status != "applied" || ev.Version != 1 || !ev.Final {
+		t.Fatalf("ping event: %s, version %d, final %v; want applied in its first write", ev.Status, ev.Version, ev.Final)
+	}
+	body, _ := json.Marshal(map[string]string{"auth_req_id": st.AuthReqID})
+	if code := e.deliver(sec, e.Clock.Now(), body, nil); code != http.StatusOK {
+		t.Fatalf("second delivery answered %d", code)
+	}
+	if again := e.Job("acme", ev.ID); again.Version != 1 || again.Status != "applied" {
+		t.Fatalf("second delivery changed the event: %s, version %d", again.Status, again.Version)
+	}
+	if again := e.Job("acme", id); again.Version != done.Version {
+		t.Fatalf("second delivery changed the login: version %d, was %d", again.Version, done.Version)
 	}
 }

@@ -131,6 +131,10 @@ type updateOptions struct {
 	holder    string
 	keepUntil time.Time
 	wake      *Wakeup
+	// acquire leases the row to acquireOwner until acquireUntil.
+	acquireOwner string
+	acquireUntil time.Time
+	creates      []Job
 }
 
 // Holding says the caller writes as the lease holder owner (the owner it
@@ -169,6 +173,23 @@ type Wakeup struct {
 // stored together, with no window in which a crash loses the second.
 func AlsoWake(w Wakeup) UpdateOption {
 	return func(o *updateOptions) { o.wake = &w }
+}
+
+// Acquire (without Holding) leases the row to owner until until with the
+// update: the caller has claimed that one row by writing it, and steps it
+// at once. Like any update without Holding, it is refused (ErrLeased)
+// while someone else holds an unexpired lease.
+func Acquire(owner string, until time.Time) UpdateOption {
+	return func(o *updateOptions) { o.acquireOwner, o.acquireUntil = owner, until }
+}
+
+// AlsoCreate inserts j, as Create would, in the same transaction as the
+// Update, if the Update writes its row. A j whose id or idempotency key is
+// taken already is left out (not an error): it is the record of something
+// the Update does (an inbox event applied with its effect), and the
+// record that exists says the same.
+func AlsoCreate(j Job) UpdateOption {
+	return func(o *updateOptions) { o.creates = append(o.creates, j) }
 }
 
 // ListQuery selects a page of one tenant's jobs of one kind, in id order.

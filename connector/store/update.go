@@ -15,6 +15,9 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	if !o.keepUntil.IsZero() && o.holder == "" {
 		return Job{}, fmt.Errorf("update job: %w: KeepLease needs Holding", ErrInvalid)
 	}
+	if o.acquireOwner != "" && o.holder != "" {
+		return Job{}, fmt.Errorf("update job: %w: Acquire is for a row nobody holds, not with Holding", ErrInvalid)
+	}
 	if r.Status == "" {
 		return Job{}, fmt.Errorf("update job: %w: status is required", ErrInvalid)
 	}
@@ -22,9 +25,19 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	normalise(&r, now)
 	nowUS := now.UnixMicro()
 	q, args := updateStatement(r, o, nowUS)
-	var then *followUp
+	var then []*followUp
 	if o.wake != nil {
-		then = wakeStatement(r.TenantID, *o.wake, nowUS)
+		then = append(then, wakeStatement(r.TenantID, *o.wake, nowUS))
+	}
+	for _, c := range o.creates {
+		if c.TenantID != r.TenantID {
+			return Job{}, fmt.Errorf("update job: %w: AlsoCreate of another tenant's job", ErrInvalid)
+		}
+		cargs, err := s.prepareInsert(&c, now)
+		if err != nil {
+			return Job{}, err
+		}
+		then = append(then, &followUp{q: insertJob, args: cargs, id: c.ID})
 	}
 	// RETURNING gives the stored row in the same statement.
 	stored, err := s.writeRowThen(ctx, then, q+"\nRETURNING "+columns, args...)
@@ -35,8 +48,10 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 		return Job{}, fmt.Errorf("update job: %w", err)
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
-	if then != nil && then.affected {
-		s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: o.wake.ID})
+	for _, f := range then {
+		if f.affected {
+			s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: f.id})
+		}
 	}
 	return stored, nil
 }
@@ -49,41 +64,47 @@ func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, er
 }
 
 // followUp is a statement run in the same transaction right after a write
-// that matched its row; affected reports whether it changed a row.
+// that matched its row; affected reports whether it changed the row id.
 type followUp struct {
 	q        string
 	args     []any
+	id       string
 	affected bool
 }
 
-// writeRowThen is writeRow, followed in the same transaction by then (when
-// set) if q matched its row.
-func (s *sqlStore) writeRowThen(ctx context.Context, then *followUp, q string, args ...any) (Job, error) {
+// writeRowThen is writeRow, followed in the same transaction by the
+// statements then if q matched its row.
+func (s *sqlStore) writeRowThen(ctx context.Context, then []*followUp, q string, args ...any) (Job, error) {
 	st, err := s.q.prepare(ctx, q)
 	if err != nil {
 		return Job{}, err
 	}
-	var thenSt *sql.Stmt
-	if then != nil {
-		if thenSt, err = s.q.prepare(ctx, then.q); err != nil {
+	thenSt := make([]*sql.Stmt, len(then))
+	for i, f := range then {
+		if thenSt[i], err = s.q.prepare(ctx, f.q); err != nil {
 			return Job{}, err
 		}
 	}
 	run := func(ctx context.Context, tx *sql.Tx) (Job, error) {
 		stored, err := scanJob(tx.StmtContext(ctx, st).QueryRowContext(ctx, args...))
-		if err != nil || then == nil {
+		if err != nil {
 			return stored, err
 		}
-		res, err := tx.StmtContext(ctx, thenSt).ExecContext(ctx, then.args...)
-		if err != nil {
-			return Job{}, err
+		for i, f := range then {
+			res, err := tx.StmtContext(ctx, thenSt[i]).ExecContext(ctx, f.args...)
+			if err != nil {
+				return Job{}, err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return Job{}, err
+			}
+			f.affected = n > 0
 		}
-		n, err := res.RowsAffected()
-		then.affected = n > 0
-		return stored, err
+		return stored, nil
 	}
 	if s.group == nil {
-		if then == nil {
+		if len(then) == 0 {
 			return scanJob(st.QueryRowContext(ctx, args...))
 		}
 		tx, err := s.db.BeginTx(ctx, nil)
@@ -122,7 +143,7 @@ func wakeStatement(tenantID string, w Wakeup, nowUS int64) *followUp {
 		set, args = "status = ?, ", append(args, w.Status)
 	}
 	args = append(args, due, nowUS, tenantID, w.ID, nowUS, due)
-	return &followUp{q: `UPDATE jobs SET ` + set + `due_at = ?, updated_at = ?, version = version + 1
+	return &followUp{id: w.ID, q: `UPDATE jobs SET ` + set + `due_at = ?, updated_at = ?, version = version + 1
 WHERE tenant_id = ? AND id = ? AND finished_at IS NULL
 AND (lease_owner IS NULL OR lease_until <= ?) AND (due_at IS NULL OR due_at > ?)`, args: args}
 }
@@ -184,6 +205,9 @@ func updateStatement(r Job, o updateOptions, nowUS int64) (string, []any) {
 			newOwner, newUntil = o.holder, o.keepUntil.UnixMicro()
 		}
 	} else {
+		if o.acquireOwner != "" && !r.Final {
+			newOwner, newUntil = o.acquireOwner, o.acquireUntil.UnixMicro()
+		}
 		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
 		leaseArgs = []any{nowUS}
 	}

@@ -294,6 +294,49 @@ func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.U
 	return u, nil
 }
 
+// Take writes next (read as prev; nobody may hold it) and steps it at
+// once, without a claim: the write leases it to this process
+// (store.Acquire) and a free worker runs its step, as if it had been
+// claimed. Should the process die first, the lease ends and any replica
+// claims it. Without a free worker (or while the engine is not running)
+// it is saved as Save does, and the claim loop takes it when it is due.
+// records are created in the same write (store.AlsoCreate): what caused
+// the step, e.g. an inbox event applied by it.
+func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...store.Job) (store.Job, error) {
+	opts := make([]store.UpdateOption, 0, len(records)+1)
+	for _, r := range records {
+		if err := e.final(&r); err != nil {
+			return next, err
+		}
+		opts = append(opts, store.AlsoCreate(r))
+	}
+	start, cancel, ok := e.reserve()
+	if !ok {
+		u, err := e.Save(ctx, prev, next, opts...)
+		e.recorded(err, records)
+		return u, err
+	}
+	defer cancel()       // a no-op once started
+	next.LeaseOwner = "" // written as nobody's, then leased by Acquire
+	opts = append(opts, store.Acquire(e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease)))
+	u, err := e.Save(ctx, prev, next, opts...)
+	e.recorded(err, records)
+	if err == nil && u.LeaseOwner == e.cfg.Instance {
+		start(u)
+	}
+	return u, err
+}
+
+// recorded counts the records a successful Take created.
+func (e *Engine) recorded(err error, records []store.Job) {
+	if err != nil {
+		return
+	}
+	for _, r := range records {
+		e.metrics.transitions.WithLabelValues(r.Kind, r.Status).Inc()
+	}
+}
+
 // SaveWaking is Save that also makes another job of the tenant due, in
 // the same transaction (store.AlsoWake): a change and the job that carries
 // it on are stored together.

@@ -2,6 +2,7 @@ package work_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -257,4 +258,76 @@ func TestJobSavedDueSoonerWakesTheSleepingLoop(t *testing.T) {
 	}
 	clock.Advance(100 * time.Millisecond)
 	waitFor(t, st, "t1", "x", func() {}, func(j store.Job) bool { return j.Status == "done" })
+}
+
+// TestTakenJobIsSteppedAtOnceWithoutAClaim: Take writes a stored job
+// leased to this process, with a record created in the same write, and its
+// step runs without a claim; a job held elsewhere is refused and not
+// stepped.
+func TestTakenJobIsSteppedAtOnceWithoutAClaim(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	st := &claimRecorder{Store: openSQLite(t, clock)}
+	e, k := startToy(t, st, cfg("a"), clock)
+	ctx := context.Background()
+	// The claim loop is running once it has claimed (nothing) for a job.
+	if _, err := e.Create(ctx, store.Job{TenantID: "t1", ID: "first", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, st, "t1", "first", e.Wake, func(j store.Job) bool { return j.Status == "done" })
+	// Not due: only Take steps it.
+	idle, err := e.Create(ctx, store.Job{TenantID: "t1", ID: "idle", Kind: "toy", Status: "new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := idle
+	next.DueAt = clock.Now()
+	record := store.Job{TenantID: "t1", ID: "rec", Kind: "toy", Status: "done"}
+	if _, err := e.Take(ctx, idle, next, record); err != nil {
+		t.Fatalf("Take: %v", err)
+	}
+	if r, err := st.Get(ctx, "t1", "rec"); err != nil || !r.Final {
+		t.Fatalf("the record created with the take: %+v, %v", r, err)
+	}
+	waitFor(t, st, "t1", "idle", e.Wake, func(j store.Job) bool { return j.Status == "done" })
+	st.mu.Lock()
+	claimed := slices.Clone(st.claimed)
+	st.mu.Unlock()
+	if slices.Contains(claimed, "idle/new") {
+		t.Errorf("the taken job's step was claimed: %v", claimed)
+	}
+	if n := k.count("idle/new"); n != 1 {
+		t.Errorf("the taken step ran %d times", n)
+	}
+
+	// Held by another process: refused, not stepped.
+	if _, err := e.Create(ctx, store.Job{TenantID: "t1", ID: "held", Kind: "toy", Status: "new", DueAt: clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimAs(t, st, "b", clock.Now().Add(time.Hour)); !slices.Contains(got, "held") {
+		t.Fatalf("claim by b: %v", got)
+	}
+	held, err := st.Get(ctx, "t1", "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Take(ctx, held, held); !errors.Is(err, store.ErrLeased) {
+		t.Fatalf("Take of a row held elsewhere: %v, want ErrLeased", err)
+	}
+	if n := k.count("held/new"); n != 0 {
+		t.Errorf("a row held elsewhere was stepped %d times", n)
+	}
+}
+
+// claimAs claims every due toy job as owner at now for an hour.
+func claimAs(t *testing.T, st store.Store, owner string, now time.Time) []string {
+	t.Helper()
+	got, err := st.ClaimDue(context.Background(), owner, now, time.Hour, 100, "toy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, j := range got {
+		out = append(out, j.ID)
+	}
+	return out
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"list pages through a tenant's jobs of a kind in id order", testList},
 		{"update needs the version that was read", testVersionConflict},
 		{"an update wakes another job in the same transaction", testAlsoWake},
+		{"an update may lease its row and create a record with it", testAcquireAndAlsoCreate},
 		{"get each and update each work on many rows at once", testEach},
 		{"a final status clears due and sets finished", testFinal},
 		{"only the lease holder writes a leased row", testLeases},
@@ -417,6 +418,75 @@ func testAlsoWake(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	}
 	if got := mustGet(t, s, "t1", "quiet"); got.Status != statusPending || !got.DueAt.Equal(wakeAt) {
 		t.Fatalf("wake without a status: status %s due %v", got.Status, got.DueAt)
+	}
+}
+
+func testAcquireAndAlsoCreate(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
+	ctx := context.Background()
+	mustCreate(t, s, NewJob("t1", "r1"))
+	record := func(id, key string) store.Job {
+		j := NewJob("t1", id)
+		j.Kind, j.IdempotencyKey, j.Input = kindB, key, []byte(`{"event":"`+id+`"}`)
+		finalise(&j, statusCompleted)
+		return j
+	}
+	until := T0.Add(time.Minute)
+	r := mustGet(t, s, "t1", "r1")
+	r.Status = statusApplying
+	got, err := s.Update(ctx, r, store.Acquire("w", until), store.AlsoCreate(record("e1", "k1")))
+	if err != nil {
+		t.Fatalf("update acquiring the row: %v", err)
+	}
+	if got.LeaseOwner != "w" || !got.LeaseUntil.Equal(until) || got.Status != statusApplying {
+		t.Fatalf("acquired row: lease %q until %v, status %s", got.LeaseOwner, got.LeaseUntil, got.Status)
+	}
+	e1 := mustGet(t, s, "t1", "e1")
+	if !e1.Final || e1.FinishedAt.IsZero() || e1.IdempotencyKey != "k1" || string(e1.Input) != `{"event":"e1"}` || e1.Version != 1 {
+		t.Fatalf("record created with the update: %+v", e1)
+	}
+	// Acquired as if claimed: nobody else claims or writes it; its holder does.
+	if c := claim(t, s, "other", T0, time.Minute, 10); slices.Contains(ids(c), "r1") {
+		t.Fatal("an acquired row was claimed by another owner")
+	}
+	again := got
+	again.Attempts++
+	_, err = s.Update(ctx, again, store.Acquire("other", until))
+	wantErr(t, "acquiring a held row", err, store.ErrLeased)
+	_, err = s.Update(ctx, again, store.Acquire("w", until), store.Holding("w"))
+	wantErr(t, "acquire with holding", err, store.ErrInvalid)
+	released, err := s.Update(ctx, again, store.Holding("w"))
+	if err != nil || released.LeaseOwner != "" {
+		t.Fatalf("the holder's update: lease %q, err %v", released.LeaseOwner, err)
+	}
+
+	// A record whose id or key is taken is left out; the update is stored.
+	dupID := record("e1", "k-other")
+	dupID.Input = []byte(`{"event":"changed"}`)
+	dupKey := record("e2", "k1")
+	u, err := s.Update(ctx, released, store.AlsoCreate(dupID), store.AlsoCreate(dupKey))
+	if err != nil || u.Version != released.Version+1 {
+		t.Fatalf("update with taken records: version %d, err %v", u.Version, err)
+	}
+	if got := mustGet(t, s, "t1", "e1"); string(got.Input) != `{"event":"e1"}` || got.Version != 1 {
+		t.Fatalf("an existing record was overwritten: %s version %d", got.Input, got.Version)
+	}
+	if _, err := s.Get(ctx, "t1", "e2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a record with a taken key was stored: %v", err)
+	}
+
+	// A refused update creates nothing; a final row is not leased.
+	stale := released
+	_, err = s.Update(ctx, stale, store.AlsoCreate(record("e3", "k3")))
+	wantErr(t, "stale update with a record", err, store.ErrConflict)
+	if _, err := s.Get(ctx, "t1", "e3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused update created its record: %v", err)
+	}
+	clk.Advance(time.Second)
+	done := mustGet(t, s, "t1", "r1")
+	finalise(&done, statusCompleted)
+	fin, err := s.Update(ctx, done, store.Acquire("w", T0.Add(time.Hour)))
+	if err != nil || fin.LeaseOwner != "" || fin.Status != statusCompleted {
+		t.Fatalf("final row with Acquire: lease %q status %s err %v", fin.LeaseOwner, fin.Status, err)
 	}
 }
 
