@@ -55,3 +55,40 @@ func TestSweepQueuesAChangeWhoseOutboxWasLost(t *testing.T) {
 		t.Fatalf("the outbox was not queued: status %q, due %v", o.Status, o.DueAt)
 	}
 }
+
+// TestEventWithNothingNewIsOneWrite: an event for a live payment that the
+// payment has already (its poll was first) is stored as applied on its own,
+// once; a payment this process did not create is left to the inbox.
+func TestEventWithNothingNewIsOneWrite(t *testing.T) {
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))
+	p, e := paymentsFixture(t, clock)
+	auth := vipps.PaymentEvent{Reference: "known-ref-01", PSPReference: "a1", Name: "AUTHORIZED", Amount: vipps.Amount{Currency: "NOK", Value: 10000}, Timestamp: clock.Now(), Success: true}
+	pj := AuthorizedJob("acme", "123456", "known-ref-01", 10000, []vipps.PaymentEvent{auth})
+	if _, err := e.Create(ctx, pj); err != nil {
+		t.Fatal(err)
+	}
+	ev := wireEvent{PaymentEvent: auth}
+	record := e.InboxJob("acme", KindEvent, eventKey("123456", ev, nil), eventApplied, []byte(`{}`))
+	if done, _ := p.applyNow(ctx, "acme", "123456", ev, record); done {
+		t.Fatal("an event of a payment this process did not create was applied outside the inbox")
+	}
+	p.live.add(pj.ID)
+	before, err := p.store.Get(ctx, "acme", pj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wantFresh := range []bool{true, false} {
+		done, fresh := p.applyNow(ctx, "acme", "123456", ev, record)
+		if !done || fresh != wantFresh {
+			t.Fatalf("delivery %d: done %v fresh %v, want true %v", i+1, done, fresh, wantFresh)
+		}
+	}
+	r, err := p.store.Get(ctx, "acme", record.ID)
+	if err != nil || r.Status != eventApplied || r.Version != 1 {
+		t.Fatalf("record: %+v, %v", r, err)
+	}
+	if after, _ := p.store.Get(ctx, "acme", pj.ID); after.Version != before.Version {
+		t.Fatalf("the payment was written: version %d → %d", before.Version, after.Version)
+	}
+}

@@ -132,6 +132,8 @@ type Payments struct {
 	bcWriters map[string]*bcWriter
 	// sends are the creates' follower saves running after their answer.
 	sends sends
+	// live are the open payments this process created (webhook.go).
+	live liveSet
 }
 
 // Pinger is what a login ping webhook calls: the login waiting for
@@ -268,10 +270,22 @@ var errNoChange = errors.New("no change")
 // concurrent write (f runs again on the fresh row). f returns errNoChange
 // when there is nothing to store. Every stored change is queued for BC.
 func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *state, j *store.Job) error) (store.Job, error) {
+	j, _, err := p.mutateRecording(ctx, tenantID, id, nil, f)
+	return j, err
+}
+
+// mutateRecording is mutate that also creates records (final jobs: what
+// caused the change) in the write that stores the change; stored reports
+// whether it wrote (a change with nothing to store writes no record).
+func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, records []store.Job, f func(s *state, j *store.Job) error) (_ store.Job, stored bool, _ error) {
+	var opts []store.UpdateOption
+	for _, r := range records {
+		opts = append(opts, store.AlsoCreate(r))
+	}
 	for attempt := 0; ; attempt++ {
 		j, err := p.get(ctx, tenantID, id)
 		if err != nil {
-			return j, err
+			return j, false, err
 		}
 		s := decodeState(j.State)
 		before, beforeChanges := s.Aggregate, s.Changes
@@ -281,13 +295,13 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 		// and refuses what the state refuses.
 		if err := f(&s, &next); err != nil {
 			if errors.Is(err, errNoChange) {
-				return j, nil
+				return j, false, nil
 			}
-			return j, err
+			return j, false, err
 		}
 		next.Status = s.status()
 		if j.Final && !Final(next.Status) {
-			return j, nil // older news: a final payment is never reopened
+			return j, false, nil // older news: a final payment is never reopened
 		}
 		// BC's vippsPayments shows the status and the amounts; f may also
 		// ask for BC to see the payment again (Rewrite).
@@ -304,15 +318,15 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 			// crash between them can keep BC from the change. An outbox
 			// being written now is left alone; its writer reads the
 			// payment again after its write (syncBC).
-			saved, err = p.engine.SaveWaking(ctx, j, next, store.Wakeup{ID: outboxID(j.ID), Status: outboxPending, DueAt: p.clock.Now()})
+			saved, err = p.engine.SaveWaking(ctx, j, next, store.Wakeup{ID: outboxID(j.ID), Status: outboxPending, DueAt: p.clock.Now()}, opts...)
 		} else {
-			saved, err = p.engine.Save(ctx, j, next)
+			saved, err = p.engine.Save(ctx, j, next, opts...)
 		}
 		if err == nil {
-			return saved, nil
+			return saved, true, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= 50 {
-			return j, err
+			return j, false, err
 		}
 	}
 }

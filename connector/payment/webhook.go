@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -316,6 +317,18 @@ func (p *Payments) receiveWebhook(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
+	if ev.AuthReqID == "" && ev.Reference != "" {
+		if done, fresh := p.applyNow(ctx, tenantID, msn, ev, p.engine.InboxJob(tenantID, KindEvent, key, eventApplied, payload)); done {
+			if fresh {
+				p.metrics.webhooks.WithLabelValues("stored").Inc()
+				p.metrics.inboxLag.Observe(0)
+			} else {
+				p.metrics.webhooks.WithLabelValues("duplicate").Inc()
+			}
+			c.Status(http.StatusOK)
+			return
+		}
+	}
 	_, fresh, err := p.engine.Receive(ctx, tenantID, KindEvent, key, eventReceived, payload)
 	if err != nil {
 		p.storeProblem(c, err)
@@ -433,6 +446,75 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 	default:
 		p.finishEvent(ctx, j, eventIgnored)
 	}
+}
+
+// applyNow applies a payment event of a payment this process created
+// (live) in the webhook's own write: the payment's change and the event's
+// record (stored as applied) go in one transaction, instead of the
+// inbox's three writes (stored, applied, finished); an event that changes
+// nothing (Vipps' news already polled, say) is stored as applied on its
+// own, one write instead of two. done is false, with nothing stored, for
+// a payment this process does not know as its own (then the inbox sorts
+// it out) or a failed write; fresh is false for a duplicate delivery.
+func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEvent, record store.Job) (done, fresh bool) {
+	id := paymentID(tenantID, msn, ev.Reference)
+	if !p.live.has(id) {
+		return false, false
+	}
+	record.Final = true // applied
+	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, func(s *state, _ *store.Job) error {
+		if !s.addEvents([]vipps.PaymentEvent{ev.PaymentEvent}) {
+			return errNoChange
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return false, false
+	case !stored:
+		// Nothing new for the payment: only the record is stored.
+		_, err := p.engine.Create(ctx, record)
+		if errors.Is(err, store.ErrDuplicate) {
+			return true, false
+		}
+		return err == nil, err == nil
+	}
+	if pj.Status != StatusCreated {
+		p.wakeFollower(ctx, tenantID, id)
+	}
+	return true, true
+}
+
+// liveSet is a bounded set of payment ids, in two generations: when the
+// newer one is full it becomes the older and the older is dropped, so a
+// payment created long ago falls out and its events go through the inbox.
+// A final payment stays in: Vipps' events often arrive after the poll
+// that made it final.
+type liveSet struct {
+	mu       sync.Mutex
+	cur, old map[string]struct{}
+}
+
+// liveGeneration is the size of a generation (about 100 bytes an entry).
+const liveGeneration = 50_000
+
+func (l *liveSet) add(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.cur) >= liveGeneration || l.cur == nil {
+		l.old, l.cur = l.cur, make(map[string]struct{}, 1024)
+	}
+	l.cur[id] = struct{}{}
+}
+
+func (l *liveSet) has(id string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.cur[id]
+	if !ok {
+		_, ok = l.old[id]
+	}
+	return ok
 }
 
 func (p *Payments) finishEvent(ctx context.Context, j store.Job, status string) {

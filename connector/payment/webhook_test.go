@@ -158,3 +158,57 @@ func TestWebhooksLost(t *testing.T) {
 	}
 	e.checkBC(got)
 }
+
+// TestPaymentEventIsOneWrite: an event for a payment this process created
+// is stored as applied in the write that changes the payment (version 1,
+// never "received"); a duplicate changes nothing; after a restart the
+// process no longer knows the payment as its own, and its events go
+// through the inbox.
+func TestPaymentEventIsOneWrite(t *testing.T) {
+	e := newEnv(t)
+	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
+	secret := e.secret()
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	now := e.Clock.Now()
+	record := func(name, psp string) store.Job {
+		t.Helper()
+		j, err := e.First().Store.GetByKey(context.Background(), "acme", payment.KindEvent,
+			"epayment:"+vippstest.DefaultMSN+":"+v.Reference+":"+name+":"+psp)
+		if err != nil {
+			t.Fatalf("event %s %s: %v", name, psp, err)
+		}
+		return j
+	}
+
+	auth := eventBody(v.Reference, "AUTHORIZED", "psp-1", 20000, now)
+	if s := e.deliver(secret, now, auth, nil); s != http.StatusOK {
+		t.Fatalf("delivery: %d", s)
+	}
+	if got := e.payment(v.ID); got.Status != payment.StatusAuthorized || got.AuthorizedAmount != 20000 {
+		t.Fatalf("after the delivery's answer: %s, authorized %d", got.Status, got.AuthorizedAmount)
+	}
+	if r := record("AUTHORIZED", "psp-1"); r.Status != "applied" || r.Version != 1 {
+		t.Fatalf("event: %s, version %d; want applied in its first write", r.Status, r.Version)
+	}
+	inbox := e.inboxSize()
+	if s := e.deliver(secret, now, auth, nil); s != http.StatusOK {
+		t.Fatalf("duplicate: %d", s)
+	}
+	if r := record("AUTHORIZED", "psp-1"); r.Version != 1 || e.inboxSize() != inbox {
+		t.Fatalf("the duplicate was stored: version %d, inbox %d → %d", r.Version, inbox, e.inboxSize())
+	}
+
+	e.Stop(e.First())
+	e.Start("b")
+	capture := eventBody(v.Reference, "CAPTURED", "psp-2", 20000, now.Add(time.Second))
+	if s := e.deliver(secret, now, capture, nil); s != http.StatusOK {
+		t.Fatalf("delivery after the restart: %d", s)
+	}
+	got := e.waitStatus(v.ID, payment.StatusCaptured)
+	if got.CapturedAmount != 20000 {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	if r := e.WaitFor("acme", record("CAPTURED", "psp-2").ID, func(j store.Job) bool { return j.Final }); r.Status != "applied" || r.Version < 2 {
+		t.Fatalf("event after the restart: %s, version %d; want applied through the inbox", r.Status, r.Version)
+	}
+}

@@ -340,8 +340,8 @@ func (e *Engine) recorded(err error, records []store.Job) {
 // SaveWaking is Save that also makes another job of the tenant due, in
 // the same transaction (store.AlsoWake): a change and the job that carries
 // it on are stored together.
-func (e *Engine) SaveWaking(ctx context.Context, prev, next store.Job, w store.Wakeup) (store.Job, error) {
-	u, err := e.Save(ctx, prev, next, store.AlsoWake(w))
+func (e *Engine) SaveWaking(ctx context.Context, prev, next store.Job, w store.Wakeup, opts ...store.UpdateOption) (store.Job, error) {
+	u, err := e.Save(ctx, prev, next, append(opts, store.AlsoWake(w))...)
 	if err == nil {
 		e.noteDue(store.Job{DueAt: w.DueAt})
 	}
