@@ -190,6 +190,34 @@ func (p *Payments) sendPayment(ctx context.Context, t *tenants.Tenant, f, pj sto
 		return next
 	}
 	saved, _ := p.save(ctx, f, next)
+	return p.lookAgainIfMoved(ctx, saved, moved, pj.ID, pj.Version)
+}
+
+// lookAgainIfMoved makes the follower f, just saved due later, due now if
+// its payment changed after the follower last read it (at version seen). A
+// webhook that changes the payment while the follower is being saved
+// finds it held and leaves the wake to it, and the follower's own look at
+// moved, before its save, may have come just before that change. moved
+// fires on any write of the payment, the follower's own too, so the
+// payment's version decides.
+func (p *Payments) lookAgainIfMoved(ctx context.Context, f store.Job, moved <-chan struct{}, paymentID string, seen int64) store.Job {
+	if f.Final || f.LeaseOwner != "" || !f.DueAt.After(p.clock.Now()) {
+		return f
+	}
+	select {
+	case <-moved:
+	default:
+		return f
+	}
+	if pj, err := p.get(ctx, f.TenantID, paymentID); err == nil && pj.Version <= seen {
+		return f
+	}
+	next := f
+	next.DueAt = p.clock.Now()
+	saved, ok := p.save(ctx, f, next)
+	if !ok {
+		return f
+	}
 	return saved
 }
 
@@ -206,9 +234,10 @@ func (p *Payments) followingNext(f store.Job, pj store.Job) store.Job {
 	next.Attempts = 0
 	s := decodeState(pj.State)
 	next.DueAt = p.nextPoll(s)
-	if s.VippsState != "" && s.VippsState != vipps.StateCreated {
+	if (s.VippsState != "" && s.VippsState != vipps.StateCreated) || pj.Status != StatusCreated {
 		// The customer answered before the create was recorded (a
-		// webhook found the follower still sending): look now.
+		// webhook's event, applied while the follower was still sending,
+		// moved the payment on): look now.
 		next.DueAt = p.clock.Now()
 	}
 	return next
@@ -328,7 +357,8 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		if movedMeanwhile {
 			next.DueAt = p.clock.Now()
 		}
-		p.save(ctx, f, next)
+		saved, _ := p.save(ctx, f, next)
+		p.lookAgainIfMoved(ctx, saved, moved, pj.ID, pj.Version)
 		return
 	}
 	if profileLater {
