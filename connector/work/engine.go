@@ -268,6 +268,12 @@ func TakenOver(err error) bool {
 // outlives ctx (a step whose upstream call used up its time must still
 // record what happened).
 func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.UpdateOption) (store.Job, error) {
+	return e.save(ctx, prev, next, true, opts...)
+}
+
+// save is Save; tell says whether the claim loop learns the saved job's
+// due time (not for a job this process leased to step itself, see Take).
+func (e *Engine) save(ctx context.Context, prev, next store.Job, tell bool, opts ...store.UpdateOption) (store.Job, error) {
 	if err := e.final(&next); err != nil {
 		return next, err
 	}
@@ -290,7 +296,9 @@ func (e *Engine) Save(ctx context.Context, prev, next store.Job, opts ...store.U
 	} else {
 		e.notify.signal(u.ID)
 	}
-	e.noteDue(u)
+	if tell {
+		e.noteDue(u)
+	}
 	return u, nil
 }
 
@@ -319,7 +327,9 @@ func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...stor
 	defer cancel()       // a no-op once started
 	next.LeaseOwner = "" // written as nobody's, then leased by Acquire
 	opts = append(opts, store.Acquire(e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease)))
-	u, err := e.Save(ctx, prev, next, opts...)
+	// Leased to this process and stepped here: the claim loop is not told
+	// (it would only wake to find the row held).
+	u, err := e.save(ctx, prev, next, false, opts...)
 	e.recorded(err, records)
 	if err == nil && u.LeaseOwner == e.cfg.Instance {
 		start(u)
