@@ -280,7 +280,11 @@ func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *st
 func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, records []store.Job, f func(s *state, j *store.Job) error) (_ store.Job, stored bool, _ error) {
 	var opts []store.UpdateOption
 	for _, r := range records {
-		opts = append(opts, store.AlsoCreate(r))
+		o, err := p.engine.Record(r)
+		if err != nil {
+			return store.Job{}, false, err
+		}
+		opts = append(opts, o)
 	}
 	for attempt := 0; ; attempt++ {
 		j, err := p.get(ctx, tenantID, id)
@@ -323,6 +327,7 @@ func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, rec
 			saved, err = p.engine.Save(ctx, j, next, opts...)
 		}
 		if err == nil {
+			p.engine.Recorded(records...)
 			return saved, true, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt >= 50 {

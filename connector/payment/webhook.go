@@ -461,7 +461,6 @@ func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEv
 	if !p.live.has(id) {
 		return false, false
 	}
-	record.Final = true // applied
 	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, func(s *state, _ *store.Job) error {
 		if !s.addEvents([]vipps.PaymentEvent{ev.PaymentEvent}) {
 			return errNoChange
@@ -469,6 +468,10 @@ func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEv
 		return nil
 	})
 	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		// Its record exists: delivered before (through here or the
+		// inbox), and the change it brings is stored or on its way.
+		return true, false
 	case err != nil:
 		return false, false
 	case !stored:

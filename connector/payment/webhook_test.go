@@ -212,3 +212,25 @@ func TestPaymentEventIsOneWrite(t *testing.T) {
 		t.Fatalf("event after the restart: %s, version %d; want applied through the inbox", r.Status, r.Version)
 	}
 }
+
+// TestEventWithoutPSPReferenceDeliveredTwice: an event Vipps sends without
+// a pspReference is known by its body alone; delivered twice, it is
+// applied once (found in review: the amounts doubled when the second
+// delivery was applied in the webhook's own write).
+func TestEventWithoutPSPReferenceDeliveredTwice(t *testing.T) {
+	e := newEnv(t)
+	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
+	secret := e.secret()
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	now := e.Clock.Now()
+	auth := eventBody(v.Reference, "AUTHORIZED", "", 20000, now)
+	for i := range 2 {
+		if s := e.deliver(secret, now, auth, nil); s != http.StatusOK {
+			t.Fatalf("delivery %d: %d", i+1, s)
+		}
+	}
+	got := e.waitStatus(v.ID, payment.StatusAuthorized)
+	if got.AuthorizedAmount != 20000 || len(got.Events) != 2 {
+		t.Fatalf("after one event delivered twice: authorized %d, %d events", got.AuthorizedAmount, len(got.Events))
+	}
+}

@@ -3,8 +3,13 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/store/storetest"
@@ -114,4 +119,79 @@ func testMigrations(t *testing.T, driver, dsn string) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// TestPostgresWakeHoldsTheWokenRowUntilCommit: a change that wakes a job
+// held by its writer locks that job's row until the change commits. The
+// holder's release then waits for the commit, so its look at the changed
+// row after the release sees the change; without the lock the release
+// could come between the wake's check and the commit, and the change would
+// reach neither the wake nor the holder. The change is kept from
+// committing by another session's uncommitted insert of its record's key.
+func TestPostgresWakeHoldsTheWokenRowUntilCommit(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	clk := clockwork.NewFakeClockAt(storetest.T0)
+	s := openPostgresDSN(t, dsn, store.WithClock(clk))
+	ctx := context.Background()
+	pay := storetest.NewJob("t1", "pay")
+	pay.DueAt = time.Time{}
+	pay, err := s.Create(ctx, pay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, storetest.NewJob("t1", "box")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimDue(ctx, "writer", storetest.T0, time.Minute, 10); err != nil || len(got) != 1 || got[0].ID != "box" {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	other, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback() //nolint:errcheck // rolled back below
+	if _, err := other.ExecContext(ctx, `INSERT INTO jobs (tenant_id, id, kind, status, idempotency_key, created_at, updated_at, version)
+VALUES ('t1', 'other', 'kind-b', 'received', 'ev-1', 0, 0, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	rec := storetest.NewJob("t1", "rec")
+	rec.Kind, rec.IdempotencyKey = "kind-b", "ev-1"
+	change := pay
+	change.Attempts = 7
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Update(ctx, change, store.AlsoWake(store.Wakeup{ID: "box", DueAt: storetest.T0}), store.AlsoCreate(rec))
+		done <- err
+	}()
+	// Until the change has locked the box's row, a NOWAIT lock of it
+	// succeeds (and is let go at once: autocommit).
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := raw.ExecContext(ctx, `SELECT 1 FROM jobs WHERE tenant_id = 't1' AND id = 'box' FOR UPDATE NOWAIT`)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the change never held the woken row: a release could come before its commit and miss it")
+		}
+	}
+	if err := other.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	if got, _ := s.Get(ctx, "t1", "pay"); got.Attempts != 7 {
+		t.Fatalf("the change was not stored: attempts %d", got.Attempts)
+	}
 }

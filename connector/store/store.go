@@ -184,10 +184,10 @@ func Acquire(owner string, until time.Time) UpdateOption {
 }
 
 // AlsoCreate inserts j, as Create would, in the same transaction as the
-// Update, if the Update writes its row. A j whose id or idempotency key is
-// taken already is left out (not an error): it is the record of something
-// the Update does (an inbox event applied with its effect), and the
-// record that exists says the same.
+// Update, if the Update writes its row: the record of what the Update
+// does (an inbox event applied with its effect). If j's id or idempotency
+// key is taken, nothing is written and the Update fails with ErrDuplicate:
+// what the record stands for has been done, or is being done, already.
 func AlsoCreate(j Job) UpdateOption {
 	return func(o *updateOptions) { o.creates = append(o.creates, j) }
 }

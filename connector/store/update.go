@@ -27,6 +27,16 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	q, args := updateStatement(r, o, nowUS)
 	var then []*followUp
 	if o.wake != nil {
+		if s.d.name == DriverPostgres {
+			// The wake's conditions (open, not leased) are read before
+			// this transaction commits, and a conditional UPDATE that
+			// matches nothing takes no lock: a holder could release the
+			// other job and read this change's row, still the old one, in
+			// between, and the wake would be lost. Locking the other row
+			// first makes such a release wait for the commit. (SQLite has
+			// one writer: nothing comes in between.)
+			then = append(then, &followUp{q: `SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ? FOR UPDATE`, args: []any{r.TenantID, o.wake.ID}})
+		}
 		then = append(then, wakeStatement(r.TenantID, *o.wake, nowUS))
 	}
 	for _, c := range o.creates {
@@ -37,7 +47,7 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 		if err != nil {
 			return Job{}, err
 		}
-		then = append(then, &followUp{q: insertJob, args: cargs, id: c.ID})
+		then = append(then, &followUp{q: insertJob, args: cargs, id: c.ID, mustAffect: ErrDuplicate})
 	}
 	// RETURNING gives the stored row in the same statement.
 	stored, err := s.writeRowThen(ctx, then, q+"\nRETURNING "+columns, args...)
@@ -70,6 +80,9 @@ type followUp struct {
 	args     []any
 	id       string
 	affected bool
+	// mustAffect, when set, is the error of a follow-up that changed no
+	// row: the whole write is then undone.
+	mustAffect error
 }
 
 // writeRowThen is writeRow, followed in the same transaction by the
@@ -100,6 +113,9 @@ func (s *sqlStore) writeRowThen(ctx context.Context, then []*followUp, q string,
 				return Job{}, err
 			}
 			f.affected = n > 0
+			if !f.affected && f.mustAffect != nil {
+				return Job{}, f.mustAffect
+			}
 		}
 		return stored, nil
 	}

@@ -284,9 +284,13 @@ func (e *Engine) save(ctx context.Context, prev, next store.Job, tell bool, opts
 	defer cancel()
 	u, err := e.st.Update(sctx, next, opts...)
 	if err != nil {
-		if TakenOver(err) {
+		switch {
+		case errors.Is(err, store.ErrDuplicate):
+			// A record the write would have created (store.AlsoCreate)
+			// exists: the caller's thing is done already.
+		case TakenOver(err):
 			e.log.Warn("job taken over elsewhere; dropping this step", "tenant", next.TenantID, "job", next.ID, "kind", next.Kind, "err", err)
-		} else {
+		default:
 			e.log.Error("store transition", "tenant", next.TenantID, "job", next.ID, "kind", next.Kind, "err", err)
 		}
 		return u, err
@@ -313,19 +317,22 @@ func (e *Engine) save(ctx context.Context, prev, next store.Job, tell bool, opts
 func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...store.Job) (store.Job, error) {
 	opts := make([]store.UpdateOption, 0, len(records)+1)
 	for _, r := range records {
-		if err := e.final(&r); err != nil {
+		o, err := e.Record(r)
+		if err != nil {
 			return next, err
 		}
-		opts = append(opts, store.AlsoCreate(r))
+		opts = append(opts, o)
 	}
+	// Written as nobody's (a lease of this process that ran out is no
+	// lease), then leased by Acquire.
+	next.LeaseOwner = ""
 	start, cancel, ok := e.reserve()
 	if !ok {
 		u, err := e.Save(ctx, prev, next, opts...)
 		e.recorded(err, records)
 		return u, err
 	}
-	defer cancel()       // a no-op once started
-	next.LeaseOwner = "" // written as nobody's, then leased by Acquire
+	defer cancel() // a no-op once started
 	opts = append(opts, store.Acquire(e.cfg.Instance, e.clock.Now().Add(e.cfg.Lease)))
 	// Leased to this process and stepped here: the claim loop is not told
 	// (it would only wake to find the row held).
@@ -337,13 +344,32 @@ func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...stor
 	return u, err
 }
 
-// recorded counts the records a successful Take created.
+// recorded reports the records a write created (it failed if any could
+// not be: store.AlsoCreate).
 func (e *Engine) recorded(err error, records []store.Job) {
 	if err != nil {
 		return
 	}
+	e.Recorded(records...)
+}
+
+// Record is store.AlsoCreate of r, made final as its kind says: a record
+// created with a write passed to Save or SaveWaking, which reports it with
+// Recorded once the write succeeded.
+func (e *Engine) Record(r store.Job) (store.UpdateOption, error) {
+	if err := e.final(&r); err != nil {
+		return nil, err
+	}
+	return store.AlsoCreate(r), nil
+}
+
+// Recorded counts and reports records created with a successful write
+// (see Record), as Create would.
+func (e *Engine) Recorded(records ...store.Job) {
 	for _, r := range records {
-		e.metrics.transitions.WithLabelValues(r.Kind, r.Status).Inc()
+		if err := e.final(&r); err == nil {
+			e.transitioned(r)
+		}
 	}
 }
 

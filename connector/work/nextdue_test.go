@@ -99,7 +99,7 @@ func (s *claimRecorder) ClaimDue(ctx context.Context, owner string, now time.Tim
 func TestReceivedEventIsSteppedAtOnceWithoutAClaim(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	st := &claimRecorder{Store: openSQLite(t, clock)}
-	e, k := startToy(t, st, cfg("a"), clock)
+	e, k := startToy(t, st, freeSlots("a"), clock)
 	// The claim loop is running once it has claimed (nothing) for a job.
 	if _, err := e.Create(context.Background(), store.Job{TenantID: "t1", ID: "first", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestJobSavedDueSoonerWakesTheSleepingLoop(t *testing.T) {
 func TestTakenJobIsSteppedAtOnceWithoutAClaim(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	st := &claimRecorder{Store: openSQLite(t, clock)}
-	e, k := startToy(t, st, cfg("a"), clock)
+	e, k := startToy(t, st, freeSlots("a"), clock)
 	ctx := context.Background()
 	// The claim loop is running once it has claimed (nothing) for a job.
 	if _, err := e.Create(ctx, store.Job{TenantID: "t1", ID: "first", Kind: "toy", Status: "new", DueAt: clock.Now()}); err != nil {
@@ -330,4 +330,14 @@ func claimAs(t *testing.T, st store.Store, owner string, now time.Time) []string
 		out = append(out, j.ID)
 	}
 	return out
+}
+
+// freeSlots is cfg with more worker slots than a claim speaks for (a
+// claim holds the slots it may fill until it returns, and a step started
+// outside the claim loop needs one): a test's wake-up claims then never
+// leave a Receive or Take without a slot.
+func freeSlots(instance string) work.Config {
+	c := cfg(instance)
+	c.Concurrency, c.Batch = 8, 2
+	return c
 }

@@ -459,19 +459,28 @@ func testAcquireAndAlsoCreate(t *testing.T, s store.Store, clk *clockwork.FakeCl
 		t.Fatalf("the holder's update: lease %q, err %v", released.LeaseOwner, err)
 	}
 
-	// A record whose id or key is taken is left out; the update is stored.
+	// A record whose id or key is taken refuses the whole write.
 	dupID := record("e1", "k-other")
 	dupID.Input = []byte(`{"event":"changed"}`)
-	dupKey := record("e2", "k1")
-	u, err := s.Update(ctx, released, store.AlsoCreate(dupID), store.AlsoCreate(dupKey))
-	if err != nil || u.Version != released.Version+1 {
-		t.Fatalf("update with taken records: version %d, err %v", u.Version, err)
+	for _, dup := range []store.Job{dupID, record("e2", "k1")} {
+		changed := released
+		changed.Attempts = 42
+		_, err := s.Update(ctx, changed, store.AlsoCreate(record("e9", "k9")), store.AlsoCreate(dup))
+		wantErr(t, "update with a taken record "+dup.ID, err, store.ErrDuplicate)
+	}
+	if got := mustGet(t, s, "t1", "r1"); got.Version != released.Version || got.Attempts == 42 {
+		t.Fatalf("an update with a taken record was stored: version %d attempts %d", got.Version, got.Attempts)
 	}
 	if got := mustGet(t, s, "t1", "e1"); string(got.Input) != `{"event":"e1"}` || got.Version != 1 {
 		t.Fatalf("an existing record was overwritten: %s version %d", got.Input, got.Version)
 	}
-	if _, err := s.Get(ctx, "t1", "e2"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("a record with a taken key was stored: %v", err)
+	for _, id := range []string{"e2", "e9"} {
+		if _, err := s.Get(ctx, "t1", id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("record %s of a refused write was stored: %v", id, err)
+		}
+	}
+	if _, err := s.Update(ctx, released); err != nil {
+		t.Fatal(err)
 	}
 
 	// A refused update creates nothing; a final row is not leased.
