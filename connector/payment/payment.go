@@ -22,7 +22,11 @@
 //     what is authorized or captured), calls Vipps with the same key until
 //     Vipps answers, and records Vipps' own aggregate.
 //   - vipps-event: a verified webhook delivery in the inbox, applied after
-//     it was acknowledged.
+//     it was acknowledged. An event of a payment this process created, and
+//     a login ping of a pending login nobody holds, are applied before the
+//     acknowledgement instead, in the write that stores their record as
+//     applied (webhook.go applyNow, login's PingNow); a payment's change
+//     and its outbox's due time are always one write (mutate).
 //   - webhook-registration: one per tenant and sales unit; registers the
 //     connector's webhook URL at Vipps and keeps the secrets.
 //   - bc-payment: the outbox that writes the payment to BC's vippsPayments.

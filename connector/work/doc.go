@@ -42,6 +42,14 @@
 // its unique key before it is acknowledged; the kind's handler applies it
 // as a job. A duplicate delivery returns the first.
 //
+// An event whose effect is one write can skip the inbox's three (stored,
+// applied, finished): the write that applies it also stores the event's
+// record as already applied ([store.AlsoCreate], through [Engine.Record] or
+// [Engine.Take]), so the delivery is acknowledged once both are durable,
+// and a duplicate finds the record taken and changes nothing
+// ([store.ErrDuplicate]). [Engine.Take] also leases the written job to this
+// process and steps it at once, as a claim would.
+//
 // # Shutdown and housekeeping
 //
 // When Run's context ends it stops claiming, lets the running steps finish
