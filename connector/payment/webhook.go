@@ -317,7 +317,7 @@ func (p *Payments) receiveWebhook(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
-	if ev.AuthReqID == "" && ev.Reference != "" {
+	if ev.AuthReqID == "" && ev.Reference != "" && ev.PSPReference != "" {
 		if done, fresh := p.applyNow(ctx, tenantID, msn, ev, p.engine.InboxJob(tenantID, KindEvent, key, eventApplied, payload)); done {
 			if fresh {
 				p.metrics.webhooks.WithLabelValues("stored").Inc()
@@ -420,6 +420,14 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 			return
 		}
 		p.finishEvent(ctx, j, eventApplied)
+	case ev.Reference != "" && ev.PSPReference == "":
+		// Vipps gives every payment event a pspReference: without one an
+		// event cannot be told from its own second delivery (or from a
+		// second run of this step after a crash), so it is never applied.
+		// The follower asks Vipps instead.
+		p.log.Warn("payment event without a pspReference ignored", "tenant", j.TenantID, "msn", env.MSN, "event", ev.Name)
+		p.wakeFollower(ctx, j.TenantID, paymentID(j.TenantID, env.MSN, ev.Reference))
+		p.finishEvent(ctx, j, eventIgnored)
 	case ev.Reference != "":
 		id := paymentID(j.TenantID, env.MSN, ev.Reference)
 		pj, err := p.mutate(ctx, j.TenantID, id, func(s *state, _ *store.Job) error {

@@ -195,3 +195,49 @@ VALUES ('t1', 'other', 'kind-b', 'received', 'ev-1', 0, 0, 1)`); err != nil {
 		t.Fatalf("the change was not stored: attempts %d", got.Attempts)
 	}
 }
+
+// TestPostgresWakeDoesNotWaitForAFinishedRow: a finished job is never
+// woken, so a change that names one does not wait for its row's lock
+// (housekeeping locks finished rows in bulk; waiting there could
+// deadlock with it).
+func TestPostgresWakeDoesNotWaitForAFinishedRow(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	s := openPostgresDSN(t, dsn)
+	ctx := context.Background()
+	pay, err := s.Create(ctx, storetest.NewJob("t1", "pay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := storetest.NewJob("t1", "box")
+	box.Status, box.Final = "done", true
+	if _, err := s.Create(ctx, box); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	holder, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback() //nolint:errcheck // only held
+	if _, err := holder.ExecContext(ctx, `SELECT 1 FROM jobs WHERE tenant_id = 't1' AND id = 'box' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		pay.Attempts++
+		_, err := s.Update(ctx, pay, store.AlsoWake(store.Wakeup{ID: "box", DueAt: storetest.T0}))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the change waited for a finished row's lock")
+	}
+}

@@ -35,7 +35,10 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 			// between, and the wake would be lost. Locking the other row
 			// first makes such a release wait for the commit. (SQLite has
 			// one writer: nothing comes in between.)
-			then = append(then, &followUp{q: `SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ? FOR UPDATE`, args: []any{r.TenantID, o.wake.ID}})
+			// Only an open row: a finished one is never woken, and
+			// waiting on it (housekeeping deletes finished rows in bulk)
+			// could deadlock.
+			then = append(then, &followUp{q: `SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ? AND finished_at IS NULL FOR UPDATE`, args: []any{r.TenantID, o.wake.ID}})
 		}
 		then = append(then, wakeStatement(r.TenantID, *o.wake, nowUS))
 	}
@@ -59,7 +62,7 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	}
 	s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 	for _, f := range then {
-		if f.affected {
+		if f.affected && f.id != "" {
 			s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: f.id})
 		}
 	}
@@ -74,7 +77,8 @@ func (s *sqlStore) writeRow(ctx context.Context, q string, args ...any) (Job, er
 }
 
 // followUp is a statement run in the same transaction right after a write
-// that matched its row; affected reports whether it changed the row id.
+// that matched its row; affected reports whether it changed the row id
+// (none: a statement that changes no row of its own, like a lock).
 type followUp struct {
 	q        string
 	args     []any

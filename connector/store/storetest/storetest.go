@@ -332,9 +332,27 @@ func testAlsoWake(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	mustCreate(t, s, other)
 
 	idle := open("idle", time.Time{})
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	feed, err := s.Subscribe(sctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := touch("idle"); err != nil {
 		t.Fatalf("update with wake: %v", err)
 	}
+	// Subscribers hear of both rows, and of no row that was not written.
+	for seen := map[string]bool{}; !seen["r1"] || !seen["idle"]; {
+		c, ok := <-feed
+		if !ok {
+			t.Fatalf("feed closed; heard %v", seen)
+		}
+		if c.ID == "" || c.TenantID != "t1" {
+			t.Fatalf("the wake announced a change of no row: %+v", c)
+		}
+		seen[c.ID] = true
+	}
+	stop()
 	got := mustGet(t, s, "t1", "idle")
 	if !got.DueAt.Equal(wakeAt) || got.Status != statusApplying || got.Version != idle.Version+1 {
 		t.Fatalf("idle job after the wake: due %v status %s version %d", got.DueAt, got.Status, got.Version)
@@ -407,7 +425,7 @@ func testAlsoWake(t *testing.T, s store.Store, clk *clockwork.FakeClock) {
 	quiet := open("quiet", time.Time{})
 	stale := mustGet(t, s, "t1", "r1")
 	stale.Version--
-	_, err := s.Update(ctx, stale, store.AlsoWake(store.Wakeup{ID: "quiet", DueAt: wakeAt}))
+	_, err = s.Update(ctx, stale, store.AlsoWake(store.Wakeup{ID: "quiet", DueAt: wakeAt}))
 	wantErr(t, "stale update with wake", err, store.ErrConflict)
 	if got := mustGet(t, s, "t1", "quiet"); got.Version != quiet.Version || !got.DueAt.IsZero() {
 		t.Fatalf("a refused update woke another job: version %d due %v", got.Version, got.DueAt)
