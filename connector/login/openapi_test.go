@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/login"
+	"github.com/bcvipps/bcvipps/connector/store"
 )
 
 func loadOpenAPI(t *testing.T) *openapi3.T {
@@ -115,9 +117,25 @@ func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
 
 func TestMetricsOnTheAdminListener(t *testing.T) {
 	e := newEnv(t)
+	// The stored row is visible (and a long-poll answered) a moment before
+	// the engine has counted its transition: the test waits for the count.
+	// Observers run after the engine's counters and the login package's
+	// own observer (registered first).
+	counted := make(chan struct{})
+	var once sync.Once
+	e.First().Svc.Engine().OnTransition(func(j store.Job) {
+		if j.Kind == "customer" && j.Status == "completed" {
+			once.Do(func() { close(counted) })
+		}
+	})
 	id := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, "91234567"))
 	e.Advance(5 * time.Second)
 	e.await(login.CustomerRoute, keyAcme, id, "completed")
+	select {
+	case <-counted:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the completed transition was never reported")
+	}
 	e.First().Svc.Engine().Housekeep(context.Background())
 	admin := httptest.NewServer(e.First().Svc.AdminHandler())
 	defer admin.Close()
