@@ -148,3 +148,30 @@ func TestTwoInstancesPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestEventOnAnotherInstancePostgres: on PostgreSQL a webhook reaches any
+// replica; an event for a payment another instance created is applied in
+// the webhook's own write there too (its record stored as applied, version
+// 1), and its duplicate changes nothing.
+func TestEventOnAnotherInstancePostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	e := newEnv(t, testenv.WithPostgres(dsn))
+	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
+	secret := e.secret()
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	e.Start("b") // the front now sends deliveries to b, which did not create the payment
+	now := e.Clock.Now()
+	auth := eventBody(v.Reference, "AUTHORIZED", "psp-b1", 20000, now)
+	for i := range 2 {
+		if s := e.deliver(secret, now, auth, nil); s != http.StatusOK {
+			t.Fatalf("delivery %d: %d", i+1, s)
+		}
+	}
+	if got := e.payment(v.ID); got.Status != payment.StatusAuthorized || got.AuthorizedAmount != 20000 {
+		t.Fatalf("after the deliveries' answers: %s, authorized %d", got.Status, got.AuthorizedAmount)
+	}
+	r, err := e.First().Store.GetByKey(t.Context(), "acme", payment.KindEvent, "epayment:"+vippstest.DefaultMSN+":"+v.Reference+":AUTHORIZED:psp-b1")
+	if err != nil || r.Status != "applied" || r.Version != 1 {
+		t.Fatalf("event record: %s, version %d, %v; want applied in its first write", r.Status, r.Version, err)
+	}
+}

@@ -22,7 +22,8 @@
 //     what is authorized or captured), calls Vipps with the same key until
 //     Vipps answers, and records Vipps' own aggregate.
 //   - vipps-event: a verified webhook delivery in the inbox, applied after
-//     it was acknowledged. An event of a payment this process created, and
+//     it was acknowledged. An event of a payment this process created (on
+//     PostgreSQL, of any payment the shared store has), and
 //     a login ping of a pending login nobody holds, are applied before the
 //     acknowledgement instead, in the write that stores their record as
 //     applied (webhook.go applyNow, login's PingNow); a payment's change

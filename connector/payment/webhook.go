@@ -457,7 +457,8 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 }
 
 // applyNow applies a payment event of a payment this process created
-// (live) in the webhook's own write: the payment's change and the event's
+// (live; on PostgreSQL, of any payment the shared store has) in the
+// webhook's own write: the payment's change and the event's
 // record (stored as applied) go in one transaction, instead of the
 // inbox's three writes (stored, applied, finished); an event that changes
 // nothing (Vipps' news already polled, say) is stored as applied on its
@@ -466,7 +467,11 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 // it out) or a failed write; fresh is false for a duplicate delivery.
 func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEvent, record store.Job) (done, fresh bool) {
 	id := paymentID(tenantID, msn, ev.Reference)
-	if !p.live.has(id) {
+	if !p.live.has(id) && p.cfg.Store.Driver != store.DriverPostgres {
+		// On SQLite (one process) an unknown payment is another system's
+		// (or one from before a restart): the inbox sorts it out without a
+		// read first. On PostgreSQL the webhook reaches any replica, most
+		// often not the one that created the payment, so the read is made.
 		return false, false
 	}
 	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, func(s *state, _ *store.Job) error {
