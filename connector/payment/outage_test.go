@@ -156,9 +156,7 @@ func TestTwoInstancesPostgres(t *testing.T) {
 func TestEventOnAnotherInstancePostgres(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	e := newEnv(t, testenv.WithPostgres(dsn))
-	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
-	secret := e.secret()
-	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	v, secret := e.unanswered()
 	e.Start("b") // the front now sends deliveries to b, which did not create the payment
 	now := e.Clock.Now()
 	auth := eventBody(v.Reference, "AUTHORIZED", "psp-b1", 20000, now)

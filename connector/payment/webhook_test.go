@@ -23,6 +23,18 @@ func (e *env) secret() string {
 	return storedSecret(e.T, e.WaitFor("acme", "whr_"+vippstest.DefaultMSN, registered))
 }
 
+// unanswered creates a payment of 200.00 NOK (key k1) whose customer
+// never answers, and returns it with the webhook's secret once Vipps' own
+// CREATED event is in: only the test's deliveries change it from there
+// on, and the inbox holds only theirs.
+func (e *env) unanswered() (payment.View, string) {
+	e.T.Helper()
+	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
+	secret := e.secret()
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	return v, secret
+}
+
 // registered tells a registered webhook's job.
 func registered(j store.Job) bool { return j.Status == "registered" }
 
@@ -89,11 +101,7 @@ func (e *env) inboxSize() int {
 func TestWebhookVerification(t *testing.T) {
 	e := newEnv(t)
 	// A customer who never answers: only our deliveries change the payment.
-	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
-	secret := e.secret()
-	// Vipps' own CREATED event is in first, so the inbox holds only ours
-	// from here on.
-	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	v, secret := e.unanswered()
 	now := e.Clock.Now()
 	inbox := e.inboxSize()
 	auth := eventBody(v.Reference, "AUTHORIZED", "psp-1", 20000, now)
@@ -168,9 +176,7 @@ func TestWebhooksLost(t *testing.T) {
 // through the inbox.
 func TestPaymentEventIsOneWrite(t *testing.T) {
 	e := newEnv(t)
-	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
-	secret := e.secret()
-	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	v, secret := e.unanswered()
 	now := e.Clock.Now()
 	record := func(name, psp string) store.Job {
 		t.Helper()
@@ -222,9 +228,7 @@ func TestPaymentEventIsOneWrite(t *testing.T) {
 // authorized amount doubled when such an event was delivered twice).
 func TestEventWithoutPSPReferenceIsNotApplied(t *testing.T) {
 	e := newEnv(t)
-	v := e.pay("k1", payBody(vippstest.PersonaIgnore, 20000))
-	secret := e.secret()
-	e.WaitFor("acme", v.ID, func(store.Job) bool { return len(e.payment(v.ID).Events) == 1 })
+	v, secret := e.unanswered()
 	now := e.Clock.Now()
 	auth := eventBody(v.Reference, "AUTHORIZED", "", 20000, now)
 	for i := range 2 {
