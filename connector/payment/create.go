@@ -259,9 +259,6 @@ func (p *Payments) createPayment(c *gin.Context) {
 		p.storeProblem(c, err)
 		return
 	}
-	if dups[0] == nil {
-		p.live.add(id)
-	}
 	if errors.Is(dups[0], store.ErrDuplicate) {
 		stored := rows[0]
 		if stored.IdempotencyKey == key && stored.Kind == KindPayment {

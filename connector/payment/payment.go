@@ -22,8 +22,7 @@
 //     what is authorized or captured), calls Vipps with the same key until
 //     Vipps answers, and records Vipps' own aggregate.
 //   - vipps-event: a verified webhook delivery in the inbox, applied after
-//     it was acknowledged. An event of a payment this process created (on
-//     PostgreSQL, of any payment the shared store has), and
+//     it was acknowledged. A payment event with a pspReference, and
 //     a login ping of a pending login nobody holds, are applied before the
 //     acknowledgement instead, in the write that stores their record as
 //     applied (webhook.go applyNow, login's PingNow); a payment's change
@@ -137,8 +136,6 @@ type Payments struct {
 	bcWriters map[string]*bcWriter
 	// sends are the creates' follower saves running after their answer.
 	sends sends
-	// live are the open payments this process created (webhook.go).
-	live liveSet
 }
 
 // Pinger is what a login ping webhook calls: the login waiting for

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -456,24 +455,17 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 	}
 }
 
-// applyNow applies a payment event of a payment this process created
-// (live; on PostgreSQL, of any payment the shared store has) in the
-// webhook's own write: the payment's change and the event's
-// record (stored as applied) go in one transaction, instead of the
-// inbox's three writes (stored, applied, finished); an event that changes
-// nothing (Vipps' news already polled, say) is stored as applied on its
-// own, one write instead of two. done is false, with nothing stored, for
-// a payment this process does not know as its own (then the inbox sorts
-// it out) or a failed write; fresh is false for a duplicate delivery.
+// applyNow applies a payment event in the webhook's own write: the
+// payment's change and the event's record (stored as applied) go in one
+// transaction, instead of the inbox's three writes (stored, applied,
+// finished). An event that changes nothing (Vipps' news already polled,
+// say) is stored as applied on its own, and one for a payment the store
+// does not have (another system's, at the same sales unit) as ignored:
+// one write each instead of two. done is false, with nothing stored, when
+// a write failed (the inbox then takes the event); fresh is false for a
+// duplicate delivery.
 func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEvent, record store.Job) (done, fresh bool) {
 	id := paymentID(tenantID, msn, ev.Reference)
-	if !p.live.has(id) && p.cfg.Store.Driver != store.DriverPostgres {
-		// On SQLite (one process) an unknown payment is another system's
-		// (or one from before a restart): the inbox sorts it out without a
-		// read first. On PostgreSQL the webhook reaches any replica, most
-		// often not the one that created the payment, so the read is made.
-		return false, false
-	}
 	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, func(s *state, _ *store.Job) error {
 		if !s.addEvents([]vipps.PaymentEvent{ev.PaymentEvent}) {
 			return errNoChange
@@ -485,15 +477,16 @@ func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEv
 		// Its record exists: delivered before (through here or the
 		// inbox), and the change it brings is stored or on its way.
 		return true, false
+	case errors.Is(err, store.ErrNotFound):
+		// Not a payment of this connector: as the inbox would, it is
+		// stored as ignored.
+		record.Status = eventIgnored
+		return p.recordOnly(ctx, record)
 	case err != nil:
 		return false, false
 	case !stored:
 		// Nothing new for the payment: only the record is stored.
-		_, err := p.engine.Create(ctx, record)
-		if errors.Is(err, store.ErrDuplicate) {
-			return true, false
-		}
-		return err == nil, err == nil
+		return p.recordOnly(ctx, record)
 	}
 	if pj.Status != StatusCreated {
 		p.wakeFollower(ctx, tenantID, id)
@@ -501,36 +494,14 @@ func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEv
 	return true, true
 }
 
-// liveSet is a bounded set of payment ids, in two generations: when the
-// newer one is full it becomes the older and the older is dropped, so a
-// payment created long ago falls out and its events go through the inbox.
-// A final payment stays in: Vipps' events often arrive after the poll
-// that made it final.
-type liveSet struct {
-	mu       sync.Mutex
-	cur, old map[string]struct{}
-}
-
-// liveGeneration is the size of a generation (about 100 bytes an entry).
-const liveGeneration = 50_000
-
-func (l *liveSet) add(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.cur) >= liveGeneration || l.cur == nil {
-		l.old, l.cur = l.cur, make(map[string]struct{}, 1024)
+// recordOnly stores an event's record alone (final): done and fresh as
+// applyNow's.
+func (p *Payments) recordOnly(ctx context.Context, record store.Job) (done, fresh bool) {
+	_, err := p.engine.Create(ctx, record)
+	if errors.Is(err, store.ErrDuplicate) {
+		return true, false
 	}
-	l.cur[id] = struct{}{}
-}
-
-func (l *liveSet) has(id string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_, ok := l.cur[id]
-	if !ok {
-		_, ok = l.old[id]
-	}
-	return ok
+	return err == nil, err == nil
 }
 
 func (p *Payments) finishEvent(ctx context.Context, j store.Job, status string) {

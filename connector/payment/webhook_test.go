@@ -169,11 +169,10 @@ func TestWebhooksLost(t *testing.T) {
 	e.checkBC(got)
 }
 
-// TestPaymentEventIsOneWrite: an event for a payment this process created
-// is stored as applied in the write that changes the payment (version 1,
-// never "received"); a duplicate changes nothing; after a restart the
-// process no longer knows the payment as its own, and its events go
-// through the inbox.
+// TestPaymentEventIsOneWrite: a payment event is stored as applied in the
+// write that changes the payment (version 1, never "received"), also
+// after a restart; a duplicate changes nothing; an event of a payment the
+// connector does not have is stored as ignored in one write.
 func TestPaymentEventIsOneWrite(t *testing.T) {
 	e := newEnv(t)
 	v, secret := e.unanswered()
@@ -216,8 +215,17 @@ func TestPaymentEventIsOneWrite(t *testing.T) {
 	if got.CapturedAmount != 20000 {
 		t.Fatalf("after the restart: %+v", got)
 	}
-	if r := e.WaitFor("acme", record("CAPTURED", "psp-2").ID, func(j store.Job) bool { return j.Final }); r.Status != "applied" || r.Version < 2 {
-		t.Fatalf("event after the restart: %s, version %d; want applied through the inbox", r.Status, r.Version)
+	if r := record("CAPTURED", "psp-2"); r.Status != "applied" || r.Version != 1 {
+		t.Fatalf("event after the restart: %s, version %d; want applied in its first write", r.Status, r.Version)
+	}
+
+	other := eventBody("not-ours-01", "AUTHORIZED", "psp-9", 5000, now)
+	if s := e.deliver(secret, now, other, nil); s != http.StatusOK {
+		t.Fatalf("another system's event: %d", s)
+	}
+	r, err := e.First().Store.GetByKey(context.Background(), "acme", payment.KindEvent, "epayment:"+vippstest.DefaultMSN+":not-ours-01:AUTHORIZED:psp-9")
+	if err != nil || r.Status != "ignored" || r.Version != 1 {
+		t.Fatalf("another system's event: %s, version %d, %v; want ignored in its first write", r.Status, r.Version, err)
 	}
 }
 
