@@ -272,14 +272,23 @@ var errNoChange = errors.New("no change")
 // concurrent write (f runs again on the fresh row). f returns errNoChange
 // when there is nothing to store. Every stored change is queued for BC.
 func (p *Payments) mutate(ctx context.Context, tenantID, id string, f func(s *state, j *store.Job) error) (store.Job, error) {
-	j, _, err := p.mutateRecording(ctx, tenantID, id, nil, f)
+	j, _, err := p.mutateRecording(ctx, tenantID, id, nil, mutateTries, f)
 	return j, err
 }
+
+// mutateTries bounds mutate's tries when concurrent writes keep winning.
+// A webhook's request tries fewer (webhookTries) and then leaves the event
+// to the inbox, so that a burst of events for one payment does not hold
+// its answers.
+const (
+	mutateTries  = 50
+	webhookTries = 3
+)
 
 // mutateRecording is mutate that also creates records (final jobs: what
 // caused the change) in the write that stores the change; stored reports
 // whether it wrote (a change with nothing to store writes no record).
-func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, records []store.Job, f func(s *state, j *store.Job) error) (_ store.Job, stored bool, _ error) {
+func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, records []store.Job, tries int, f func(s *state, j *store.Job) error) (_ store.Job, stored bool, _ error) {
 	var opts []store.UpdateOption
 	for _, r := range records {
 		o, err := p.engine.Record(r)
@@ -332,7 +341,7 @@ func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, rec
 			p.engine.Recorded(records...)
 			return saved, true, nil
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt >= 50 {
+		if !errors.Is(err, store.ErrConflict) || attempt+1 >= tries {
 			return j, false, err
 		}
 	}

@@ -466,7 +466,7 @@ func (p *Payments) applyEvent(ctx context.Context, j store.Job) {
 // duplicate delivery.
 func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEvent, record store.Job) (done, fresh bool) {
 	id := paymentID(tenantID, msn, ev.Reference)
-	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, func(s *state, _ *store.Job) error {
+	pj, stored, err := p.mutateRecording(ctx, tenantID, id, []store.Job{record}, webhookTries, func(s *state, _ *store.Job) error {
 		if !s.addEvents([]vipps.PaymentEvent{ev.PaymentEvent}) {
 			return errNoChange
 		}
@@ -489,7 +489,9 @@ func (p *Payments) applyNow(ctx context.Context, tenantID, msn string, ev wireEv
 		return p.recordOnly(ctx, record)
 	}
 	if pj.Status != StatusCreated {
-		p.wakeFollower(ctx, tenantID, id)
+		// The change is stored: the wake must not depend on the caller
+		// staying for the answer.
+		p.wakeFollower(context.WithoutCancel(ctx), tenantID, id)
 	}
 	return true, true
 }

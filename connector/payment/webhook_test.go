@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -56,20 +57,30 @@ func storedSecret(tb testing.TB, j store.Job) string {
 // date, as Vipps would.
 func (e *env) deliver(secret string, date time.Time, body []byte, tamper func(h http.Header, b []byte) []byte) int {
 	e.T.Helper()
+	code, err := e.tryDeliver(secret, date, body, tamper)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return code
+}
+
+// tryDeliver is deliver for another goroutine than the test's: it returns
+// its error.
+func (e *env) tryDeliver(secret string, date time.Time, body []byte, tamper func(h http.Header, b []byte) []byte) (int, error) {
 	u := payment.WebhookURL(e.Front.URL, "acme", vippstest.DefaultMSN)
 	h, err := vipps.SignWebhook(secret, u, date, body)
 	if err != nil {
-		e.T.Fatal(err)
+		return 0, err
 	}
 	if tamper != nil {
 		body = tamper(h, body)
 	}
 	res, err := http.DefaultClient.Do(webhookRequest(u, h, body))
 	if err != nil {
-		e.T.Fatal(err)
+		return 0, err
 	}
 	res.Body.Close()
-	return res.StatusCode
+	return res.StatusCode, nil
 }
 
 func eventBody(ref, name, psp string, amount int64, at time.Time) []byte {
@@ -254,5 +265,40 @@ func TestEventWithoutPSPReferenceIsNotApplied(t *testing.T) {
 	}
 	if got := e.payment(v.ID); got.Status != payment.StatusCreated || got.AuthorizedAmount != 0 || len(got.Events) != 1 {
 		t.Fatalf("an event without a pspReference changed the payment: %s, authorized %d, %d events", got.Status, got.AuthorizedAmount, len(got.Events))
+	}
+}
+
+// TestBurstOfEventsForOnePayment: many different events for one payment
+// at once. A webhook's own write gives up after a few conflicts and leaves
+// its event to the inbox, so no answer waits long; every event is applied
+// once all the same.
+func TestBurstOfEventsForOnePayment(t *testing.T) {
+	e := newEnv(t)
+	v, secret := e.unanswered()
+	now := e.Clock.Now()
+	if s := e.deliver(secret, now, eventBody(v.Reference, "AUTHORIZED", "psp-a", 20000, now), nil); s != http.StatusOK {
+		t.Fatalf("authorization: %d", s)
+	}
+	const n = 20
+	type answer struct {
+		code int
+		err  error
+	}
+	answers := make(chan answer, n)
+	for i := range n {
+		go func() {
+			body := eventBody(v.Reference, "CAPTURED", fmt.Sprintf("psp-c%02d", i), 1000, now.Add(time.Duration(i+1)*time.Second))
+			code, err := e.tryDeliver(secret, now, body, nil)
+			answers <- answer{code, err}
+		}()
+	}
+	for range n {
+		if a := <-answers; a.err != nil || a.code != http.StatusOK {
+			t.Fatalf("delivery answered %d (%v)", a.code, a.err)
+		}
+	}
+	e.WaitFor("acme", v.ID, func(store.Job) bool { return e.payment(v.ID).CapturedAmount >= n*1000 })
+	if got := e.payment(v.ID); got.CapturedAmount != n*1000 || len(got.Events) != n+2 {
+		t.Fatalf("after the burst: captured %d, %d events", got.CapturedAmount, len(got.Events))
 	}
 }
