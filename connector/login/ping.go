@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/bcvipps/bcvipps/connector/store"
 )
@@ -75,10 +76,10 @@ func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error
 		if err != nil {
 			return err
 		}
-		if r.Status != statusPending || r.AuthReqID != authReqID {
+		if !r.waitingFor(authReqID) {
 			return nil // answered already, or a login restarted since
 		}
-		if r.LeaseOwner != "" && r.LeaseUntil.After(s.clock.Now()) {
+		if r.held(s.clock.Now()) {
 			// Polling right now, perhaps with an answer from just before
 			// the approval: the ping is tried again shortly.
 			return ErrBusy
@@ -103,13 +104,24 @@ func (s *Flows) Ping(ctx context.Context, tenantID, msn, authReqID string) error
 func (s *Flows) PingNow(ctx context.Context, tenantID, msn, authReqID string, record store.Job) bool {
 	r, err := s.pinged(ctx, tenantID, msn, authReqID)
 	now := s.clock.Now()
-	if err != nil || r.Status != statusPending || r.AuthReqID != authReqID || (r.LeaseOwner != "" && r.LeaseUntil.After(now)) {
+	if err != nil || !r.waitingFor(authReqID) || r.held(now) {
 		return false
 	}
 	next := r
 	next.DueAt = now
 	_, err = s.engine.Take(ctx, r.job(), next.job(), record)
 	return err == nil
+}
+
+// waitingFor reports whether r is a pending login waiting for the answer
+// to authReqID (not answered, nor restarted under another one).
+func (r request) waitingFor(authReqID string) bool {
+	return r.Status == statusPending && r.AuthReqID == authReqID
+}
+
+// held reports whether r is leased (being polled) at now.
+func (r request) held(now time.Time) bool {
+	return r.LeaseOwner != "" && r.LeaseUntil.After(now)
 }
 
 // pinged finds the login of authReqID: by the id a POST gave it, else

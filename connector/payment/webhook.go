@@ -307,31 +307,27 @@ func (p *Payments) receiveWebhook(c *gin.Context) {
 		return
 	}
 	key, payload := eventKey(msn, ev, body), mustJSON(envelope{MSN: msn, Body: body})
-	if ev.AuthReqID != "" && p.pinger != nil &&
-		p.pinger.PingNow(ctx, tenantID, msn, ev.AuthReqID, p.engine.InboxJob(tenantID, KindEvent, key, eventApplied, payload)) {
-		// Stored as applied together with its effect: one write instead
-		// of the inbox's three (stored, applied, finished).
-		p.metrics.webhooks.WithLabelValues("stored").Inc()
-		p.metrics.inboxLag.Observe(0)
-		c.Status(http.StatusOK)
-		return
+	// A login ping or a payment event is stored as applied (or ignored)
+	// in the write of its effect, one write instead of the inbox's three
+	// (stored, applied, finished); what cannot be goes to the inbox.
+	applied := p.engine.InboxJob(tenantID, KindEvent, key, eventApplied, payload)
+	var done, fresh bool
+	switch {
+	case ev.AuthReqID != "" && p.pinger != nil:
+		done = p.pinger.PingNow(ctx, tenantID, msn, ev.AuthReqID, applied)
+		fresh = done
+	case ev.AuthReqID == "" && ev.Reference != "" && ev.PSPReference != "":
+		done, fresh = p.applyNow(ctx, tenantID, msn, ev, applied)
 	}
-	if ev.AuthReqID == "" && ev.Reference != "" && ev.PSPReference != "" {
-		if done, fresh := p.applyNow(ctx, tenantID, msn, ev, p.engine.InboxJob(tenantID, KindEvent, key, eventApplied, payload)); done {
-			if fresh {
-				p.metrics.webhooks.WithLabelValues("stored").Inc()
-				p.metrics.inboxLag.Observe(0)
-			} else {
-				p.metrics.webhooks.WithLabelValues("duplicate").Inc()
-			}
-			c.Status(http.StatusOK)
+	if done && fresh {
+		p.metrics.inboxLag.Observe(0)
+	}
+	if !done {
+		var err error
+		if _, fresh, err = p.engine.Receive(ctx, tenantID, KindEvent, key, eventReceived, payload); err != nil {
+			p.storeProblem(c, err)
 			return
 		}
-	}
-	_, fresh, err := p.engine.Receive(ctx, tenantID, KindEvent, key, eventReceived, payload)
-	if err != nil {
-		p.storeProblem(c, err)
-		return
 	}
 	if fresh {
 		p.metrics.webhooks.WithLabelValues("stored").Inc()

@@ -33,11 +33,10 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 			// matches nothing takes no lock: a holder could release the
 			// other job and read this change's row, still the old one, in
 			// between, and the wake would be lost. Locking the other row
-			// first makes such a release wait for the commit. (SQLite has
-			// one writer: nothing comes in between.)
-			// Only an open row: a finished one is never woken, and
-			// waiting on it (housekeeping deletes finished rows in bulk)
-			// could deadlock.
+			// first makes such a release wait for the commit. Only an open
+			// row is locked: a finished one is never woken, and waiting on
+			// it (housekeeping deletes finished rows in bulk) could
+			// deadlock. SQLite has one writer: nothing comes in between.
 			then = append(then, &followUp{q: `SELECT 1 FROM jobs WHERE tenant_id = ? AND id = ? AND finished_at IS NULL FOR UPDATE`, args: []any{r.TenantID, o.wake.ID}})
 		}
 		then = append(then, wakeStatement(r.TenantID, *o.wake, nowUS))

@@ -329,7 +329,9 @@ func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...stor
 	start, cancel, ok := e.reserve()
 	if !ok {
 		u, err := e.Save(ctx, prev, next, opts...)
-		e.recorded(err, records)
+		if err == nil {
+			e.Recorded(records...)
+		}
 		return u, err
 	}
 	defer cancel() // a no-op once started
@@ -337,20 +339,14 @@ func (e *Engine) Take(ctx context.Context, prev, next store.Job, records ...stor
 	// Leased to this process and stepped here: the claim loop is not told
 	// (it would only wake to find the row held).
 	u, err := e.save(ctx, prev, next, false, opts...)
-	e.recorded(err, records)
-	if err == nil && u.LeaseOwner == e.cfg.Instance {
-		start(u)
-	}
-	return u, err
-}
-
-// recorded reports the records a write created (it failed if any could
-// not be: store.AlsoCreate).
-func (e *Engine) recorded(err error, records []store.Job) {
 	if err != nil {
-		return
+		return u, err
 	}
 	e.Recorded(records...)
+	if u.LeaseOwner == e.cfg.Instance {
+		start(u)
+	}
+	return u, nil
 }
 
 // Record is store.AlsoCreate of r, made final as its kind says: a record
