@@ -146,16 +146,7 @@ func TestPostgresWakeHoldsTheWokenRowUntilCommit(t *testing.T) {
 		t.Fatalf("claim: %v %v", got, err)
 	}
 
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	other, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback() //nolint:errcheck // rolled back below
+	raw, other := otherSession(t, dsn)
 	if _, err := other.ExecContext(ctx, `INSERT INTO jobs (tenant_id, id, kind, status, idempotency_key, created_at, updated_at, version)
 VALUES ('t1', 'other', 'kind-b', 'received', 'ev-1', 0, 0, 1)`); err != nil {
 		t.Fatal(err)
@@ -213,16 +204,7 @@ func TestPostgresWakeDoesNotWaitForAFinishedRow(t *testing.T) {
 	if _, err := s.Create(ctx, box); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	holder, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback() //nolint:errcheck // only held
+	_, holder := otherSession(t, dsn)
 	if _, err := holder.ExecContext(ctx, `SELECT 1 FROM jobs WHERE tenant_id = 't1' AND id = 'box' FOR UPDATE`); err != nil {
 		t.Fatal(err)
 	}
@@ -240,4 +222,24 @@ func TestPostgresWakeDoesNotWaitForAFinishedRow(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the change waited for a finished row's lock")
 	}
+}
+
+// otherSession is another client of the database at dsn (not the
+// store's), with a transaction open on it until the test ends.
+func otherSession(t *testing.T, dsn string) (*sql.DB, *sql.Tx) {
+	t.Helper()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := raw.BeginTx(context.Background(), nil)
+	if err != nil {
+		raw.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = tx.Rollback()
+		raw.Close()
+	})
+	return raw, tx
 }
