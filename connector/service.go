@@ -272,6 +272,10 @@ func HashAPIKey(key string) string { return api.HashAPIKey(key) }
 // Engine is the service's work engine (for the job packages and tests).
 func (s *Service) Engine() *work.Engine { return s.engine }
 
+// Payments is the service's payments (J3), for tests that act as the
+// reconciliation does.
+func (s *Service) Payments() *payment.Payments { return s.payments }
+
 // Reconciler is the service's reconciliation (J5), for starting a run from
 // the command line.
 func (s *Service) Reconciler() *reconcile.Reconciler { return s.recon }

@@ -1,11 +1,13 @@
 package payment_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
@@ -160,5 +162,29 @@ func TestBadInput(t *testing.T) {
 	}
 	if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}); res.Status != http.StatusBadRequest || !hasField(res, "Idempotency-Key") {
 		t.Errorf("capture without key: %d %s", res.Status, res.Raw)
+	}
+}
+
+// TestRewriteOfAFinalPayment: BC's row of a final payment whose outbox has
+// finished is changed behind the connector's back; a rewrite (what the
+// reconciliation does when it finds that) puts BC's row right before it
+// answers. Before, it counted a change no finished outbox would ever write.
+func TestRewriteOfAFinalPayment(t *testing.T) {
+	e := newEnv(t)
+	declined := e.pay("k-reject", payBody(vippstest.PersonaReject, 5000))
+	e.Advance(2 * time.Second)
+	e.waitStatus(declined.ID, payment.StatusAborted)
+	e.checkBC(declined)
+	if o := e.Job("acme", outboxID(declined.ID)); !o.Final {
+		t.Fatalf("outbox not finished: %+v", o)
+	}
+	if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, declined.Reference, "status", "captured") {
+		t.Fatal("could not change the BC row")
+	}
+	if err := e.First().Svc.Payments().Rewrite(context.Background(), "acme", declined.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
+		t.Fatalf("BC's row after the rewrite: %v", r)
 	}
 }

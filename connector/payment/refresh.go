@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -97,15 +98,37 @@ func BCRecord(v View) map[string]any {
 	}
 }
 
-// Rewrite makes the payment's BC outbox write it again (BC's row differs
-// from the connector's view).
+// Rewrite makes BC's vippsPayments row of the payment equal the
+// connector's view again (BC's row differs from it).
+//
+// An open outbox is made due with a change of the payment's own (mutate).
+// A finished one (the payment is final and BC had its last change) stays
+// finished, as every final job does: the row is written here, and Rewrite
+// answers only once BC has it, so "rewritten" is never said of a row that
+// was not. An outbox housekeeping removed is made anew.
 func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
-	// A change of its own for mutate: the outbox is made due as for any
-	// change BC must see (before the save, and at once after it).
-	_, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
+	o, err := p.store.Get(ctx, tenantID, outboxID(id))
+	switch {
+	case err == nil && o.Final:
+		t := p.tenants[tenantID]
+		if t == nil {
+			return fmt.Errorf("rewrite payment: unknown tenant %q", tenantID)
+		}
+		pj, err := p.get(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		return p.writeBC(ctx, t, pj)
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	pj, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
 		s.Changes++ // BC must see it again
 		return nil
 	})
+	if err == nil && o.ID == "" {
+		p.queueBC(ctx, pj) // no outbox to wake: make one
+	}
 	return err
 }
 
