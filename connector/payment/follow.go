@@ -232,15 +232,21 @@ func (p *Payments) followingNext(f store.Job, pj store.Job) store.Job {
 	next := f
 	next.Status = followFollowing
 	next.Attempts = 0
-	s := decodeState(pj.State)
-	next.DueAt = p.nextPoll(s)
-	if (s.VippsState != "" && s.VippsState != vipps.StateCreated) || pj.Status != StatusCreated {
+	next.DueAt = p.nextPoll(decodeState(pj.State))
+	if answered(pj) {
 		// The customer answered before the create was recorded (a
 		// webhook's event, applied while the follower was still sending,
 		// moved the payment on): look now.
 		next.DueAt = p.clock.Now()
 	}
 	return next
+}
+
+// answered tells whether payment pj has moved on from waiting for the
+// customer, as far as the connector knows.
+func answered(pj store.Job) bool {
+	s := decodeState(pj.State)
+	return (s.VippsState != "" && s.VippsState != vipps.StateCreated) || pj.Status != StatusCreated
 }
 
 // nextPoll is when a payment waiting for the customer is looked at again:

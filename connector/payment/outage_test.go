@@ -173,3 +173,35 @@ func TestEventOnAnotherInstancePostgres(t *testing.T) {
 		t.Fatalf("event record: %s, version %d, %v; want applied in its first write", r.Status, r.Version, err)
 	}
 }
+
+// TestAnswerOnAnotherInstanceWhileTheCreatesRecordIsOnItsWayPostgres: the
+// customer approves while the create's record of its follower is still on
+// its way, and the webhook reaches another replica. That replica finds the
+// follower still sending and leaves the wake to it; the record, once it
+// lands, must look at the payment at once (the capture on authorize
+// waits for it), not at its next poll 20 s later.
+func TestAnswerOnAnotherInstanceWhileTheCreatesRecordIsOnItsWayPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	e := newEnv(t, testenv.WithPostgres(dsn))
+	release := holdRecords(t, nil, nil)
+	body := payBody(vippstest.PersonaApprove, 7000)
+	body["captureOnAuthorize"] = true
+	v := e.pay("k1", body)
+	a := e.First()
+	e.Start("b") // the front now sends the webhooks to b
+	// The customer approves after 2 s; the clock is moved by hand
+	// (Advance would wait for the held record).
+	e.Clock.Advance(2 * time.Second)
+	e.WaitFor("acme", v.ID, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })
+	if f := e.Job("acme", followerID(v.ID)); f.Status != "sending" {
+		t.Fatalf("the follower's record was not held: %q", f.Status)
+	}
+	release()
+	a.Svc.Settle()
+	if f := e.Job("acme", followerID(v.ID)); f.DueAt.After(e.Clock.Now()) {
+		t.Fatalf("the follower waits for its next poll (due in %s) after another replica applied the approval", f.DueAt.Sub(e.Clock.Now()))
+	}
+	if got := e.waitStatus(v.ID, payment.StatusCaptured); got.CapturedAmount != 7000 {
+		t.Fatalf("captured on authorize: %+v", got)
+	}
+}

@@ -151,8 +151,21 @@ func (p *Payments) saveFollowing(ctx context.Context, f, next store.Job) {
 		// A wake that came meanwhile is passed on unless the saved record
 		// is due already; a record refused (the follower moved on: its
 		// own send went through) passes it on to what is stored now.
-		if p.sends.finish(paymentID, ps) && (!ok || saved.DueAt.After(p.clock.Now())) {
+		woken := p.sends.finish(paymentID, ps)
+		switch {
+		case woken && (!ok || saved.DueAt.After(p.clock.Now())):
 			p.wakeFollower(ctx, f.TenantID, paymentID)
+		case ok && p.cfg.Store.Driver == store.DriverPostgres && saved.DueAt.After(p.clock.Now()):
+			// A webhook on another replica that found the follower still
+			// sending left the wake to it, and sends knows this process's
+			// webhooks only. Such a webhook stored its change before it
+			// read the follower, and so before this save: one read of the
+			// payment finds it.
+			if pj, err := p.get(ctx, f.TenantID, paymentID); err == nil && answered(pj) {
+				now := saved
+				now.DueAt = p.clock.Now()
+				p.save(ctx, saved, now)
+			}
 		}
 	}()
 }
