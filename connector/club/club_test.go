@@ -381,3 +381,25 @@ func TestEnrollmentAddOutcomeUnknown(t *testing.T) {
 		t.Fatalf("%d members", n)
 	}
 }
+
+// TestEnrollmentMembershipOutcomeUnknown: NP Retail answers the
+// membership's create with 504 (it may have created it). The connector
+// cannot look a membership up by a key of its own, so it creates one
+// again and says in the log that the first may stay empty; the customer
+// becomes a member once.
+func TestEnrollmentMembershipOutcomeUnknown(t *testing.T) {
+	e := newEnv(t)
+	id := e.enroll("k", map[string]any{"phoneNumber": "+" + newPhone})
+	create := "/npretail/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/" + bctest.DemoCompanyName + "/membership"
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, PathPrefix: create, Status: http.StatusGatewayTimeout, Times: 1})
+	e.Advance(2 * time.Second) // consent: the membership's create gets 504
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "applying" && j.Attempts > 0 })
+	if !strings.Contains(e.Logs.String(), "stays without members") {
+		t.Fatalf("no warning of a possibly empty membership in the log:\n%s", e.Logs.String())
+	}
+	e.Drive("acme", id, 30)
+	e.await(id, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members", n)
+	}
+}

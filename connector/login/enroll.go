@@ -168,6 +168,13 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode, ItemNumber: uc.membershipItem})
 		s.observe("npretail", "memberships.create", err)
 		if err != nil {
+			if bc.OutcomeUnknown(err) {
+				// NP Retail offers no way to find a membership by a key of
+				// ours, so the next attempt creates one again: say so,
+				// for whoever looks after NP Retail's memberships.
+				s.log.Warn("NP Retail may have created a membership without confirming it; the next attempt creates another, and the first, if it exists, stays without members",
+					"tenant", t.id, "request", r.ID, "membershipCode", m.MembershipCode)
+			}
 			s.bcFailure(ctx, r, "npretail", err)
 			return
 		}
