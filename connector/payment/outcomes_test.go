@@ -9,6 +9,7 @@ import (
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/payment"
+	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
@@ -178,13 +179,32 @@ func TestRewriteOfAFinalPayment(t *testing.T) {
 	if o := e.Job("acme", outboxID(declined.ID)); !o.Final {
 		t.Fatalf("outbox not finished: %+v", o)
 	}
-	if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, declined.Reference, "status", "captured") {
-		t.Fatal("could not change the BC row")
-	}
-	if err := e.First().Svc.Payments().Rewrite(context.Background(), "acme", declined.ID); err != nil {
-		t.Fatal(err)
-	}
-	if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
-		t.Fatalf("BC's row after the rewrite: %v", r)
+	for round := range 2 { // BC's row is changed again after the first rewrite
+		if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, declined.Reference, "status", "captured") {
+			t.Fatal("could not change the BC row")
+		}
+		if err := e.First().Svc.Payments().Rewrite(context.Background(), "acme", declined.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The rewrite is a one-off outbox of its own: wait for it to finish.
+		outboxes, err := e.First().Store.List(context.Background(), store.ListQuery{TenantID: "acme", Kind: payment.KindBCOutbox})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rewrites []string
+		for _, o := range outboxes {
+			if strings.HasPrefix(o.ID, "bcr_") {
+				rewrites = append(rewrites, o.ID)
+			}
+		}
+		if len(rewrites) != round+1 {
+			t.Fatalf("round %d: %d rewrites queued", round+1, len(rewrites))
+		}
+		for _, id := range rewrites {
+			e.WaitFor("acme", id, func(j store.Job) bool { return j.Final })
+		}
+		if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
+			t.Fatalf("round %d: BC's row after the rewrite: %v", round+1, r)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -98,27 +97,27 @@ func BCRecord(v View) map[string]any {
 	}
 }
 
-// Rewrite makes BC's vippsPayments row of the payment equal the
-// connector's view again (BC's row differs from it).
+// Rewrite queues a write of the payment's BC vippsPayments row (BC's row
+// differs from the connector's view); the outbox writes it, retrying as it
+// does for every change, so a BC failure delays the rewrite and does not
+// fail the caller's run.
 //
 // An open outbox is made due with a change of the payment's own (mutate).
 // A finished one (the payment is final and BC had its last change) stays
-// finished, as every final job does: the row is written here, and Rewrite
-// answers only once BC has it, so "rewritten" is never said of a row that
-// was not. An outbox housekeeping removed is made anew.
+// finished, as every final job does: a one-off outbox of its own writes
+// the row. An outbox housekeeping removed is made anew.
 func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 	o, err := p.store.Get(ctx, tenantID, outboxID(id))
 	switch {
 	case err == nil && o.Final:
-		t := p.tenants[tenantID]
-		if t == nil {
-			return fmt.Errorf("rewrite payment: unknown tenant %q", tenantID)
-		}
 		pj, err := p.get(ctx, tenantID, id)
 		if err != nil {
 			return err
 		}
-		return p.writeBC(ctx, t, pj)
+		j := outboxJob(pj, p.clock.Now())
+		j.ID = newID("bcr_")
+		_, err = p.engine.Create(ctx, j)
+		return err
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
