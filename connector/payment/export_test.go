@@ -47,9 +47,11 @@ func WatchBCRounds(t interface{ Cleanup(func()) }, queued, round func(n int)) {
 }
 
 // HoldFollowerSaves runs before in each create's background save of its
-// follower, before it is stored, waiting when an operation waits for one
-// and woken when a webhook's wake is left to one, until the test ends.
-func HoldFollowerSaves(t interface{ Cleanup(func()) }, before, waiting, woken func()) {
-	sendHooks.Store(&sendHookSet{before: before, waiting: waiting, woken: woken})
+// follower, before it is stored, waiting when an operation waits for one,
+// woken when a webhook's wake is left to one, and leftElsewhere when a
+// webhook leaves its wake to a follower still sending whose save is not
+// running in this process, until the test ends.
+func HoldFollowerSaves(t interface{ Cleanup(func()) }, before, waiting, woken, leftElsewhere func()) {
+	sendHooks.Store(&sendHookSet{before: before, waiting: waiting, woken: woken, leftElsewhere: leftElsewhere})
 	t.Cleanup(func() { sendHooks.Store(nil) })
 }

@@ -394,7 +394,13 @@ func (p *Payments) wakeFollower(ctx context.Context, tenantID, paymentID string)
 			// Still being sent, or the create's save of its move to
 			// following is on its way here (sends): it takes the wake,
 			// unless it landed since the read above.
-			if p.sends.wake(paymentID) || reread {
+			if p.sends.wake(paymentID) {
+				return
+			}
+			if reread {
+				if h := sendHooks.Load(); h != nil && h.leftElsewhere != nil {
+					h.leftElsewhere()
+				}
 				return
 			}
 			reread = true

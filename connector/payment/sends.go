@@ -92,8 +92,9 @@ func (s *sends) get(id string) *pendingSend {
 }
 
 // sendHooks, when set (tests), run before a background save, when an
-// operation waits for one and when a wake is left to one.
-type sendHookSet struct{ before, waiting, woken func() }
+// operation waits for one, when a wake is left to one, and when a wake is
+// left to a follower still sending with no save of it running here.
+type sendHookSet struct{ before, waiting, woken, leftElsewhere func() }
 
 var sendHooks atomic.Pointer[sendHookSet]
 
@@ -160,7 +161,8 @@ func (p *Payments) saveFollowing(ctx context.Context, f, next store.Job) {
 			// sending left the wake to it, and sends knows this process's
 			// webhooks only. Such a webhook stored its change before it
 			// read the follower, and so before this save: one read of the
-			// payment finds it.
+			// payment finds it. (An event without a pspReference changes
+			// nothing and only wakes; the next poll finds what it told.)
 			if pj, err := p.get(ctx, f.TenantID, paymentID); err == nil && answered(pj) {
 				now := saved
 				now.DueAt = p.clock.Now()

@@ -17,7 +17,7 @@ import (
 // end releases it too. waiting and woken, when set, are told when an
 // operation waits for a held record and when a webhook's wake is left to
 // one.
-func holdRecords(t *testing.T, waiting, woken chan<- struct{}) (release func()) {
+func holdRecords(t *testing.T, waiting, woken chan<- struct{}, leftElsewhere ...chan<- struct{}) (release func()) {
 	gate := make(chan struct{})
 	var once sync.Once
 	release = func() { once.Do(func() { close(gate) }) }
@@ -32,7 +32,11 @@ func holdRecords(t *testing.T, waiting, woken chan<- struct{}) (release func()) 
 			}
 		}
 	}
-	payment.HoldFollowerSaves(t, func() { <-gate }, tell(waiting), tell(woken))
+	var left chan<- struct{}
+	if len(leftElsewhere) > 0 {
+		left = leftElsewhere[0]
+	}
+	payment.HoldFollowerSaves(t, func() { <-gate }, tell(waiting), tell(woken), tell(left))
 	t.Cleanup(release) // runs before the instances stop (they wait for held records)
 	return release
 }
