@@ -168,10 +168,14 @@ func TestBadInput(t *testing.T) {
 
 // TestRewriteOfAFinalPayment: BC's row of a final payment whose outbox has
 // finished is changed behind the connector's back; a rewrite (what the
-// reconciliation does when it finds that) puts BC's row right before it
-// answers. Before, it counted a change no finished outbox would ever write.
+// reconciliation does when it finds that) queues a one-off outbox that
+// puts BC's row right. One is on its way at a time, and counts as pending
+// for the next sweep. Before, the rewrite counted a change no finished
+// outbox would ever write.
 func TestRewriteOfAFinalPayment(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
+	pays := e.First().Svc.Payments()
 	declined := e.pay("k-reject", payBody(vippstest.PersonaReject, 5000))
 	e.Advance(2 * time.Second)
 	e.waitStatus(declined.ID, payment.StatusAborted)
@@ -179,32 +183,65 @@ func TestRewriteOfAFinalPayment(t *testing.T) {
 	if o := e.Job("acme", outboxID(declined.ID)); !o.Final {
 		t.Fatalf("outbox not finished: %+v", o)
 	}
-	for round := range 2 { // BC's row is changed again after the first rewrite
-		if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, declined.Reference, "status", "captured") {
-			t.Fatal("could not change the BC row")
-		}
-		if err := e.First().Svc.Payments().Rewrite(context.Background(), "acme", declined.ID); err != nil {
-			t.Fatal(err)
-		}
-		// The rewrite is a one-off outbox of its own: wait for it to finish.
-		outboxes, err := e.First().Store.List(context.Background(), store.ListQuery{TenantID: "acme", Kind: payment.KindBCOutbox})
+	rewrites := func() []store.Job {
+		t.Helper()
+		outboxes, err := e.First().Store.List(ctx, store.ListQuery{TenantID: "acme", Kind: payment.KindBCOutbox})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rewrites []string
+		var out []store.Job
 		for _, o := range outboxes {
 			if strings.HasPrefix(o.ID, "bcr_") {
-				rewrites = append(rewrites, o.ID)
+				out = append(out, o)
 			}
 		}
-		if len(rewrites) != round+1 {
-			t.Fatalf("round %d: %d rewrites queued", round+1, len(rewrites))
+		return out
+	}
+	tamper := func() {
+		t.Helper()
+		if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, declined.Reference, "status", "captured") {
+			t.Fatal("could not change the BC row")
 		}
-		for _, id := range rewrites {
-			e.WaitFor("acme", id, func(j store.Job) bool { return j.Final })
+	}
+
+	// BC is down: the rewrite waits, and a second one is not queued.
+	tamper()
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable})
+	for range 2 {
+		if err := pays.Rewrite(ctx, "acme", declined.ID); err != nil {
+			t.Fatal(err)
 		}
-		if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
-			t.Fatalf("round %d: BC's row after the rewrite: %v", round+1, r)
-		}
+	}
+	rs := rewrites()
+	if len(rs) != 1 {
+		t.Fatalf("%d rewrites queued, want 1", len(rs))
+	}
+	e.WaitFor("acme", rs[0].ID, func(j store.Job) bool { return j.Attempts > 0 })
+	if !pays.BCPending(ctx, "acme", declined.ID) {
+		t.Fatal("a rewrite on its way is not pending")
+	}
+	e.BC.Sim.ClearFaults()
+	e.settle(rs[0].ID)
+	if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
+		t.Fatalf("BC's row after the rewrite: %v", r)
+	}
+	if pays.BCPending(ctx, "acme", declined.ID) {
+		t.Fatal("pending after the rewrite finished")
+	}
+
+	// Changed again: the next rewrite is a new one.
+	tamper()
+	if err := pays.Rewrite(ctx, "acme", declined.ID); err != nil {
+		t.Fatal(err)
+	}
+	rs = rewrites()
+	if len(rs) != 2 {
+		t.Fatalf("%d rewrites, want 2", len(rs))
+	}
+	for _, r := range rs {
+		e.WaitFor("acme", r.ID, func(j store.Job) bool { return j.Final })
+	}
+	if r := e.bcRecord(declined.Reference); r == nil || r["status"] != payment.StatusAborted {
+		t.Fatalf("BC's row after the second rewrite: %v", r)
 	}
 }

@@ -116,7 +116,10 @@ func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 		}
 		j := outboxJob(pj, p.clock.Now())
 		j.ID = newID("bcr_")
-		_, err = p.engine.Create(ctx, j)
+		j.ExclusiveKey = rewriteKey(tenantID, id)
+		if _, err = p.engine.Create(ctx, j); errors.Is(err, store.ErrExclusive) {
+			return nil // a rewrite is on its way: it reads the payment when it runs
+		}
 		return err
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
@@ -130,6 +133,10 @@ func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 	}
 	return err
 }
+
+// rewriteKey is the exclusive key of a payment's one-off rewrite outbox:
+// one at a time, and the next one once it has finished.
+func rewriteKey(tenantID, paymentID string) string { return "bcr:" + tenantID + ":" + paymentID }
 
 // outboxIdle is how far off an outbox's due time must be for BCPending to
 // count it as not on its way (a write retried after a BC failure is due
@@ -154,7 +161,9 @@ func (p *Payments) BCPending(ctx context.Context, tenantID, id string) bool {
 		return false
 	}
 	if o.Final {
-		return false
+		// A rewrite of the final payment on its way (Rewrite) is pending.
+		_, err := p.store.GetByExclusive(ctx, rewriteKey(tenantID, id))
+		return err == nil
 	}
 	behind := decodeState(pj.State).Changes > os.Synced
 	now := p.clock.Now()
