@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -48,6 +51,26 @@ func IdempotencyKey(c *gin.Context) (string, *Problem) {
 		return "", InvalidInput(FieldProblem{Field: "Idempotency-Key", Reason: "must be at most 100 characters"})
 	}
 	return k, nil
+}
+
+// RequestHash fingerprints a validated request (its parts, as JSON), so
+// that an Idempotency-Key reused with another request is told apart from
+// a retry.
+func RequestHash(parts ...any) string {
+	b, err := json.Marshal(parts)
+	if err != nil {
+		panic(err) // plain values only
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// IdempotencyReused is the 409 answer to an Idempotency-Key that was used
+// for a different request: never the first answer in disguise.
+func IdempotencyReused() *Problem {
+	return &Problem{Type: ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
+		Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
+		Errors: []FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}}
 }
 
 // BindCreate decodes a POST body and its Idempotency-Key, answering the

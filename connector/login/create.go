@@ -386,9 +386,7 @@ func (s *Flows) answerDuplicate(c *gin.Context, stored store.Job, kind, key, has
 	if stored.Kind != kind || stored.IdempotencyKey != key || (stored.RequestHash != "" && stored.RequestHash != hash) {
 		// Another endpoint's key, or the same key with another request: the
 		// first request's answer would be an answer to another question.
-		api.WriteProblem(c, &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
-			Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
-			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}})
+		api.WriteProblem(c, api.IdempotencyReused())
 		return
 	}
 	c.JSON(http.StatusOK, s.view(toRequest(stored)))

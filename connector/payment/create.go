@@ -2,8 +2,6 @@ package payment
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -192,13 +190,6 @@ func orderLineProblems(b *createBody) []api.FieldProblem {
 	return errs
 }
 
-// requestHash fingerprints a validated create, so that a reused
-// Idempotency-Key with another body is told apart from a retry.
-func requestHash(parts ...any) string {
-	sum := sha256.Sum256(mustJSON(parts))
-	return hex.EncodeToString(sum[:])
-}
-
 func (p *Payments) createPayment(c *gin.Context) {
 	t := p.tenants[api.TenantOf(c)]
 	var body createBody
@@ -222,7 +213,7 @@ func (p *Payments) createPayment(c *gin.Context) {
 	if body.CaptureOnAuthorize != nil {
 		capture = *body.CaptureOnAuthorize
 	}
-	hash := requestHash(KindPayment, *body.Amount, body.Currency, cust, strings.TrimSpace(body.Description), body.Reference, msn,
+	hash := api.RequestHash(KindPayment, *body.Amount, body.Currency, cust, strings.TrimSpace(body.Description), body.Reference, msn,
 		body.PosID, body.ReceiptNumber, body.OrderLines, body.ShareProfile, capture, body.MemberID)
 	ctx := c.Request.Context()
 	if j, err := p.store.GetByKey(ctx, t.ID, KindPayment, key); err == nil {
@@ -303,16 +294,10 @@ func (p *Payments) createPayment(c *gin.Context) {
 // payment for a retry, 409 for another request under the same key.
 func (p *Payments) answerReplay(c *gin.Context, j store.Job, key, hash string) {
 	if j.IdempotencyKey != key || (j.RequestHash != "" && j.RequestHash != hash) {
-		api.WriteProblem(c, idempotencyReused())
+		api.WriteProblem(c, api.IdempotencyReused())
 		return
 	}
 	c.JSON(http.StatusOK, view(j))
-}
-
-func idempotencyReused() *api.Problem {
-	return &api.Problem{Type: api.ProblemIdempotencyReused, Title: "Idempotency-Key reused", Status: http.StatusConflict,
-		Detail: "This Idempotency-Key was used for a different request; use a new key for a new request.",
-		Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "was used for a different request"}}}
 }
 
 // checkMember refuses a payment for a member NP Retail does not know.

@@ -81,12 +81,12 @@ func (p *Payments) operate(typ string) gin.HandlerFunc {
 		}
 		ctx := c.Request.Context()
 		id := c.Param("id")
-		hash := requestHash(KindOp, id, typ, amount)
+		hash := api.RequestHash(KindOp, id, typ, amount)
 		if op, err := p.store.GetByKey(ctx, t.ID, KindOp, key); err == nil {
 			// An empty stored hash (purged with the personal data) cannot
 			// tell: the first answer stands.
 			if op.RequestHash != "" && op.RequestHash != hash {
-				api.WriteProblem(c, idempotencyReused())
+				api.WriteProblem(c, api.IdempotencyReused())
 				return
 			}
 			p.answerOp(c, op)
@@ -99,7 +99,7 @@ func (p *Payments) operate(typ string) gin.HandlerFunc {
 		op, err := p.createOp(ctx, t.ID, id, typ, amount, key, hash, p.clock.Now().Add(sendGrace))
 		if errors.Is(err, store.ErrDuplicate) {
 			if (op.RequestHash != "" && op.RequestHash != hash) || op.Kind != KindOp {
-				api.WriteProblem(c, idempotencyReused())
+				api.WriteProblem(c, api.IdempotencyReused())
 				return
 			}
 			p.answerOp(c, op)
@@ -351,7 +351,7 @@ func (p *Payments) autoCapture(ctx context.Context, t *tenants.Tenant, pj store.
 		return nil
 	}
 	key := "capture-on-authorize:" + pj.ID
-	_, err := p.createOp(ctx, t.ID, pj.ID, OpCapture, 0, key, requestHash(KindOp, pj.ID, OpCapture, 0), p.clock.Now())
+	_, err := p.createOp(ctx, t.ID, pj.ID, OpCapture, 0, key, api.RequestHash(KindOp, pj.ID, OpCapture, 0), p.clock.Now())
 	if errors.Is(err, store.ErrDuplicate) {
 		return nil
 	}

@@ -62,22 +62,28 @@ type runBody struct {
 // StartRun stores a run of job for the tenant, due now (ledgerDate is for
 // the settlement job; a payment sweep ignores it).
 func (r *Reconciler) StartRun(ctx context.Context, tenantID, job, ledgerDate, salesUnit string) (Run, error) {
-	now := r.clock.Now()
-	in := runInput{Job: job, LedgerDate: ledgerDate, SalesUnit: salesUnit}
-	j, err := r.engine.Create(ctx, store.Job{TenantID: tenantID, ID: newRunID(now), Kind: KindRun, Status: RunRunning,
-		Input: mustJSON(in), State: mustJSON(runState{runInput: in, StartedAt: now}), DueAt: now})
+	j, err := r.storeRun(ctx, tenantID, runInput{Job: job, LedgerDate: ledgerDate, SalesUnit: salesUnit}, "", "")
 	if err != nil {
 		return Run{}, err
 	}
 	return runView(j), nil
 }
 
+// storeRun stores the run in, under the caller's Idempotency-Key key
+// (with the request's hash) when there is one. A key used before comes
+// back as store.ErrDuplicate with the stored run.
+func (r *Reconciler) storeRun(ctx context.Context, tenantID string, in runInput, key, hash string) (store.Job, error) {
+	now := r.clock.Now()
+	return r.engine.Create(ctx, store.Job{TenantID: tenantID, ID: newRunID(now), Kind: KindRun, Status: RunRunning,
+		IdempotencyKey: key, RequestHash: hash, Input: mustJSON(in), State: mustJSON(runState{runInput: in, StartedAt: now}), DueAt: now})
+}
+
 // startRun answers POST /v1/reconciliation/runs: 202 with the run.
 func (r *Reconciler) startRun(c *gin.Context) {
 	t := r.tenants[api.TenantOf(c)]
 	var body runBody
-	if p := api.BindJSON(c, &body); p != nil {
-		api.WriteProblem(c, p)
+	key, ok := api.BindCreate(c, &body)
+	if !ok {
 		return
 	}
 	var errs []api.FieldProblem
@@ -100,12 +106,24 @@ func (r *Reconciler) startRun(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
-	run, err := r.StartRun(c.Request.Context(), t.ID, body.Job, body.LedgerDate, body.SalesUnit)
+	hash := api.RequestHash(KindRun, body.Job, body.LedgerDate, body.SalesUnit)
+	j, err := r.storeRun(c.Request.Context(), t.ID, runInput{Job: body.Job, LedgerDate: body.LedgerDate, SalesUnit: body.SalesUnit}, key, hash)
+	if errors.Is(err, store.ErrDuplicate) && key != "" && j.IdempotencyKey == key {
+		// A retry gets the run it started; another request under the key
+		// gets 409. (An empty stored hash, purged, cannot tell: the first
+		// answer stands.)
+		if j.RequestHash != "" && j.RequestHash != hash {
+			api.WriteProblem(c, api.IdempotencyReused())
+			return
+		}
+		c.JSON(http.StatusOK, runView(j))
+		return
+	}
 	if err != nil {
 		r.storeProblem(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, run)
+	c.JSON(http.StatusAccepted, runView(j))
 }
 
 // listRuns answers GET /v1/reconciliation/runs[?job=&limit=], newest

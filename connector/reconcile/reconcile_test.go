@@ -277,3 +277,26 @@ func (e *env) waitRuns(n int) []reconcile.Run {
 		}
 	}
 }
+
+// TestRunIdempotencyKey: a run started with an Idempotency-Key is started
+// once; a retry gets the same run (200), the key with another body 409
+// naming the header, and nothing more is stored.
+func TestRunIdempotencyKey(t *testing.T) {
+	e := newEnv(t)
+	first := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "payment-sweep"}, "Idempotency-Key", "run-1")
+	if first.Status != http.StatusAccepted {
+		t.Fatalf("start: %d %s", first.Status, first.Raw)
+	}
+	again := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "payment-sweep"}, "Idempotency-Key", "run-1")
+	if again.Status != http.StatusOK || again.Body["id"] != first.Body["id"] {
+		t.Fatalf("retry: %d %s; first %s", again.Status, again.Raw, first.Raw)
+	}
+	other := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "settlement"}, "Idempotency-Key", "run-1")
+	if other.Status != http.StatusConflict || !strings.Contains(string(other.Raw), `"field":"Idempotency-Key"`) {
+		t.Fatalf("another body under the key: %d %s", other.Status, other.Raw)
+	}
+	runs := e.do(http.MethodGet, "/v1/reconciliation/runs", nil)
+	if items, _ := runs.Body["items"].([]any); len(items) != 1 {
+		t.Fatalf("runs stored: %s", runs.Raw)
+	}
+}
