@@ -176,7 +176,7 @@ func New(cfg *config.Config, opts ...Option) (*Service, error) {
 			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Tenants: s.tenants,
 			Metrics: s.metrics.payment, Shutdown: s.shutdown, Pinger: s.logins,
 		})
-		s.club = club.New(s.tenants, o.log, s.metrics.club)
+		s.club = club.New(s.tenants, o.log, s.metrics.club, s.engine, o.clock)
 		s.recon, err = reconcile.New(reconcile.Deps{
 			Config: cfg, Clock: o.clock, Log: o.log, Engine: s.engine, Tenants: s.tenants, Payments: s.payments,
 			Metrics: s.metrics.reconcile, Shutdown: s.shutdown,

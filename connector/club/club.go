@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -53,11 +55,16 @@ type Club struct {
 	tenants map[string]*tenants.Tenant
 	log     *slog.Logger
 	metrics *Metrics
+	engine  *work.Engine
+	clock   clockwork.Clock
 }
 
-// New returns the club endpoints of the tenants.
-func New(ts map[string]*tenants.Tenant, log *slog.Logger, m *Metrics) *Club {
-	return &Club{tenants: ts, log: log, metrics: m}
+// New returns the club endpoints of the tenants; the answers given under
+// an Idempotency-Key are kept as jobs of e (KindAnswer).
+func New(ts map[string]*tenants.Tenant, log *slog.Logger, m *Metrics, e *work.Engine, clock clockwork.Clock) *Club {
+	k := &Club{tenants: ts, log: log, metrics: m, engine: e, clock: clock}
+	e.Register(KindAnswer, answerKind{k})
+	return k
 }
 
 // Routes registers the club endpoints on the authenticated /v1 group.
@@ -94,8 +101,8 @@ type lookupBody struct {
 func (k *Club) phoneLookup(c *gin.Context) {
 	t := k.tenants[api.TenantOf(c)]
 	var body lookupBody
-	if p := api.BindJSON(c, &body); p != nil {
-		api.WriteProblem(c, p)
+	key, ok := api.BindCreate(c, &body)
+	if !ok {
 		return
 	}
 	body.QRCode = strings.TrimSpace(body.QRCode)
@@ -103,14 +110,15 @@ func (k *Club) phoneLookup(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(*p))
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), callTimeout)
-	defer cancel()
-	ph, p := k.exchange(ctx, t, t.DefaultMSN(), body.QRCode)
-	if p != nil {
-		api.WriteProblem(c, p)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"phoneNumber": ph.E164})
+	k.keyed(c, t.ID, key, api.RequestHash("phone-lookup", body.QRCode), func() (int, any) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), callTimeout)
+		defer cancel()
+		ph, p := k.exchange(ctx, t, t.DefaultMSN(), body.QRCode)
+		if p != nil {
+			return p.Status, p
+		}
+		return http.StatusOK, gin.H{"phoneNumber": ph.E164}
+	})
 }
 
 func (k *Club) exchange(ctx context.Context, t *tenants.Tenant, msn, qr string) (mapping.Phone, *api.Problem) {
@@ -197,8 +205,8 @@ type checkInAnswer struct {
 func (k *Club) checkIn(c *gin.Context) {
 	t := k.tenants[api.TenantOf(c)]
 	var body checkInBody
-	if p := api.BindJSON(c, &body); p != nil {
-		api.WriteProblem(c, p)
+	key, ok := api.BindCreate(c, &body)
+	if !ok {
 		return
 	}
 	body.PhoneNumber, body.QRCode, body.SalesUnit = strings.TrimSpace(body.PhoneNumber), strings.TrimSpace(body.QRCode), strings.TrimSpace(body.SalesUnit)
@@ -220,19 +228,26 @@ func (k *Club) checkIn(c *gin.Context) {
 		api.WriteProblem(c, notConfigured())
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), callTimeout)
+	k.keyed(c, t.ID, key, api.RequestHash("check-in", body.PhoneNumber, body.QRCode, msn), func() (int, any) {
+		return k.checkInNow(c.Request.Context(), t, msn, ph, body.QRCode)
+	})
+}
+
+// checkInNow looks the customer up and sends the check-in: the answer's
+// status and body.
+func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph mapping.Phone, qr string) (int, any) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	if body.QRCode != "" {
+	if qr != "" {
 		var p *api.Problem
-		if ph, p = k.exchange(ctx, t, msn, body.QRCode); p != nil {
-			api.WriteProblem(c, p)
-			return
+		if ph, p = k.exchange(ctx, t, msn, qr); p != nil {
+			return p.Status, p
 		}
 	}
 	found, err := k.membersByPhone(ctx, t, ph)
 	if err != nil {
-		api.WriteProblem(c, tenants.NPProblem("Could not look up the membership in NP Retail", err))
-		return
+		p := tenants.NPProblem("Could not look up the membership in NP Retail", err)
+		return p.Status, p
 	}
 	out := checkInAnswer{PhoneNumber: ph.E164, IsMember: len(found) > 0}
 	if out.IsMember {
@@ -259,5 +274,5 @@ func (k *Club) checkIn(c *gin.Context) {
 		k.log.Info("check-in not notified", "tenant", t.ID, "msn", msn, "reason", tenants.VippsDetail(err))
 	}
 	k.metrics.checkIns.WithLabelValues(fmt.Sprint(out.IsMember), fmt.Sprint(out.Notified)).Inc()
-	c.JSON(http.StatusOK, out)
+	return http.StatusOK, out
 }

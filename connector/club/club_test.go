@@ -403,3 +403,50 @@ func TestEnrollmentMembershipOutcomeUnknown(t *testing.T) {
 		t.Fatalf("%d members", n)
 	}
 }
+
+// TestClubIdempotencyKey: a check-in and a phone lookup sent with an
+// Idempotency-Key are done once; a retry gets the first answer (the
+// customer's app is notified once), the key with another body is 409
+// naming the header. An answer that says to try again (NP Retail down) is
+// not kept: the retry under the key does the work.
+func TestClubIdempotencyKey(t *testing.T) {
+	e := newEnv(t)
+	checkIns := func() int { return e.Vipps.Stats().Requests["POST /point-of-sale/v1/loyalty-check-in"] }
+	body := map[string]any{"phoneNumber": "+" + memberPhone}
+	first := e.do(http.MethodPost, "/v1/check-ins", body, "Idempotency-Key", "ci-1")
+	if first.Status != http.StatusOK || first.Body["notified"] != true {
+		t.Fatalf("check-in: %d %s", first.Status, first.Raw)
+	}
+	again := e.do(http.MethodPost, "/v1/check-ins", body, "Idempotency-Key", "ci-1")
+	if again.Status != http.StatusOK || string(again.Raw) != string(first.Raw) || checkIns() != 1 {
+		t.Fatalf("retry: %d %s (first %s), %d check-ins sent", again.Status, again.Raw, first.Raw, checkIns())
+	}
+	other := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "ci-1")
+	if other.Status != http.StatusConflict || !strings.Contains(string(other.Raw), `"field":"Idempotency-Key"`) || checkIns() != 1 {
+		t.Fatalf("another body under the key: %d %s, %d check-ins sent", other.Status, other.Raw, checkIns())
+	}
+	// The same key on the other endpoint is another request too.
+	qr := e.Vipps.PersonalQR(memberPhone)
+	if res := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": qr}, "Idempotency-Key", "ci-1"); res.Status != http.StatusConflict {
+		t.Fatalf("the check-in's key on a lookup: %d %s", res.Status, res.Raw)
+	}
+	lookup := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": qr}, "Idempotency-Key", "pl-1")
+	if lookup.Status != http.StatusOK || lookup.Body["phoneNumber"] != "+"+memberPhone {
+		t.Fatalf("lookup: %d %s", lookup.Status, lookup.Raw)
+	}
+	if res := e.do(http.MethodPost, "/v1/phone-lookups", map[string]any{"qrCode": e.Vipps.PersonalQR(newPhone)}, "Idempotency-Key", "pl-1"); res.Status != http.StatusConflict {
+		t.Fatalf("another QR under the lookup's key: %d %s", res.Status, res.Raw)
+	}
+
+	// NP Retail down: 5xx, not kept; after it heals the retry checks in.
+	e.BC.Sim.InjectFault(bctest.Fault{PathPrefix: "/npretail/", Status: http.StatusServiceUnavailable})
+	down := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "ci-2")
+	if down.Status < 500 {
+		t.Fatalf("check-in with NP Retail down: %d %s", down.Status, down.Raw)
+	}
+	e.BC.Sim.ClearFaults()
+	healed := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "ci-2")
+	if healed.Status != http.StatusOK || healed.Body["isMember"] != false || checkIns() != 2 {
+		t.Fatalf("retry after NP Retail healed: %d %s, %d check-ins sent", healed.Status, healed.Raw, checkIns())
+	}
+}

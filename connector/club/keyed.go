@@ -1,0 +1,185 @@
+package club
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/store"
+	"github.com/bcvipps/bcvipps/connector/work"
+)
+
+// KindAnswer is the record of an answer given under an Idempotency-Key by
+// the club's synchronous POSTs (phone lookups, check-ins): a retry gets
+// the first answer and sends nothing again (a check-in notifies the
+// customer's app once); the key with another request is 409.
+//
+// The record is stored before the work (answering), and holds the answer
+// once it is given (answered, final). An answer that says to try again
+// (5xx) is not kept: the record waits (retry) for a retry under the key,
+// which takes it over. A record left answering by a process that died, or
+// left waiting for a retry, ends expired when it is due.
+const KindAnswer = "club-answer"
+
+const (
+	answerAnswering = "answering"
+	answerRetry     = "retry"
+	answerAnswered  = "answered"
+	answerExpired   = "expired"
+)
+
+// Until these have passed, a record answering is taken to be in hand
+// (twice the upstream bound), and a record waiting for a retry is kept.
+const (
+	answeringHold = 2 * callTimeout
+	retryHold     = 24 * time.Hour
+)
+
+type storedAnswer struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+	// Problem marks a problem+json answer (given again with this
+	// request's id).
+	Problem bool `json:"problem,omitempty"`
+}
+
+type answerKind struct{ k *Club }
+
+func (answerKind) Final(status string) bool {
+	return status == answerAnswered || status == answerExpired
+}
+
+// Step ends a record whose time has passed: it was left answering or
+// waiting for a retry.
+func (a answerKind) Step(ctx context.Context, j store.Job) {
+	next := j
+	next.Status = answerExpired
+	_, _ = a.k.engine.Save(ctx, j, next)
+}
+
+// keyed answers a validated request under the caller's Idempotency-Key
+// key (none: just answer). hash fingerprints the request; do does the
+// work and returns the status and body of the answer.
+func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func() (int, any)) {
+	if key == "" {
+		code, body := do()
+		writeAnswer(c, code, body)
+		return
+	}
+	ctx := c.Request.Context()
+	now := k.clock.Now()
+	rec, err := k.engine.Create(ctx, store.Job{TenantID: tenantID, ID: newAnswerID(), Kind: KindAnswer, Status: answerAnswering,
+		IdempotencyKey: key, RequestHash: hash, DueAt: now.Add(answeringHold)})
+	if errors.Is(err, store.ErrDuplicate) {
+		var ok bool
+		if rec, ok = k.takeOver(c, rec, key, hash); !ok {
+			return
+		}
+	} else if err != nil {
+		storeProblem(c, k, err)
+		return
+	}
+	code, body := do()
+	next := rec
+	if code >= 500 {
+		// "Try again": a retry under the key does the work again.
+		next.Status, next.DueAt = answerRetry, k.clock.Now().Add(retryHold)
+	} else {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			panic(err) // the answers are plain values
+		}
+		_, isProblem := body.(*api.Problem)
+		next.Status, next.Result = answerAnswered, mustJSON(storedAnswer{Status: code, Body: raw, Problem: isProblem})
+	}
+	if _, err := k.engine.Save(context.WithoutCancel(ctx), rec, next); err != nil {
+		k.log.Warn("club answer not stored; a retry under its key is refused until it expires", "tenant", tenantID, "err", err)
+	}
+	writeAnswer(c, code, body)
+}
+
+// takeOver handles a key used before: it answers (the stored answer, or a
+// problem) and returns false, or returns the record it took over for this
+// request to answer, and true.
+func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.Job, bool) {
+	if rec.Kind != KindAnswer || rec.IdempotencyKey != key || (rec.RequestHash != "" && rec.RequestHash != hash) {
+		api.WriteProblem(c, api.IdempotencyReused())
+		return rec, false
+	}
+	now := k.clock.Now()
+	switch {
+	case rec.Status == answerAnswered && len(rec.Result) > 0:
+		var a storedAnswer
+		_ = json.Unmarshal(rec.Result, &a)
+		if a.Problem {
+			var p api.Problem
+			_ = json.Unmarshal(a.Body, &p)
+			p.RequestID, p.Instance = "", ""
+			api.WriteProblem(c, &p)
+			return rec, false
+		}
+		c.Data(a.Status, "application/json; charset=utf-8", a.Body)
+		return rec, false
+	case rec.Status == answerRetry || (rec.Status == answerAnswering && !rec.DueAt.After(now)):
+		next := rec
+		next.Status, next.DueAt = answerAnswering, now.Add(answeringHold)
+		saved, err := k.engine.Save(c.Request.Context(), rec, next)
+		if err == nil {
+			return saved, true
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			storeProblem(c, k, err)
+			return rec, false
+		}
+		fallthrough // another retry took it over meanwhile
+	case rec.Status == answerAnswering:
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemConflict, Title: "Request in progress", Status: http.StatusConflict,
+			Detail: "A request with this Idempotency-Key is still being answered; send it again in a few seconds.",
+			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "is in use by a request still being answered"}}})
+		return rec, false
+	default:
+		// Expired, or answered and purged: the first answer is gone.
+		api.WriteProblem(c, &api.Problem{Type: api.ProblemConflict, Title: "Idempotency-Key expired", Status: http.StatusConflict,
+			Detail: "The answer under this Idempotency-Key is no longer kept; send the request with a new key.",
+			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "is expired"}}})
+		return rec, false
+	}
+}
+
+func writeAnswer(c *gin.Context, code int, body any) {
+	if p, ok := body.(*api.Problem); ok {
+		api.WriteProblem(c, p)
+		return
+	}
+	c.JSON(code, body)
+}
+
+func storeProblem(c *gin.Context, k *Club, err error) {
+	k.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
+	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
+		Detail: "The connector's database did not answer; try again."})
+}
+
+func newAnswerID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "cla_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var _ work.Handler = answerKind{}
