@@ -112,7 +112,7 @@ func (s *Flows) alreadyMember(c *gin.Context, t *tenant, uc useCase, key, hash s
 		s.storeProblem(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.view(toRequest(stored)))
+	c.JSON(http.StatusAccepted, s.view(toRequest(stored)))
 }
 
 // alreadyMemberWarning says that no member was created: the phone number
