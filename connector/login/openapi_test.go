@@ -1,7 +1,6 @@
 package login_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -12,33 +11,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
-	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/login"
 	"github.com/bcvipps/bcvipps/connector/store"
 )
 
-func loadOpenAPI(t *testing.T) *openapi3.T {
-	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIYAML())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
-	}
-	return doc
-}
-
 // TestOpenAPIDescribesEveryRoute keeps openapi.yaml and the gin routes in
 // step: every route is documented and every documented operation exists.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
-	doc := loadOpenAPI(t)
+	doc := testenv.LoadOpenAPI(t)
 	e := newEnv(t)
 	engine := e.First().Svc.APIHandler().(*gin.Engine)
 	var routes, documented []string
@@ -70,33 +54,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 // TestResponsesMatchTheOpenAPIDocument validates real answers (202, 200,
 // problems) of a full flow against the document.
 func TestResponsesMatchTheOpenAPIDocument(t *testing.T) {
-	doc := loadOpenAPI(t)
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := newEnv(t)
+	oc := testenv.NewOpenAPIChecker(e.Env)
 	check := func(method, path, key, body string) {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req := httptest.NewRequest(method, path, rd)
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		res := e.Do(method, path, key, body)
-		route, params, err := router.FindRoute(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.Status, Header: res.Header,
-			Body: io.NopCloser(bytes.NewReader(res.Raw)), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
-		if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-			t.Errorf("%s %s → %d does not match openapi.yaml: %v\n%s", method, path, res.Status, err, res.Raw)
-		}
+		oc.Check(method, path, key, body)
 	}
 	body := `{"customerNo":"10000","phoneNumber":"+47 912 34 567"}`
 	res := e.Do(http.MethodPost, login.CustomerRoute, keyAcme, body)

@@ -19,8 +19,8 @@ type requestView struct {
 	UpdatedAt        time.Time         `json:"updatedAt"`
 	Customer         *customerView     `json:"customer,omitempty"`
 	Member           *memberView       `json:"member,omitempty"`
-	Changes          []mapping.Change  `json:"changes,omitempty"`
-	Warnings         []mapping.Warning `json:"warnings,omitempty"`
+	Changes          []mapping.Change  `json:"changes"`
+	Warnings         []mapping.Warning `json:"warnings"`
 	Error            json.RawMessage   `json:"error,omitempty"`
 }
 
@@ -39,9 +39,13 @@ func (s *Flows) view(r request) requestView {
 	if r.Final {
 		res, _ := decodeJSON[result](r.Result)
 		v.Customer, v.Member, v.Changes, v.Warnings = res.Customer, res.Member, res.Changes, res.Warnings
-		if r.Status == statusCompleted && v.Changes == nil {
-			v.Changes = []mapping.Change{}
-		}
+	}
+	// Always present (DESIGN §4), empty until there is something to say.
+	if v.Changes == nil {
+		v.Changes = []mapping.Change{}
+	}
+	if v.Warnings == nil {
+		v.Warnings = []mapping.Warning{}
 	}
 	if len(r.Error) > 0 {
 		v.Error = r.Error

@@ -22,16 +22,16 @@ type View struct {
 	RefundedAmount   int64          `json:"refundedAmount"`
 	CancelledAmount  int64          `json:"cancelledAmount"`
 	Description      string         `json:"description"`
-	MemberID         string         `json:"memberId,omitempty"`
+	MemberID         string         `json:"memberId"`
 	PosID            string         `json:"posId,omitempty"`
 	ReceiptNumber    string         `json:"receiptNumber,omitempty"`
-	Profile          map[string]any `json:"profile,omitempty"`
+	Profile          map[string]any `json:"profile"`
 	Operations       []operation    `json:"operations"`
 	Events           []event        `json:"events"`
 	CreatedAt        time.Time      `json:"createdAt"`
 	UpdatedAt        time.Time      `json:"updatedAt"`
 	ExpiresAt        time.Time      `json:"expiresAt"`
-	Error            *api.Problem   `json:"error,omitempty"`
+	Error            *api.Problem   `json:"error"`
 }
 
 // result is the payment job's Result: personal data, purged.
@@ -57,6 +57,9 @@ func view(j store.Job) View {
 	var r result
 	if len(j.Result) > 0 && json.Unmarshal(j.Result, &r) == nil {
 		v.Profile = r.Profile
+	}
+	if v.Profile == nil {
+		v.Profile = map[string]any{}
 	}
 	return v
 }

@@ -24,7 +24,7 @@ type Finding struct {
 	Actual      string     `json:"actual"`
 	Status      string     `json:"status"`
 	FirstSeenAt time.Time  `json:"firstSeenAt"`
-	ResolvedAt  *time.Time `json:"resolvedAt,omitempty"`
+	ResolvedAt  *time.Time `json:"resolvedAt"`
 	PaymentID   string     `json:"paymentId,omitempty"`
 }
 
@@ -124,6 +124,9 @@ func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) 
 	rec := map[string]any{"findingId": f.ID, "kind": f.Kind, "reference": f.Reference, "salesUnit": f.SalesUnit,
 		"detail": clip(f.Detail, 2048), "expected": clip(f.Expected, 250), "actual": clip(f.Actual, 250), "status": f.Status,
 		"firstSeenAt": f.FirstSeenAt.UTC().Format(time.RFC3339)}
+	// BC's blank DateTime (0DT) while open: a finding open again after it
+	// was resolved clears the time BC had.
+	rec["resolvedAt"] = "0001-01-01T00:00:00Z"
 	if f.ResolvedAt != nil {
 		rec["resolvedAt"] = f.ResolvedAt.UTC().Format(time.RFC3339)
 	}

@@ -198,7 +198,7 @@ type Run struct {
 	Job        string     `json:"job"`
 	Status     string     `json:"status"`
 	StartedAt  time.Time  `json:"startedAt"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt"`
 	LedgerDate string     `json:"ledgerDate,omitempty"`
 	SalesUnit  string     `json:"salesUnit,omitempty"`
 	Counts     Counts     `json:"counts"`

@@ -39,7 +39,7 @@ type Settlement struct {
 	Refunded        int64  `json:"refunded"`
 	Fees            int64  `json:"fees"`
 	Net             int64  `json:"net"`
-	PayoutReference string `json:"payoutReference,omitempty"`
+	PayoutReference string `json:"payoutReference"`
 	Entries         int    `json:"entries"`
 	Matched         int    `json:"matched"`
 	Unmatched       int    `json:"unmatched"`
