@@ -107,7 +107,7 @@ func (r *Reconciler) startRun(c *gin.Context) {
 		return
 	}
 	hash := api.RequestHash(KindRun, body.Job, body.LedgerDate, body.SalesUnit)
-	j, err := r.storeRun(c.Request.Context(), t.ID, runInput{Job: body.Job, LedgerDate: body.LedgerDate, SalesUnit: body.SalesUnit}, key, hash)
+	j, err := r.storeRun(c.Request.Context(), t.ID, runInput(body), key, hash)
 	if errors.Is(err, store.ErrDuplicate) && key != "" && j.IdempotencyKey == key {
 		// A retry gets the run it started; another request under the key
 		// gets 409. (An empty stored hash, purged, cannot tell: the first
