@@ -23,10 +23,12 @@ import (
 // customer's app once); the key with another request is 409.
 //
 // The record is stored before the work (answering), and holds the answer
-// once it is given (answered, final). An answer that says to try again
-// (5xx) is not kept: the record waits (retry) for a retry under the key,
-// which takes it over. A record left answering by a process that died, or
-// left waiting for a retry, ends expired when it is due.
+// once it is given (answered, final; marked delivered, so the purge of
+// personal data takes it as it takes a delivered login). An answer that
+// says to try again (5xx) is not kept: the record waits (retry) for a retry
+// under the key, which takes it over. A record left answering past its
+// hold (the process died, or its request outlived the hold) waits for a
+// retry the same way; one left waiting for a retry ends expired.
 const KindAnswer = "club-answer"
 
 const (
@@ -57,11 +59,14 @@ func (answerKind) Final(status string) bool {
 	return status == answerAnswered || status == answerExpired
 }
 
-// Step ends a record whose time has passed: it was left answering or
-// waiting for a retry.
+// Step moves a record whose time has passed: one left answering waits for
+// a retry under its key; one that waited for a retry in vain expires.
 func (a answerKind) Step(ctx context.Context, j store.Job) {
 	next := j
 	next.Status = answerExpired
+	if j.Status == answerAnswering {
+		next.Status, next.DueAt = answerRetry, a.k.clock.Now().Add(retryHold)
+	}
 	_, _ = a.k.engine.Save(ctx, j, next)
 }
 
@@ -100,8 +105,14 @@ func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func() (int,
 		_, isProblem := body.(*api.Problem)
 		next.Status, next.Result = answerAnswered, mustJSON(storedAnswer{Status: code, Body: raw, Problem: isProblem})
 	}
-	if _, err := k.engine.Save(context.WithoutCancel(ctx), rec, next); err != nil {
-		k.log.Warn("club answer not stored; a retry under its key is refused until it expires", "tenant", tenantID, "err", err)
+	saved, err := k.engine.Save(context.WithoutCancel(ctx), rec, next)
+	switch {
+	case err != nil:
+		k.log.Warn("club answer not stored; a retry under its key does the work again", "tenant", tenantID, "err", err)
+	case saved.Final:
+		if err := k.engine.Store().MarkDelivered(context.WithoutCancel(ctx), tenantID, saved.ID, k.clock.Now()); err != nil {
+			k.log.Warn("club answer not marked delivered; it is purged with the undelivered", "tenant", tenantID, "err", err)
+		}
 	}
 	writeAnswer(c, code, body)
 }
@@ -114,44 +125,82 @@ func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.
 		api.WriteProblem(c, api.IdempotencyReused())
 		return rec, false
 	}
-	now := k.clock.Now()
-	switch {
-	case rec.Status == answerAnswered && len(rec.Result) > 0:
-		var a storedAnswer
-		_ = json.Unmarshal(rec.Result, &a)
-		if a.Problem {
-			var p api.Problem
-			_ = json.Unmarshal(a.Body, &p)
-			p.RequestID, p.Instance = "", ""
-			api.WriteProblem(c, &p)
+	deadline := k.clock.Now().Add(answeringHold)
+	for {
+		now := k.clock.Now()
+		switch {
+		case rec.Status == answerAnswered && len(rec.Result) > 0:
+			replay(c, rec)
+			return rec, false
+		case rec.Status == answerRetry || (rec.Status == answerAnswering && !rec.DueAt.After(now)):
+			next := rec
+			next.Status, next.DueAt = answerAnswering, now.Add(answeringHold)
+			saved, err := k.engine.Save(c.Request.Context(), rec, next)
+			if err == nil {
+				return saved, true
+			}
+			if !work.TakenOver(err) {
+				storeProblem(c, k, err)
+				return rec, false
+			}
+			// Another retry took it over meanwhile: wait for its answer.
+		case rec.Status == answerAnswering:
+			// Another request with the key is being answered: wait for
+			// its answer and give it (below).
+		default:
+			// Expired, or answered and purged: the first answer is gone.
+			api.WriteProblem(c, &api.Problem{Type: api.ProblemConflict, Title: "Idempotency-Key expired", Status: http.StatusConflict,
+				Detail: "The answer under this Idempotency-Key is no longer kept; send the request with a new key.",
+				Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "is expired"}}})
 			return rec, false
 		}
-		c.Data(a.Status, "application/json; charset=utf-8", a.Body)
-		return rec, false
-	case rec.Status == answerRetry || (rec.Status == answerAnswering && !rec.DueAt.After(now)):
-		next := rec
-		next.Status, next.DueAt = answerAnswering, now.Add(answeringHold)
-		saved, err := k.engine.Save(c.Request.Context(), rec, next)
-		if err == nil {
-			return saved, true
+		if !k.waitForAnswer(c, rec, deadline) {
+			c.Header("Retry-After", "2")
+			api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Request in progress", Status: http.StatusServiceUnavailable,
+				Detail: "A request with this Idempotency-Key is still being answered; send it again in a moment to get its answer."})
+			return rec, false
 		}
-		if !errors.Is(err, store.ErrConflict) {
+		cur, err := k.engine.Store().Get(c.Request.Context(), rec.TenantID, rec.ID)
+		if err != nil {
 			storeProblem(c, k, err)
 			return rec, false
 		}
-		fallthrough // another retry took it over meanwhile
-	case rec.Status == answerAnswering:
-		api.WriteProblem(c, &api.Problem{Type: api.ProblemConflict, Title: "Request in progress", Status: http.StatusConflict,
-			Detail: "A request with this Idempotency-Key is still being answered; send it again in a few seconds.",
-			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "is in use by a request still being answered"}}})
-		return rec, false
-	default:
-		// Expired, or answered and purged: the first answer is gone.
-		api.WriteProblem(c, &api.Problem{Type: api.ProblemConflict, Title: "Idempotency-Key expired", Status: http.StatusConflict,
-			Detail: "The answer under this Idempotency-Key is no longer kept; send the request with a new key.",
-			Errors: []api.FieldProblem{{Field: "Idempotency-Key", Reason: "is expired"}}})
-		return rec, false
+		rec = cur
 	}
+}
+
+// waitForAnswer waits for the next change of record rec, until deadline
+// or the caller leaves; it reports whether there was one in time.
+func (k *Club) waitForAnswer(c *gin.Context, rec store.Job, deadline time.Time) bool {
+	changed, forget := k.engine.Wait(rec.ID)
+	defer forget()
+	// The change may have landed before the wait began.
+	if cur, err := k.engine.Store().Get(c.Request.Context(), rec.TenantID, rec.ID); err != nil || cur.Version != rec.Version {
+		return err == nil
+	}
+	t := k.clock.NewTimer(deadline.Sub(k.clock.Now()))
+	defer t.Stop()
+	select {
+	case <-changed:
+		return true
+	case <-t.Chan():
+	case <-c.Request.Context().Done():
+	}
+	return false
+}
+
+// replay gives the answer stored in rec again.
+func replay(c *gin.Context, rec store.Job) {
+	var a storedAnswer
+	_ = json.Unmarshal(rec.Result, &a)
+	if a.Problem {
+		var p api.Problem
+		_ = json.Unmarshal(a.Body, &p)
+		p.RequestID, p.Instance = "", ""
+		api.WriteProblem(c, &p)
+		return
+	}
+	c.Data(a.Status, "application/json; charset=utf-8", a.Body)
 }
 
 func writeAnswer(c *gin.Context, code int, body any) {
