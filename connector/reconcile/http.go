@@ -110,9 +110,8 @@ func (r *Reconciler) startRun(c *gin.Context) {
 	j, err := r.storeRun(c.Request.Context(), t.ID, runInput(body), key, hash)
 	if errors.Is(err, store.ErrDuplicate) && key != "" && j.IdempotencyKey == key {
 		// A retry gets the run it started; another request under the key
-		// gets 409. (An empty stored hash, purged, cannot tell: the first
-		// answer stands.)
-		if j.RequestHash != "" && j.RequestHash != hash {
+		// gets 409.
+		if !sameRun(j, hash, runInput(body)) {
 			api.WriteProblem(c, api.IdempotencyReused())
 			return
 		}
@@ -124,6 +123,20 @@ func (r *Reconciler) startRun(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, runView(j))
+}
+
+// sameRun reports whether run j was started by the request in (with hash
+// hash). Once the purge has cleared the stored hash, the run's own state
+// (no personal data, kept) tells: the same job and sales unit, and the
+// same ledger date when the request names one (a run fills in its
+// default).
+func sameRun(j store.Job, hash string, in runInput) bool {
+	if j.RequestHash != "" {
+		return j.RequestHash == hash
+	}
+	var rs runState
+	_ = json.Unmarshal(j.State, &rs)
+	return rs.Job == in.Job && rs.SalesUnit == in.SalesUnit && (in.LedgerDate == "" || rs.LedgerDate == in.LedgerDate)
 }
 
 // listRuns answers GET /v1/reconciliation/runs[?job=&limit=], newest

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bcvipps/bcvipps/bc/bctest"
 	"github.com/bcvipps/bcvipps/connector/payment"
@@ -38,5 +39,16 @@ func TestReconciliationAnswersMatchTheOpenAPIDocument(t *testing.T) {
 	if f := oc.Check(http.MethodGet, "/v1/reconciliation/findings", apiKey, ""); !strings.Contains(string(f.Raw), "bc-out-of-date") {
 		t.Fatalf("findings: %s", f.Raw)
 	}
-	oc.Check(http.MethodGet, "/v1/settlements", apiKey, "")
+	// A settled day: capture, let the ledger date close, settle it.
+	day := e.Clock.Now().In(oslo(t)).Format(time.DateOnly)
+	if res := e.do(http.MethodPost, "/v1/payments/"+v.ID+"/capture", map[string]any{}, "Idempotency-Key", "oa-cap"); res.Status != http.StatusOK {
+		t.Fatalf("capture: %d %s", res.Status, res.Raw)
+	}
+	e.Advance(24 * time.Hour)
+	e.Stop(e.First()) // a new process: the Entra token cache follows the real clock
+	e.Start("b")
+	e.run(map[string]any{"job": "settlement", "ledgerDate": day})
+	if sts := oc.Check(http.MethodGet, "/v1/settlements", apiKey, ""); !strings.Contains(string(sts.Raw), `"payoutReference"`) {
+		t.Fatalf("settlements: %s", sts.Raw)
+	}
 }

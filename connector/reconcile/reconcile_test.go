@@ -299,4 +299,18 @@ func TestRunIdempotencyKey(t *testing.T) {
 	if items, _ := runs.Body["items"].([]any); len(items) != 1 {
 		t.Fatalf("runs stored: %s", runs.Raw)
 	}
+	// After the purge of personal data (which clears the stored request
+	// hash) the run's own state still tells another body from a retry.
+	e.WaitFor("acme", first.Body["id"].(string), func(j store.Job) bool { return j.Final })
+	e.Advance(25 * time.Hour)
+	e.First().Svc.Engine().Housekeep(context.Background())
+	if j := e.Job("acme", first.Body["id"].(string)); j.RequestHash != "" {
+		t.Fatal("the run's request hash was not purged")
+	}
+	if other := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "settlement"}, "Idempotency-Key", "run-1"); other.Status != http.StatusConflict {
+		t.Fatalf("another body under the key after the purge: %d %s", other.Status, other.Raw)
+	}
+	if again := e.do(http.MethodPost, "/v1/reconciliation/runs", map[string]any{"job": "payment-sweep"}, "Idempotency-Key", "run-1"); again.Status != http.StatusOK || again.Body["id"] != first.Body["id"] {
+		t.Fatalf("retry after the purge: %d %s", again.Status, again.Raw)
+	}
 }
