@@ -20,6 +20,8 @@ type SettledEntry struct {
 	Refund       bool
 	// Amount is what was settled, positive for a refund too.
 	Amount int64
+	// Currency is the ledger's ("" when not told).
+	Currency string
 }
 
 // Match is what SettleEach found for one entry.
@@ -27,9 +29,11 @@ type Match struct {
 	// Unknown: no payment of the sales unit has the entry's reference.
 	Unknown bool
 	// Mismatch: the payment's capture or refund with the entry's
-	// pspReference has another amount (Expected); nothing was marked.
+	// pspReference has another amount (Expected) or is in another
+	// currency (Currency, the payment's); nothing was marked.
 	Mismatch bool
 	Expected int64
+	Currency string
 	// Payment is the payment, set when Mismatch.
 	Payment View
 }
@@ -74,7 +78,7 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 			continue
 		}
 		if amt, ok := d.s.settledMismatch(e); ok {
-			out[i] = Match{Mismatch: true, Expected: amt, Payment: view(d.job)}
+			out[i] = Match{Mismatch: true, Expected: amt, Currency: d.s.Currency, Payment: view(d.job)}
 			continue
 		}
 		if !slices.Contains(d.s.Settled, e.PSPReference) {
@@ -143,14 +147,15 @@ func eachParallel(n int, f func(i int)) {
 }
 
 // settledMismatch reports the amount of the payment's own capture or
-// refund with e's pspReference when it differs from the settled amount.
+// refund with e's pspReference when it differs from the settled amount,
+// or when the ledger settled it in another currency.
 func (s *state) settledMismatch(e SettledEntry) (int64, bool) {
 	name := "CAPTURED"
 	if e.Refund {
 		name = "REFUNDED"
 	}
 	for _, ev := range s.Events {
-		if ev.PSPReference == e.PSPReference && ev.Name == name && ev.Amount != e.Amount {
+		if ev.PSPReference == e.PSPReference && ev.Name == name && (ev.Amount != e.Amount || (e.Currency != "" && e.Currency != s.Currency)) {
 			return ev.Amount, true
 		}
 	}

@@ -142,3 +142,28 @@ func TestSettleEach(t *testing.T) {
 		}
 	}
 }
+
+// TestSettleEachCurrency: a capture settled in another currency than the
+// payment's is a mismatch, even with the same amount, and is not marked.
+func TestSettleEachCurrency(t *testing.T) {
+	ctx := context.Background()
+	p, e := paymentsFixture(t, clockwork.NewRealClock())
+	if _, _, err := e.CreateEach(ctx, []store.Job{capturedJob("ref-00000001", "psp1", 10000)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.SettleEach(ctx, "acme", "123456", []SettledEntry{
+		{Reference: "ref-00000001", PSPReference: "psp1", Amount: 10000, Currency: "EUR"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m[0].Mismatch || m[0].Currency != "NOK" || m[0].Expected != 10000 {
+		t.Fatalf("another currency: %+v", m[0])
+	}
+	m, err = p.SettleEach(ctx, "acme", "123456", []SettledEntry{
+		{Reference: "ref-00000001", PSPReference: "psp1", Amount: 10000, Currency: "NOK"},
+	})
+	if err != nil || m[0].Mismatch || m[0].Unknown {
+		t.Fatalf("the payment's currency: %+v %v", m[0], err)
+	}
+}

@@ -246,7 +246,7 @@ func (r *Reconciler) matchSettled(ctx context.Context, t *tenants.Tenant, s *run
 	}
 	in := make([]payment.SettledEntry, len(entries))
 	for i, e := range entries {
-		in[i] = payment.SettledEntry{Reference: e.Reference, PSPReference: e.PSPReference, Refund: e.EntryType == "refund", Amount: e.Amount}
+		in[i] = payment.SettledEntry{Reference: e.Reference, PSPReference: e.PSPReference, Refund: e.EntryType == "refund", Amount: e.Amount, Currency: e.Currency}
 		if in[i].Refund {
 			in[i].Amount = -e.Amount
 		}
@@ -264,6 +264,10 @@ func (r *Reconciler) matchSettled(ctx context.Context, t *tenants.Tenant, s *run
 		case m.Mismatch:
 			f := finding{Kind: FindingAmountMismatch, Detail: "The settled amount differs from the amount of the " + e.EntryType + ".",
 				Expected: fmt.Sprint(m.Expected), Actual: fmt.Sprint(in[i].Amount)}
+			if e.Currency != "" && e.Currency != m.Currency {
+				f.Detail = "The " + e.EntryType + " was settled in " + e.Currency + ", the payment is in " + m.Currency + "."
+				f.Expected, f.Actual = fmt.Sprint(m.Expected, " ", m.Currency), fmt.Sprint(in[i].Amount, " ", e.Currency)
+			}
 			if r.raiseAbout(ctx, t, f, msn, e.Reference, m.Payment.ID, findingID(FindingAmountMismatch, msn, e.PSPReference)) {
 				s.Findings++
 			}
