@@ -110,8 +110,8 @@ func (k *Club) phoneLookup(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(*p))
 		return
 	}
-	k.keyed(c, t.ID, key, api.RequestHash("phone-lookup", body.QRCode), func() (int, any) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), callTimeout)
+	k.keyed(c, t.ID, key, api.RequestHash("phone-lookup", body.QRCode), func(ctx context.Context) (int, any) {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		ph, p := k.exchange(ctx, t, t.DefaultMSN(), body.QRCode)
 		if p != nil {
@@ -228,8 +228,8 @@ func (k *Club) checkIn(c *gin.Context) {
 		api.WriteProblem(c, notConfigured())
 		return
 	}
-	k.keyed(c, t.ID, key, api.RequestHash("check-in", body.PhoneNumber, body.QRCode, msn), func() (int, any) {
-		return k.checkInNow(c.Request.Context(), t, msn, ph, body.QRCode)
+	k.keyed(c, t.ID, key, api.RequestHash("check-in", body.PhoneNumber, body.QRCode, msn), func(ctx context.Context) (int, any) {
+		return k.checkInNow(ctx, t, msn, ph, body.QRCode)
 	})
 }
 

@@ -45,6 +45,10 @@ const (
 	retryHold     = 24 * time.Hour
 )
 
+// answerRecheck is how often a retry waiting for the first answer under
+// its key reads the record again.
+const answerRecheck = time.Second
+
 type storedAnswer struct {
 	Status int             `json:"status"`
 	Body   json.RawMessage `json:"body"`
@@ -72,10 +76,13 @@ func (a answerKind) Step(ctx context.Context, j store.Job) {
 
 // keyed answers a validated request under the caller's Idempotency-Key
 // key (none: just answer). hash fingerprints the request; do does the
-// work and returns the status and body of the answer.
-func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func() (int, any)) {
+// work and returns the status and body of the answer. Under a key, do
+// runs to its end even when the caller leaves (it is bounded by its own
+// timeouts): its answer is the one every retry gets, so it must not be
+// the caller's cancellation.
+func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx context.Context) (int, any)) {
 	if key == "" {
-		code, body := do()
+		code, body := do(c.Request.Context())
 		writeAnswer(c, code, body)
 		return
 	}
@@ -92,7 +99,7 @@ func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func() (int,
 		storeProblem(c, k, err)
 		return
 	}
-	code, body := do()
+	code, body := do(context.WithoutCancel(ctx))
 	next := rec
 	if code >= 500 {
 		// "Try again": a retry under the key does the work again.
@@ -135,6 +142,9 @@ func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.
 		case rec.Status == answerRetry || (rec.Status == answerAnswering && !rec.DueAt.After(now)):
 			next := rec
 			next.Status, next.DueAt = answerAnswering, now.Add(answeringHold)
+			// Not as the holder of a claim of this process's engine: a
+			// claimed record is the engine's until its step saves it.
+			next.LeaseOwner, next.LeaseUntil = "", time.Time{}
 			saved, err := k.engine.Save(c.Request.Context(), rec, next)
 			if err == nil {
 				return saved, true
@@ -170,23 +180,39 @@ func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.
 }
 
 // waitForAnswer waits for the next change of record rec, until deadline
-// or the caller leaves; it reports whether there was one in time.
+// or the caller leaves; it reports whether there was one in time. The
+// change notices are hints (across replicas they come through the
+// store's feed, which may lose some): the record is also read again every
+// answerRecheck and at the deadline.
 func (k *Club) waitForAnswer(c *gin.Context, rec store.Job, deadline time.Time) bool {
 	changed, forget := k.engine.Wait(rec.ID)
 	defer forget()
+	moved := func() bool {
+		cur, err := k.engine.Store().Get(c.Request.Context(), rec.TenantID, rec.ID)
+		return err == nil && cur.Version != rec.Version
+	}
 	// The change may have landed before the wait began.
-	if cur, err := k.engine.Store().Get(c.Request.Context(), rec.TenantID, rec.ID); err != nil || cur.Version != rec.Version {
-		return err == nil
+	if moved() {
+		return true
 	}
 	t := k.clock.NewTimer(deadline.Sub(k.clock.Now()))
 	defer t.Stop()
-	select {
-	case <-changed:
-		return true
-	case <-t.Chan():
-	case <-c.Request.Context().Done():
+	tick := k.clock.NewTicker(answerRecheck)
+	defer tick.Stop()
+	for {
+		select {
+		case <-changed:
+			return true
+		case <-tick.Chan():
+			if moved() {
+				return true
+			}
+		case <-t.Chan():
+			return moved()
+		case <-c.Request.Context().Done():
+			return false
+		}
 	}
-	return false
 }
 
 // replay gives the answer stored in rec again.

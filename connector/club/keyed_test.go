@@ -2,38 +2,112 @@ package club_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/api"
 	"github.com/bcvipps/bcvipps/connector/club"
+	"github.com/bcvipps/bcvipps/connector/internal/testenv"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/vipps/vippstest"
 )
 
+// post sends a check-in under key from a goroutine of the test (no
+// t.Fatal there): the status and body, or the error.
+func post(e *env, key string, body string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, e.Front.URL+"/v1/check-ins", strings.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw), err
+}
+
+// checkInSent tells when a check-in reaches the Vipps simulator.
+func checkInSent(arrived chan<- struct{}) testenv.Option {
+	return func(o *testenv.Options) {
+		o.ObserveVipps = func(r *http.Request) {
+			if r.URL.Path == "/point-of-sale/v1/loyalty-check-in" {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
 // TestConcurrentRetriesUnderOneKey: retries sent while the first request
-// under their key is being answered wait for its answer and give it; the
-// customer's app is notified once.
+// under their key is being answered (held at Vipps) wait for its answer
+// and give it; the customer's app is notified once.
 func TestConcurrentRetriesUnderOneKey(t *testing.T) {
-	e := newEnv(t)
-	body := map[string]any{"phoneNumber": "+" + memberPhone}
+	arrived := make(chan struct{}, 1)
+	e := newEnv(t, checkInSent(arrived))
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/point-of-sale/", Latency: 5 * time.Second, Times: 1})
+	body := `{"phoneNumber":"+` + memberPhone + `"}`
 	const n = 6
 	answers := make([]string, n)
 	codes := make([]int, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			res := e.Do(http.MethodPost, "/v1/check-ins", apiKey, body, "Idempotency-Key", "same")
-			codes[i], answers[i] = res.Status, string(res.Raw)
-		})
+	wg.Go(func() { codes[0], answers[0], errs[0] = post(e, "same", body) })
+	<-arrived // the first request is at Vipps, held there until the clock moves
+	for i := 1; i < n; i++ {
+		wg.Go(func() { codes[i], answers[i], errs[i] = post(e, "same", body) })
 	}
+	// The retries are sent; some may still be on their way to the
+	// handler, and they find the answer stored then.
+	e.Clock.Advance(5 * time.Second)
 	wg.Wait()
 	for i := range n {
-		if codes[i] != http.StatusOK || answers[i] != answers[0] {
-			t.Fatalf("answer %d: %d %s (first %s)", i, codes[i], answers[i], answers[0])
+		if errs[i] != nil || codes[i] != http.StatusOK || answers[i] != answers[0] {
+			t.Fatalf("answer %d: %d %s %v (first %s)", i, codes[i], answers[i], errs[i], answers[0])
 		}
+	}
+	if got := e.Vipps.Stats().Requests["POST /point-of-sale/v1/loyalty-check-in"]; got != 1 {
+		t.Fatalf("%d check-ins sent, want 1", got)
+	}
+}
+
+// TestCallerLeavesWhileAnswering: the first caller under a key leaves
+// while its check-in is at Vipps (it will retry); the work goes on, and
+// the retry gets the real answer, not the caller's cancellation.
+func TestCallerLeavesWhileAnswering(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	e := newEnv(t, checkInSent(arrived))
+	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/point-of-sale/", Latency: 5 * time.Second, Times: 1})
+	body := `{"phoneNumber":"+` + memberPhone + `"}`
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.Front.URL+"/v1/check-ins", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "left")
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	<-arrived
+	cancel()
+	<-done
+	e.Clock.Advance(5 * time.Second)
+	code, raw, err := post(e, "left", body)
+	if err != nil || code != http.StatusOK || !strings.Contains(raw, `"notified":true`) {
+		t.Fatalf("retry after the caller left: %d %s %v", code, raw, err)
 	}
 	if got := e.Vipps.Stats().Requests["POST /point-of-sale/v1/loyalty-check-in"]; got != 1 {
 		t.Fatalf("%d check-ins sent, want 1", got)
