@@ -5,6 +5,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -79,6 +80,14 @@ func InvalidInput(errs ...FieldProblem) *Problem {
 
 // WriteProblem answers with p as application/problem+json and stops the
 // handler chain.
+// WriteStoreUnavailable logs a failure of the connector's database (with
+// the request's id) and answers 503.
+func WriteStoreUnavailable(c *gin.Context, log *slog.Logger, err error) {
+	log.Error("store", "err", err, "request_id", c.GetString(CtxRequestID))
+	WriteProblem(c, &Problem{Type: ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
+		Detail: "The connector's database did not answer; try again."})
+}
+
 func WriteProblem(c *gin.Context, p *Problem) {
 	if p.RequestID == "" {
 		p.RequestID = c.GetString(CtxRequestID)

@@ -96,7 +96,7 @@ func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx con
 			return
 		}
 	} else if err != nil {
-		storeProblem(c, k, err)
+		api.WriteStoreUnavailable(c, k.log, err)
 		return
 	}
 	code, body := do(context.WithoutCancel(ctx))
@@ -105,12 +105,8 @@ func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx con
 		// "Try again": a retry under the key does the work again.
 		next.Status, next.DueAt = answerRetry, k.clock.Now().Add(retryHold)
 	} else {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			panic(err) // the answers are plain values
-		}
 		_, isProblem := body.(*api.Problem)
-		next.Status, next.Result = answerAnswered, mustJSON(storedAnswer{Status: code, Body: raw, Problem: isProblem})
+		next.Status, next.Result = answerAnswered, mustJSON(storedAnswer{Status: code, Body: mustJSON(body), Problem: isProblem})
 	}
 	saved, err := k.engine.Save(context.WithoutCancel(ctx), rec, next)
 	switch {
@@ -150,7 +146,7 @@ func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.
 				return saved, true
 			}
 			if !work.TakenOver(err) {
-				storeProblem(c, k, err)
+				api.WriteStoreUnavailable(c, k.log, err)
 				return rec, false
 			}
 			// Another retry took it over meanwhile: wait for its answer.
@@ -172,7 +168,7 @@ func (k *Club) takeOver(c *gin.Context, rec store.Job, key, hash string) (store.
 		}
 		cur, err := k.engine.Store().Get(c.Request.Context(), rec.TenantID, rec.ID)
 		if err != nil {
-			storeProblem(c, k, err)
+			api.WriteStoreUnavailable(c, k.log, err)
 			return rec, false
 		}
 		rec = cur
@@ -235,12 +231,6 @@ func writeAnswer(c *gin.Context, code int, body any) {
 		return
 	}
 	c.JSON(code, body)
-}
-
-func storeProblem(c *gin.Context, k *Club, err error) {
-	k.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
-	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
-		Detail: "The connector's database did not answer; try again."})
 }
 
 func newAnswerID() string {

@@ -174,7 +174,5 @@ func (s *Flows) storeProblem(c *gin.Context, err error) {
 			Detail: "The request is being worked on; try again in a second."})
 		return
 	}
-	s.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
-	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
-		Detail: "The connector's database did not answer; try again."})
+	api.WriteStoreUnavailable(c, s.log, err)
 }

@@ -354,7 +354,5 @@ func (p *Payments) storeProblem(c *gin.Context, err error) {
 			Detail: "No payment with this id for this API key."})
 		return
 	}
-	p.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
-	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: 503,
-		Detail: "The connector's database did not answer; try again."})
+	api.WriteStoreUnavailable(c, p.log, err)
 }

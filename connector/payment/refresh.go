@@ -105,7 +105,7 @@ func BCRecord(v View) map[string]any {
 // An open outbox is made due with a change of the payment's own (mutate).
 // A finished one (the payment is final and BC had its last change) stays
 // finished, as every final job does: a one-off outbox of its own writes
-// the row. An outbox housekeeping removed is made anew.
+// the row.
 func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 	o, err := p.store.Get(ctx, tenantID, outboxID(id))
 	switch {
@@ -124,13 +124,10 @@ func (p *Payments) Rewrite(ctx context.Context, tenantID, id string) error {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	pj, err := p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
+	_, err = p.mutate(ctx, tenantID, id, func(s *state, _ *store.Job) error {
 		s.Changes++ // BC must see it again
 		return nil
 	})
-	if err == nil && o.ID == "" {
-		p.queueBC(ctx, pj) // no outbox to wake: make one
-	}
 	return err
 }
 

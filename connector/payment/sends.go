@@ -164,9 +164,9 @@ func (p *Payments) saveFollowing(ctx context.Context, f, next store.Job) {
 			// payment finds it. (An event without a pspReference changes
 			// nothing and only wakes; the next poll finds what it told.)
 			if pj, err := p.get(ctx, f.TenantID, paymentID); err == nil && answered(pj) {
-				now := saved
-				now.DueAt = p.clock.Now()
-				p.save(ctx, saved, now)
+				due := saved
+				due.DueAt = p.clock.Now()
+				p.save(ctx, saved, due)
 			}
 		}
 	}()

@@ -278,7 +278,5 @@ func (r *Reconciler) storeProblem(c *gin.Context, err error) {
 		api.WriteProblem(c, &api.Problem{Type: api.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No run with this id for this API key."})
 		return
 	}
-	r.log.Error("store", "err", err, "request_id", c.GetString(api.CtxRequestID))
-	api.WriteProblem(c, &api.Problem{Type: api.ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
-		Detail: "The connector's database did not answer; try again."})
+	api.WriteStoreUnavailable(c, r.log, err)
 }
