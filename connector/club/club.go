@@ -4,7 +4,8 @@
 // notification in the customer's app. Enrolment of non-members is a Login
 // consent followed by the member's creation in NP Retail: it is the
 // enrollment kind of package login (route /v1/enrollments). A payment for
-// a member carries memberId (package payment).
+// a member carries memberId (package payment). A check-in or phone lookup
+// sent with an Idempotency-Key keeps its answer for a retry (keyed.go).
 package club
 
 import (
