@@ -31,6 +31,10 @@ type Server struct {
 	// ShutdownTimeout bounds a graceful shutdown (default 30s). It must be
 	// at least worker.stepTimeout, so that a step in progress can finish.
 	ShutdownTimeout time.Duration `mapstructure:"shutdownTimeout" yaml:"shutdownTimeout"`
+	// Pprof mounts Go's profiler (net/http/pprof) at /debug/pprof/ on the
+	// admin listener (default false). A CPU profile costs a few percent
+	// while it runs; leave it off unless you are profiling.
+	Pprof bool `mapstructure:"pprof" yaml:"pprof"`
 }
 
 // Store selects the persistence backend.

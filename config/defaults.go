@@ -14,6 +14,7 @@ func sectionDefaults() map[string]any {
 		"server.adminListen":     "127.0.0.1:9090",
 		"server.publicBaseURL":   "",
 		"server.shutdownTimeout": DefaultShutdownTimeout,
+		"server.pprof":           false,
 		"store.driver":           "sqlite",
 		"store.dsn":              "file:data/bcvipps.db",
 		"log.level":              "info",

@@ -45,7 +45,7 @@
 // # Defaults
 //
 //	server.listen ":8080", server.adminListen "127.0.0.1:9090",
-//	server.shutdownTimeout 30s, store.driver "sqlite",
+//	server.shutdownTimeout 30s, server.pprof false, store.driver "sqlite",
 //	store.dsn "file:data/bcvipps.db", log.level "info", log.format "json",
 //	worker.pollBatch 100, worker.concurrency 64, worker.leaseDuration 60s,
 //	worker.stepTimeout 25s, worker.applyDeadline 24h,

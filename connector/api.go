@@ -3,6 +3,8 @@ package connector
 import (
 	"context"
 	"net/http"
+	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,6 +48,9 @@ func (s *Service) AdminHandler() http.Handler {
 	r.Use(gin.Recovery())
 	s.health(r)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	if s.cfg.Server.Pprof {
+		r.Any("/debug/pprof/*name", gin.WrapF(servePprof))
+	}
 	return r
 }
 
@@ -70,4 +75,21 @@ func (s *Service) health(r *gin.Engine) {
 		}
 		c.JSON(status, gin.H{"status": word, "checks": checks})
 	})
+}
+
+// servePprof serves net/http/pprof's index, its named profiles and the
+// CPU profile and trace, which the index does not route by itself.
+func servePprof(w http.ResponseWriter, r *http.Request) {
+	switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
+	case "cmdline":
+		pprof.Cmdline(w, r)
+	case "profile":
+		pprof.Profile(w, r)
+	case "symbol":
+		pprof.Symbol(w, r)
+	case "trace":
+		pprof.Trace(w, r)
+	default:
+		pprof.Index(w, r)
+	}
 }

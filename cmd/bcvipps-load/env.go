@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -31,6 +33,8 @@ type env struct {
 	vippsURL  string // Vipps simulator
 	bcURL     string // BC simulator (control API at /_sim/)
 	apiURL    string // connector API
+	adminURL  string // connector admin listener
+	profDir   string // where profile writes CPU profiles ("": nowhere)
 }
 
 // startSimulators runs `bcvipps sandbox --simulators-only` and loads the
@@ -77,7 +81,7 @@ func (e *env) startSimulators() error {
 func (e *env) startServe(ctx context.Context, client *http.Client, name, dbFile string) error {
 	p, err := startProc(name, e.bin, filepath.Join(e.dir, name+".log"),
 		cleanEnv("BCVIPPS_STORE_DSN=file:"+filepath.ToSlash(dbFile), "BCVIPPS_SERVER_LISTEN="+e.apiListen,
-			"BCVIPPS_SERVER_ADMINLISTEN=127.0.0.1:0"),
+			"BCVIPPS_SERVER_ADMINLISTEN=127.0.0.1:0", "BCVIPPS_SERVER_PPROF="+strconv.FormatBool(e.profDir != "")),
 		"serve", "--sandbox-key", "--config", e.cfgFile)
 	if err != nil {
 		return err
@@ -92,6 +96,12 @@ func (e *env) startServe(ctx context.Context, client *http.Client, name, dbFile 
 	if err := loopbackOnly(e.apiURL); err != nil {
 		return err
 	}
+	m, err = p.waitLog(func(m map[string]any) bool { return m["msg"] == "listening" && m["listener"] == "admin" }, startTimeout)
+	if err != nil {
+		return err
+	}
+	addr, _ = m["addr"].(string)
+	e.adminURL = "http://" + addr
 	return waitReady(ctx, client, e.apiURL+"/readyz", startTimeout)
 }
 
@@ -154,4 +164,42 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// profile starts a CPU profile of the connector lasting d (whole seconds,
+// at least one), written to profDir/name.pprof; the returned function
+// waits for it. Without -cpuprofile it does nothing.
+func (e *env) profile(ctx context.Context, c *http.Client, name string, d time.Duration) func() error {
+	if e.profDir == "" {
+		return func() error { return nil }
+	}
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", e.adminURL, secs), nil)
+			if err != nil {
+				return err
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				return fmt.Errorf("CPU profile %s: %w", name, err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("CPU profile %s: %s", name, resp.Status)
+			}
+			f, err := os.Create(filepath.Join(e.profDir, name+".pprof"))
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, resp.Body); err != nil {
+				f.Close()
+				return err
+			}
+			logf("CPU profile of the connector: %s", f.Name())
+			return f.Close()
+		}()
+	}()
+	return func() error { return <-done }
 }

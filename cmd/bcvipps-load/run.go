@@ -30,6 +30,14 @@ func run(ctx context.Context, o options) (tb *table, err error) {
 		return tb, err
 	}
 	e := &env{bin: bin, dir: dir}
+	if o.cpuProfile != "" {
+		if e.profDir, err = filepath.Abs(o.cpuProfile); err != nil {
+			return tb, err
+		}
+		if err := os.MkdirAll(e.profDir, 0o755); err != nil {
+			return tb, err
+		}
+	}
 	defer func() {
 		if cerr := e.close(); cerr != nil {
 			err = errors.Join(err, cerr)

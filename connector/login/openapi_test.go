@@ -126,3 +126,35 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 		t.Errorf("/metrics on the API listener: %d", res.Status)
 	}
 }
+
+// TestProfilerOnlyWhenAsked: /debug/pprof/ is on the admin listener only
+// with server.pprof, and never on the API listener.
+func TestProfilerOnlyWhenAsked(t *testing.T) {
+	e := newEnv(t, testenv.NotStarted())
+	get := func(h http.Handler, path string) int {
+		t.Helper()
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	off := e.Start("off")
+	if got := get(off.Svc.AdminHandler(), "/debug/pprof/heap?debug=1"); got != http.StatusNotFound {
+		t.Errorf("profiler off: /debug/pprof/heap answered %d, want 404", got)
+	}
+	e.Cfg.Server.Pprof = true
+	on := e.Start("on")
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/cmdline"} {
+		if got := get(on.Svc.AdminHandler(), path); got != http.StatusOK {
+			t.Errorf("profiler on: %s answered %d, want 200", path, got)
+		}
+	}
+	if got := get(on.Svc.APIHandler(), "/debug/pprof/"); got != http.StatusNotFound {
+		t.Errorf("profiler on: the API listener answered %d for /debug/pprof/, want 404", got)
+	}
+}

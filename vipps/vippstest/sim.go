@@ -75,6 +75,7 @@ type Sim struct {
 	users          map[string]User      // by MSISDN
 	tokens         map[string]*accessToken
 	logins         map[string]*login // by auth_req_id
+	lastLogin      map[string]*login // the newest login of each phone number
 	loginTokens    map[string]*loginGrant
 	profiles       map[string]profileShare // by msn+"/"+sub
 	qrTokens       map[string]string       // tokenized QR token -> MSISDN
@@ -106,6 +107,7 @@ func New(opts ...Option) *Sim {
 		users:          map[string]User{},
 		tokens:         map[string]*accessToken{},
 		logins:         map[string]*login{},
+		lastLogin:      map[string]*login{},
 		loginTokens:    map[string]*loginGrant{},
 		profiles:       map[string]profileShare{},
 		qrTokens:       map[string]string{},
