@@ -11,8 +11,14 @@ import (
 )
 
 // checkpointEvery is how often the background checkpointer copies the
-// SQLite WAL into the database file.
-const checkpointEvery = 200 * time.Millisecond
+// SQLite WAL into the database file. After a checkpoint that copied the
+// whole WAL, the next commit starts the WAL again from its beginning and
+// fsyncs its header while it holds the write lock (6–18 ms on the load
+// machine's disk, seen with strace), but a longer period makes each
+// checkpoint's copy and fsyncs larger, and those stall the writer more:
+// in alternating load runs (docs/benchmarks.md) the POST's added p99 was
+// 21–26 ms at 500 ms, 13–19 ms at 200 ms and 8–16 ms at 100 ms.
+const checkpointEvery = 100 * time.Millisecond
 
 // walSafetyNet is the WAL size in pages (4 KiB each) at which a committing
 // writer checkpoints by itself, should the background checkpointer fall
