@@ -400,6 +400,9 @@ func TestEnrollmentMembershipOutcomeUnknown(t *testing.T) {
 	if !strings.Contains(e.Logs.String(), "stays without members") {
 		t.Fatalf("no warning of a possibly empty membership in the log:\n%s", e.Logs.String())
 	}
+	if got := e.Metric(`bcvipps_npretail_memberships_unconfirmed_total{tenant="acme"}`); got != "1" {
+		t.Fatalf("unconfirmed memberships counted: %q, want 1", got)
+	}
 	e.Drive("acme", id, 30)
 	e.await(id, "completed")
 	if n := len(membersWithPhone(e, newPhone)); n != 1 {

@@ -174,6 +174,7 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 				// for whoever looks after NP Retail's memberships.
 				s.log.Warn("NP Retail may have created a membership without confirming it; the next attempt creates another, and the first, if it exists, stays without members",
 					"tenant", t.id, "request", r.ID, "membershipCode", m.MembershipCode)
+				s.metrics.unconfirmedMemberships.WithLabelValues(t.id).Inc()
 			}
 			s.bcFailure(ctx, r, "npretail", err)
 			return

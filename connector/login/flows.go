@@ -39,6 +39,10 @@ type Metrics struct {
 	Upstream       *prometheus.CounterVec
 	logins         *prometheus.CounterVec
 	bcWriteRetries *prometheus.CounterVec
+	// unconfirmedMemberships counts NP Retail membership creates whose
+	// outcome is unknown: each may have left a membership without
+	// members (NP Retail offers no key to find it by).
+	unconfirmedMemberships *prometheus.CounterVec
 }
 
 // NewMetrics makes the login series and registers them with reg.
@@ -53,8 +57,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		bcWriteRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bcvipps_write_retries_total", Help: "Writes to BC or NP Retail that were deferred for a retry, by target.",
 		}, []string{"target"}),
+		unconfirmedMemberships: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bcvipps_npretail_memberships_unconfirmed_total",
+			Help: "NP Retail membership creates with an unknown outcome, by tenant: each may have left an empty membership in NP Retail.",
+		}, []string{"tenant"}),
 	}
-	reg.MustRegister(m.Upstream, m.logins, m.bcWriteRetries)
+	reg.MustRegister(m.Upstream, m.logins, m.bcWriteRetries, m.unconfirmedMemberships)
 	return m
 }
 

@@ -357,3 +357,21 @@ func (e *Env) logTail() string {
 	}
 	return s
 }
+
+// Metric is the value of series (its name and labels exactly as
+// /metrics prints them, e.g. `x_total{tenant="acme"}`) on the first
+// instance's admin listener, or "" when it is not there.
+func (e *Env) Metric(series string) string {
+	e.T.Helper()
+	rec := httptest.NewRecorder()
+	e.First().Svc.AdminHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		e.T.Fatalf("/metrics: %d", rec.Code)
+	}
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
