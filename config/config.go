@@ -32,8 +32,10 @@ type Server struct {
 	// at least worker.stepTimeout, so that a step in progress can finish.
 	ShutdownTimeout time.Duration `mapstructure:"shutdownTimeout" yaml:"shutdownTimeout"`
 	// Pprof mounts Go's profiler (net/http/pprof) at /debug/pprof/ on the
-	// admin listener (default false). A CPU profile costs a few percent
-	// while it runs; leave it off unless you are profiling.
+	// admin listener (default false), and labels each API request's
+	// goroutine with its method and route for the CPU profile (go tool
+	// pprof -tags). A CPU profile costs a few percent while it runs; leave
+	// it off unless you are profiling.
 	Pprof bool `mapstructure:"pprof" yaml:"pprof"`
 }
 

@@ -21,6 +21,9 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func (s *Service) APIHandler() http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery(), api.RequestID(), api.AccessLog(s.log, s.metrics.http))
+	if s.cfg.Server.Pprof {
+		r.Use(api.ProfileLabels())
+	}
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		api.WriteProblem(c, &api.Problem{Type: api.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No such endpoint."})

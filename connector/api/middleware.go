@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -144,5 +146,22 @@ func Auth(keys Keys) gin.HandlerFunc {
 		}
 		c.Set(CtxTenant, tenant)
 		c.Next()
+	}
+}
+
+// ProfileLabels labels the request's goroutine with its method and route
+// (the pattern) for the CPU profiler (server.pprof), so a profile can be
+// split by endpoint: go tool pprof -tags, or -tagfocus route=/v1/….
+// Goroutines the request starts inherit the labels.
+func ProfileLabels() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		pprof.Do(c.Request.Context(), pprof.Labels("method", c.Request.Method, "route", route), func(ctx context.Context) {
+			c.Request = c.Request.WithContext(ctx)
+			c.Next()
+		})
 	}
 }
