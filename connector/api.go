@@ -45,7 +45,8 @@ func (s *Service) APIHandler() http.Handler {
 }
 
 // AdminHandler returns the admin listener's handler: /metrics, /healthz and
-// /readyz. Keep it off the public network.
+// /readyz, and with server.pprof Go's profiler at /debug/pprof/. Keep it
+// off the public network.
 func (s *Service) AdminHandler() http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery())

@@ -71,6 +71,13 @@
 //     EarlyPolls (polls answered slow_down) are counted. The interval
 //     allows each login at most ⌊W/5 s⌋+1 polls in a window W.
 //
+// With -cpuprofile DIR the connector runs with server.pprof, and a CPU
+// profile of each measured POST run (latency-post.pprof,
+// payments-post.pprof, at most 80 s each) is written to DIR; requests are
+// labelled with their route, so `go tool pprof -tags FILE` splits the
+// profile by endpoint. Profiling costs the connector some CPU: compare
+// figures of runs with and without it only with that in mind.
+//
 // The exit code is 1 when a phase fails (the table shows what was measured
 // until then), and with -fail-on-miss also when a figure misses its target.
 // Figures are never asserted in tests; the latest ones are in

@@ -166,40 +166,63 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// maxProfile is the longest CPU profile asked for: the admin listener
+// ends a response after 90 s (its WriteTimeout), and the profile is sent
+// only when it ends.
+const maxProfile = 80 * time.Second
+
 // profile starts a CPU profile of the connector lasting d (whole seconds,
-// at least one), written to profDir/name.pprof; the returned function
-// waits for it. Without -cpuprofile it does nothing.
-func (e *env) profile(ctx context.Context, c *http.Client, name string, d time.Duration) func() error {
+// from one up to maxProfile), written to profDir/name.pprof; the returned
+// function waits for it. A profile that fails is reported, not the
+// phase's failure. Without -cpuprofile it does nothing.
+func (e *env) profile(ctx context.Context, name string, d time.Duration) func() {
 	if e.profDir == "" {
-		return func() error { return nil }
+		return func() {}
 	}
-	secs := max(1, int(d.Round(time.Second)/time.Second))
+	secs := max(1, int(min(d, maxProfile).Round(time.Second)/time.Second))
+	if d > maxProfile {
+		logf("CPU profile %s: the first %d s only", name, secs)
+	}
 	done := make(chan error, 1)
-	go func() {
-		done <- func() error {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", e.adminURL, secs), nil)
-			if err != nil {
-				return err
-			}
-			resp, err := c.Do(req)
-			if err != nil {
-				return fmt.Errorf("CPU profile %s: %w", name, err)
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return fmt.Errorf("CPU profile %s: %s", name, resp.Status)
-			}
-			f, err := os.Create(filepath.Join(e.profDir, name+".pprof"))
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(f, resp.Body); err != nil {
-				f.Close()
-				return err
-			}
-			logf("CPU profile of the connector: %s", f.Name())
-			return f.Close()
-		}()
-	}()
-	return func() error { return <-done }
+	go func() { done <- e.fetchProfile(ctx, name, secs) }()
+	return func() {
+		if err := <-done; err != nil {
+			logf("CPU profile %s: %v", name, err)
+		}
+	}
+}
+
+// fetchProfile asks the connector's admin listener for a CPU profile of
+// secs seconds and writes it to profDir/name.pprof. Its client has no
+// timeout of its own (the load client's would end the wait): ctx bounds
+// it.
+func (e *env) fetchProfile(ctx context.Context, name string, secs int) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", e.adminURL, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("admin listener answered %s", resp.Status)
+	}
+	path := filepath.Join(e.profDir, name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return err
+	}
+	logf("CPU profile of the connector: %s", path)
+	return nil
 }

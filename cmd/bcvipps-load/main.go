@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory with the processes' logs")
 	fs.BoolVar(&o.failOnMiss, "fail-on-miss", false, "exit 1 when a figure misses its target")
 	fs.StringVar(&o.only, "only", "", "run one phase alone: "+strings.Join(phases, ", ")+" (A/B runs of one figure)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the connector's CPU profile of each measured POST run into this directory (go tool pprof FILE)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the connector's CPU profile of each measured POST run into this directory (go tool pprof -tags FILE); profiling adds CPU")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -13,7 +13,8 @@
 // problem is printed and the command exits non-zero), builds the
 // connector, and runs three things side by side: the API listener
 // (server.listen: /v1, /healthz, /readyz, /openapi.json), the admin
-// listener (server.adminListen: /metrics, /healthz, /readyz) and the
+// listener (server.adminListen: /metrics, /healthz, /readyz, and
+// /debug/pprof/ with server.pprof) and the
 // workers (connector.Service.Run). Both listeners log a "listening" line
 // with their address.
 //

@@ -24,7 +24,8 @@ $BCVIPPS_CONFIG, else config.yaml). Every configuration problem is listed and
 the command exits non-zero before anything starts.
 
 The API listens on server.listen (/v1, /healthz, /readyz, /openapi.json), the
-admin listener on server.adminListen (/metrics, /healthz, /readyz); both log a
+admin listener on server.adminListen (/metrics, /healthz, /readyz, and
+/debug/pprof/ with server.pprof); both log a
 "listening" line with their address. Logs are JSON (or text) on stderr.
 
 SIGINT or SIGTERM stops the connector cleanly: the listeners stop accepting,

@@ -392,6 +392,9 @@ func TestEnrollmentAddOutcomeUnknown(t *testing.T) {
 // becomes a member once.
 func TestEnrollmentMembershipOutcomeUnknown(t *testing.T) {
 	e := newEnv(t)
+	if got := e.Metric(`bcvipps_npretail_memberships_unconfirmed_total{tenant="acme"}`); got != "0" {
+		t.Fatalf("unconfirmed memberships before any: %q, want 0 (the series is there from the start)", got)
+	}
 	id := e.enroll("k", map[string]any{"phoneNumber": "+" + newPhone})
 	create := "/npretail/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/" + bctest.DemoCompanyName + "/membership"
 	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, PathPrefix: create, Status: http.StatusGatewayTimeout, Times: 1})

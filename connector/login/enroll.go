@@ -164,6 +164,7 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 	// The number the login ran on is verified by Vipps: it is the
 	// member's, whatever the profile says.
 	member.PhoneNo = phone.BCFormat()
+	membershipCreated := false
 	if res.MembershipID == "" {
 		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode, ItemNumber: uc.membershipItem})
 		s.observe("npretail", "memberships.create", err)
@@ -180,12 +181,20 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 			return
 		}
 		res.MembershipID, res.Warnings = ms.ID, mr.Warnings
+		membershipCreated = true
 	}
 	prev := r
 	res.AddSentAt = now
 	r.Result = mustJSON(res)
 	u, err := s.save(ctx, prev, r, s.keepLease())
 	if err != nil {
+		if membershipCreated {
+			// The new membership's id is lost with the write: the next
+			// attempt creates another.
+			s.log.Warn("an NP Retail membership was created but could not be recorded; the next attempt creates another, and this one stays without members",
+				"tenant", t.id, "request", r.ID, "membershipCode", m.MembershipCode, "err", err)
+			s.metrics.unconfirmedMemberships.WithLabelValues(t.id).Inc()
+		}
 		return
 	}
 	r = u

@@ -107,6 +107,11 @@ func New(d Deps) (*Flows, error) {
 			return nil, err
 		}
 		f.tenants[tc.ID] = t
+		if t.np != nil {
+			// Present from the start at 0, so an alert on its increase
+			// sees the first one.
+			f.metrics.unconfirmedMemberships.WithLabelValues(tc.ID)
+		}
 	}
 	for _, kind := range []string{kindCustomer, kindMember, kindEnrollment} {
 		d.Engine.Register(kind, loginKind{f})

@@ -149,7 +149,9 @@ func TestProfilerOnlyWhenAsked(t *testing.T) {
 	}
 	e.Cfg.Server.Pprof = true
 	on := e.Start("on")
-	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/cmdline"} {
+	// profile runs for its second: the index does not route it (nor
+	// cmdline and symbol), servePprof does.
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/cmdline", "/debug/pprof/symbol", "/debug/pprof/profile?seconds=1"} {
 		if got := get(on.Svc.AdminHandler(), path); got != http.StatusOK {
 			t.Errorf("profiler on: %s answered %d, want 200", path, got)
 		}

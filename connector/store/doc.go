@@ -66,7 +66,7 @@
 // transactions (group.go): the writes that queue while one commits go in
 // the next commit together, each keeping its own outcome. The WAL is
 // copied into the database by a PASSIVE checkpoint on a connection of its
-// own every 200 ms (checkpoint.go), not inside a
+// own every 100 ms (checkpoint.go), not inside a
 // writer's commit; a writer checkpoints itself only past 10,000 WAL pages.
 // PostgreSQL tests isolate themselves with search_path=<schema>.
 //

@@ -74,8 +74,8 @@ type Sim struct {
 	partners       map[string]Partner   // by client id
 	users          map[string]User      // by MSISDN
 	tokens         map[string]*accessToken
-	logins         map[string]*login // by auth_req_id
-	lastLogin      map[string]*login // the newest login of each phone number
+	logins         map[string]*login   // by auth_req_id
+	phoneLogins    map[string][]*login // each phone number's logins, oldest first
 	loginTokens    map[string]*loginGrant
 	profiles       map[string]profileShare // by msn+"/"+sub
 	qrTokens       map[string]string       // tokenized QR token -> MSISDN
@@ -107,7 +107,7 @@ func New(opts ...Option) *Sim {
 		users:          map[string]User{},
 		tokens:         map[string]*accessToken{},
 		logins:         map[string]*login{},
-		lastLogin:      map[string]*login{},
+		phoneLogins:    map[string][]*login{},
 		loginTokens:    map[string]*loginGrant{},
 		profiles:       map[string]profileShare{},
 		qrTokens:       map[string]string{},
