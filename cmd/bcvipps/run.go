@@ -65,9 +65,14 @@ func serveAndRun(ctx context.Context, svc service, apiLn, adminLn net.Listener, 
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
+	admin := newHTTPServer(svc.AdminHandler(), log)
+	// The admin listener's requests end when the shutdown begins: a CPU
+	// profile or trace in progress (server.pprof) answers with what it has
+	// instead of outlasting server.shutdownTimeout.
+	admin.BaseContext = func(net.Listener) context.Context { return workCtx }
 	servers := []listener{
 		{name: "api", srv: newHTTPServer(svc.APIHandler(), log), ln: apiLn},
-		{name: "admin", srv: newHTTPServer(svc.AdminHandler(), log), ln: adminLn},
+		{name: "admin", srv: admin, ln: adminLn},
 	}
 	serveErr := make(chan error, len(servers))
 	for _, s := range servers {

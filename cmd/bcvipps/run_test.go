@@ -19,10 +19,13 @@ type fakeService struct {
 	ctx     context.Context
 	entered chan struct{} // receives when /slow is being served
 	runErr  error         // returned by Run at once when set
+	// profiling receives when the admin listener's /profile is being
+	// served: it waits for its request's context, as a CPU profile does.
+	profiling chan struct{}
 }
 
 func newFakeService(runErr error) *fakeService {
-	return &fakeService{ready: make(chan struct{}), entered: make(chan struct{}, 1), runErr: runErr}
+	return &fakeService{ready: make(chan struct{}), entered: make(chan struct{}, 1), runErr: runErr, profiling: make(chan struct{}, 1)}
 }
 
 func (f *fakeService) APIHandler() http.Handler {
@@ -37,7 +40,17 @@ func (f *fakeService) APIHandler() http.Handler {
 	})
 }
 
-func (f *fakeService) AdminHandler() http.Handler { return http.NotFoundHandler() }
+func (f *fakeService) AdminHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/profile" {
+			http.NotFound(w, r)
+			return
+		}
+		f.profiling <- struct{}{}
+		<-r.Context().Done()
+		_, _ = io.WriteString(w, "ended")
+	})
+}
 
 func (f *fakeService) Run(ctx context.Context) error {
 	f.ctx = ctx
@@ -89,6 +102,34 @@ func TestServeAndRun(t *testing.T) {
 		}
 		if _, err := net.Dial("tcp", apiLn.Addr().String()); err == nil {
 			t.Error("the API listener still accepts after shutdown")
+		}
+	})
+
+	t.Run("shutdown ends a CPU profile in progress on the admin listener", func(t *testing.T) {
+		f := newFakeService(nil)
+		adminLn := loopback(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- serveAndRun(ctx, f, loopback(t), adminLn, time.Minute, log) }()
+		got := make(chan string, 1)
+		go func() {
+			resp, err := http.Get("http://" + adminLn.Addr().String() + "/profile")
+			if err != nil {
+				got <- "error: " + err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			got <- string(b)
+		}()
+		<-f.profiling
+		cancel()
+		if body := <-got; body != "ended" {
+			t.Errorf("profile answer %q, want it to end with \"ended\"", body)
+		}
+		// Without the end, Shutdown would wait out its minute and fail.
+		if err := <-done; err != nil {
+			t.Errorf("serveAndRun: %v", err)
 		}
 	})
 
