@@ -133,8 +133,11 @@ func keySegment(id string) string {
 	if _, err := uuid.Parse(id); err == nil {
 		return "(" + id + ")"
 	}
-	return "(" + url.PathEscape(Quote(id)) + ")"
+	return textKeySegment(id)
 }
+
+// textKeySegment formats the key of a text key field: always quoted.
+func textKeySegment(id string) string { return "(" + url.PathEscape(Quote(id)) + ")" }
 
 // sendJSON sends body (nil: none) and decodes a 2xx JSON answer into out
 // (nil: ignored).

@@ -16,6 +16,10 @@ type entitySet struct {
 	name         string // for error messages
 	pageSize     int
 	maxConflicts int
+	// textKey: the key field is text, so every key is quoted, also one
+	// that looks like a GUID (a bare GUID is an Edm.Guid literal, which BC
+	// refuses for a text key).
+	textKey bool
 }
 
 func (c *Client) entitySet(companyURL, name string) entitySet {
@@ -23,7 +27,15 @@ func (c *Client) entitySet(companyURL, name string) entitySet {
 		pageSize: c.cfg.PageSize, maxConflicts: c.cfg.MaxConflictRetries}
 }
 
-func (e entitySet) itemURL(id string) string { return e.url + keySegment(id) }
+func (e entitySet) itemURL(id string) string { return e.url + e.key(id) }
+
+// key formats id as the entity set's key segment.
+func (e entitySet) key(id string) string {
+	if e.textKey {
+		return textKeySegment(id)
+	}
+	return keySegment(id)
+}
 
 func get[T any](ctx context.Context, e entitySet, id string) (*T, error) {
 	var out T
@@ -144,6 +156,16 @@ func (c *Client) EntitySet(publisher, group, version, entitySet string) *EntityS
 	return &EntitySet{es: c.entitySet(root+"/"+rel, entitySet), root: root, rel: rel + "/" + entitySet}
 }
 
+// TextKeys returns the entity set with its keys always sent as text
+// literals: for an API page whose ODataKeyFields is a Text field (a payment
+// reference may look like a GUID, and BC refuses a GUID literal for a
+// text key).
+func (s *EntitySet) TextKeys() *EntitySet {
+	t := *s
+	t.es.textKey = true
+	return &t
+}
+
 // CreateOp is a $batch operation that inserts body (see Batch).
 func (s *EntitySet) CreateOp(body any) BatchOperation {
 	return BatchOperation{Method: "POST", URL: s.rel, Body: body}
@@ -152,7 +174,7 @@ func (s *EntitySet) CreateOp(body any) BatchOperation {
 // UpdateOp is a $batch operation that patches entity id with If-Match
 // etag (see Batch).
 func (s *EntitySet) UpdateOp(id, etag string, body any) BatchOperation {
-	return BatchOperation{Method: "PATCH", URL: s.rel + keySegment(id), Headers: map[string]string{"If-Match": etag}, Body: body}
+	return BatchOperation{Method: "PATCH", URL: s.rel + s.es.key(id), Headers: map[string]string{"If-Match": etag}, Body: body}
 }
 
 // Batch sends operations of this entity set (CreateOp, UpdateOp) as

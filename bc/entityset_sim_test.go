@@ -135,3 +135,29 @@ func TestEntitySet(t *testing.T) {
 		}
 	})
 }
+
+// TestEntitySetTextKeys: an entity set keyed by a Text field addresses a
+// GUID-shaped key as a text literal; sent bare (a GUID literal), BC
+// refuses it.
+func TestEntitySetTextKeys(t *testing.T) {
+	e := startEnv(t)
+	e.srv.Sim.RegisterEntitySet("bcvipps", "vipps", "v1.0", "vippsPayments", "reference")
+	c := e.client(t, nil)
+	ctx := t.Context()
+	const ref = "550e8400-e29b-41d4-a716-446655440000"
+	plain := c.EntitySet("bcvipps", "vipps", "v1.0", "vippsPayments")
+	if _, err := plain.Create(ctx, map[string]any{"reference": ref, "amount": 100}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Get(ctx, ref); err == nil {
+		t.Fatal("a bare GUID key of a text key field was accepted")
+	}
+	text := plain.TextKeys()
+	got, err := text.Get(ctx, ref)
+	if err != nil || got["reference"] != ref {
+		t.Fatalf("get by text key: %v %v", got, err)
+	}
+	if _, err := text.Update(ctx, ref, got.ETag(), map[string]any{"amount": 200}); err != nil {
+		t.Fatalf("update by text key: %v", err)
+	}
+}

@@ -240,6 +240,11 @@ func (s *Sim) do(req apiReq) response {
 	if !ok {
 		return notFound
 	}
+	if hasID && es.keyField != "id" && es.keyField != "systemId" && !strings.HasSuffix(req.segs[1], "')") {
+		// A custom API page keyed by a Text field: a bare key is an Edm.Guid
+		// (or number) literal, which BC refuses for a text key.
+		return errorResponse(errf(http.StatusBadRequest, CodeBadRequest, "Bad Request - Error in query syntax."))
+	}
 	ctxBase := req.root + "/$metadata#companies(" + co.ID + ")/" + setName
 	if !hasID {
 		switch req.method {

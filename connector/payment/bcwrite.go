@@ -135,7 +135,7 @@ func takeRound(queue *[]*bcUpsert) []*bcUpsert {
 
 // sendRound reads the round's rows and writes what differs in one $batch.
 func (p *Payments) sendRound(ctx context.Context, t *tenants.Tenant, round []*bcUpsert) {
-	es := t.BC.EntitySet(APIPublisher, APIGroup, APIVersion, PaymentsEntity)
+	es := PaymentsSet(t)
 	recs := make([]map[string]any, len(round))
 	refs := make([]string, len(round))
 	for i, u := range round {
@@ -201,7 +201,7 @@ const BCRowsChunk = 25
 // "or" of "eq": BC's "in" needs $schemaversion=2.1.
 func BCRows(ctx context.Context, t *tenants.Tenant, refs []string) (map[string]bc.Entity, error) {
 	out := make(map[string]bc.Entity, len(refs))
-	es := t.BC.EntitySet(APIPublisher, APIGroup, APIVersion, PaymentsEntity)
+	es := PaymentsSet(t)
 	for chunk := range slices.Chunk(refs, BCRowsChunk) {
 		terms := make([]string, len(chunk))
 		for i, ref := range chunk {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bcvipps/bcvipps/bc"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
@@ -81,6 +82,13 @@ func (p *Payments) queueBC(ctx context.Context, pj store.Job) {
 			return
 		}
 	}
+}
+
+// PaymentsSet is the tenant's vippsPayments entity set. Its key is the
+// payment reference, a Text field: keys are always sent quoted, also a
+// reference that looks like a GUID.
+func PaymentsSet(t *tenants.Tenant) *bc.EntitySet {
+	return t.BC.EntitySet(APIPublisher, APIGroup, APIVersion, PaymentsEntity).TextKeys()
 }
 
 // outboxJob is the outbox of payment pj, due at due.

@@ -245,3 +245,20 @@ func TestRewriteOfAFinalPayment(t *testing.T) {
 		t.Fatalf("BC's row after the second rewrite: %v", r)
 	}
 }
+
+// TestGUIDShapedReference: a POS may use a GUID as the payment reference.
+// vippsPayments is keyed by the reference, a Text field, so its row is
+// addressed as a text literal ('…'); BC refuses a bare GUID there, and
+// the row would stay at its first status.
+func TestGUIDShapedReference(t *testing.T) {
+	e := newEnv(t)
+	body := payBody(vippstest.PersonaReject, 5000)
+	body["reference"] = "550e8400-e29b-41d4-a716-446655440000"
+	declined := e.pay("k-guid", body)
+	e.Advance(2 * time.Second)
+	v := e.waitStatus(declined.ID, payment.StatusAborted)
+	if v.Reference != body["reference"] {
+		t.Fatalf("reference %q", v.Reference)
+	}
+	e.checkBC(v) // the row was created, then updated to aborted
+}

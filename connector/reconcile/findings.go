@@ -120,7 +120,7 @@ func (r *Reconciler) resolveJob(ctx context.Context, t *tenants.Tenant, j store.
 // writeBC upserts a finding into vippsFindings (keyed by findingId). A BC
 // outage is logged; the finding is written again when it changes.
 func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) {
-	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, FindingsEntity)
+	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, FindingsEntity).TextKeys()
 	rec := map[string]any{"findingId": f.ID, "kind": f.Kind, "reference": f.Reference, "salesUnit": f.SalesUnit,
 		"detail": clip(f.Detail, 2048), "expected": clip(f.Expected, 250), "actual": clip(f.Actual, 250), "status": f.Status,
 		"firstSeenAt": f.FirstSeenAt.UTC().Format(time.RFC3339)}

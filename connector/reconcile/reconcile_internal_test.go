@@ -25,3 +25,11 @@ func TestHourlyAtRandomMinute(t *testing.T) {
 		t.Fatalf("every tenant at the same minute: %v", seen)
 	}
 }
+
+// TestSettlementFilter: ledgerDate is a Date field of vippsSettlements, so
+// its literal is bare; BC refuses a quoted string compared with a date.
+func TestSettlementFilter(t *testing.T) {
+	if got, want := settlementFilter("2026-11-30", "MSN 1'2"), "ledgerDate eq 2026-11-30 and salesUnit eq 'MSN 1''2'"; got != want {
+		t.Fatalf("filter %q, want %q", got, want)
+	}
+}

@@ -356,7 +356,7 @@ func (r *Reconciler) storeSettlement(ctx context.Context, t *tenants.Tenant, st 
 	rec := map[string]any{"ledgerDate": st.LedgerDate, "salesUnit": st.SalesUnit, "currency": st.Currency, "captured": st.Captured,
 		"refunded": st.Refunded, "fees": st.Fees, "net": st.Net, "payoutReference": st.PayoutReference, "entries": st.Entries, "unmatched": st.Unmatched}
 	var existing bc.Entity
-	for e, err := range es.List(ctx, bc.ListOptions{Filter: "ledgerDate eq " + bc.Quote(st.LedgerDate) + " and salesUnit eq " + bc.Quote(st.SalesUnit)}) {
+	for e, err := range es.List(ctx, bc.ListOptions{Filter: settlementFilter(st.LedgerDate, st.SalesUnit)}) {
 		if err != nil {
 			return err
 		}
@@ -449,4 +449,16 @@ func (r *Reconciler) openFindings(ctx context.Context, t *tenants.Tenant, kind s
 			return out, nil
 		}
 	}
+}
+
+// settlementFilter selects a sales unit's vippsSettlements row of a ledger
+// date. ledgerDate is a Date field: BC's OData takes a date literal bare
+// (2026-11-30); a quoted one is a string, which BC refuses to compare with
+// a date.
+func settlementFilter(ledgerDate, salesUnit string) string {
+	date := bc.Quote(ledgerDate) // never: ledger dates are validated as dates
+	if _, err := time.Parse(time.DateOnly, ledgerDate); err == nil {
+		date = ledgerDate
+	}
+	return "ledgerDate eq " + date + " and salesUnit eq " + bc.Quote(salesUnit)
 }

@@ -190,7 +190,7 @@ func (r *Reconciler) sweepOne(ctx context.Context, t *tenants.Tenant, s *runStat
 		if diff != "" {
 			// The page's rows were read before its payments were refreshed:
 			// an outbox write may have landed since. Read this one again.
-			row, err := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity).Get(ctx, cur.Reference)
+			row, err := payment.PaymentsSet(t).Get(ctx, cur.Reference)
 			switch {
 			case bc.IsNotFound(err):
 				row = nil

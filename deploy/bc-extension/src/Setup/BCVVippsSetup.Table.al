@@ -84,9 +84,9 @@ table 50100 "BCV Vipps Setup"
         end;
     end;
 
-    /// <summary>Stores the API key in isolated storage (company scope, encrypted when possible).</summary>
+    /// <summary>Stores the API key in isolated storage (company scope, encrypted when possible). Internal: only this app may set it.</summary>
     [NonDebuggable]
-    procedure SetApiKey(ApiKey: SecretText)
+    internal procedure SetApiKey(ApiKey: SecretText)
     begin
         if ApiKey.IsEmpty() then begin
             if IsolatedStorage.Contains(ApiKeyStorageKeyTxt, DataScope::Company) then
@@ -102,9 +102,9 @@ table 50100 "BCV Vipps Setup"
         Modify();
     end;
 
-    /// <summary>The API key from isolated storage; empty when none is set.</summary>
+    /// <summary>The API key from isolated storage; empty when none is set. Internal: another extension must not be able to read the key and send it elsewhere.</summary>
     [NonDebuggable]
-    procedure GetApiKey() ApiKey: SecretText
+    internal procedure GetApiKey() ApiKey: SecretText
     begin
         if IsolatedStorage.Contains(ApiKeyStorageKeyTxt, DataScope::Company) then
             IsolatedStorage.Get(ApiKeyStorageKeyTxt, DataScope::Company, ApiKey);
