@@ -1,6 +1,6 @@
 /// <summary>
-/// Users of the Customer Card action, the POS assist and the payments codeunit, and the connector's
-/// Entra app (which writes vippsPayments, vippsSettlements and vippsFindings through the API pages).
+/// Users of the Customer Card action, the POS assist and the payments codeunit. They read payments,
+/// settlements and findings; only the connector's Entra app writes them (BCV VIPPS CONNECTOR).
 /// </summary>
 permissionset 50101 "BCV VIPPS USER"
 {
@@ -9,9 +9,9 @@ permissionset 50101 "BCV VIPPS USER"
 
     Permissions =
         tabledata "BCV Vipps Setup" = R,
-        tabledata "BCV Vipps Payment" = RIMD,
-        tabledata "BCV Vipps Settlement" = RIMD,
-        tabledata "BCV Vipps Finding" = RIMD,
+        tabledata "BCV Vipps Payment" = R,
+        tabledata "BCV Vipps Settlement" = R,
+        tabledata "BCV Vipps Finding" = R,
         tabledata "BCV Vipps Cue" = RIMD,
         tabledata "BCV Member Info Buffer" = RIMD,
         table "BCV Vipps Setup" = X,
@@ -28,8 +28,5 @@ permissionset 50101 "BCV VIPPS USER"
         page "BCV Vipps Payments" = X,
         page "BCV Vipps Settlements" = X,
         page "BCV Vipps Findings" = X,
-        page "BCV Vipps Activities" = X,
-        page "BCV Vipps Payment API" = X,
-        page "BCV Vipps Settlement API" = X,
-        page "BCV Vipps Finding API" = X;
+        page "BCV Vipps Activities" = X;
 }
