@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector/payment"
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
+	"github.com/bcvipps/bcvipps/connector/work"
 )
 
 // Finding is one finding as the API shows it and BC's vippsFindings holds
@@ -60,7 +63,7 @@ func (r *Reconciler) raiseAbout(ctx context.Context, t *tenants.Tenant, f findin
 		cur, err := r.engine.Create(ctx, store.Job{TenantID: t.ID, ID: id, Kind: KindFinding, Status: rec.Status, State: mustJSON(rec)})
 		if err == nil {
 			r.metrics.findings.WithLabelValues(f.Kind, rec.Status).Inc()
-			r.writeBC(ctx, t, decodeFinding(cur))
+			r.toBC(ctx, t, decodeFinding(cur))
 			return true
 		}
 		if !errors.Is(err, store.ErrDuplicate) {
@@ -88,7 +91,7 @@ func (r *Reconciler) raiseAbout(ctx context.Context, t *tenants.Tenant, f findin
 		if fresh {
 			r.metrics.findings.WithLabelValues(f.Kind, rec.Status).Inc()
 		}
-		r.writeBC(ctx, t, decodeFinding(saved))
+		r.toBC(ctx, t, decodeFinding(saved))
 		return fresh
 	}
 	return false
@@ -114,12 +117,84 @@ func (r *Reconciler) resolveJob(ctx context.Context, t *tenants.Tenant, j store.
 		return
 	}
 	r.metrics.findings.WithLabelValues(f.Kind, FindingResolved).Inc()
-	r.writeBC(ctx, t, decodeFinding(saved))
+	r.toBC(ctx, t, decodeFinding(saved))
 }
 
-// writeBC upserts a finding into vippsFindings (keyed by findingId). A BC
-// outage is logged; the finding is written again when it changes.
-func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) {
+// KindFindingBC is the outbox of a finding's BC write that failed: it
+// writes the finding as it is when it runs, retrying with backoff until BC
+// takes it (DESIGN §5: a BC outage delays a write, it does not lose it).
+// One at a time per finding (its exclusive key); the next failure after
+// it finished queues another.
+const KindFindingBC = "bc-finding"
+
+const (
+	findingBCPending = "pending"
+	findingBCDone    = "done"
+)
+
+// findingBCRetry is how long after a failed write its outbox first tries
+// again.
+const findingBCRetry = 30 * time.Second
+
+type findingBCState struct {
+	Finding string `json:"finding"`
+}
+
+type findingBCKind struct{ r *Reconciler }
+
+func (findingBCKind) Final(status string) bool { return status == findingBCDone }
+
+func (k findingBCKind) Step(ctx context.Context, j store.Job) {
+	if t := k.r.tenants[j.TenantID]; t != nil {
+		k.r.retryFindingBC(ctx, t, j)
+	}
+}
+
+// toBC writes finding f to BC now; when BC does not take it, its outbox
+// writes it later.
+func (r *Reconciler) toBC(ctx context.Context, t *tenants.Tenant, f Finding) {
+	err := r.writeBC(ctx, t, f)
+	if err == nil {
+		return
+	}
+	r.log.Warn("finding not written to Business Central yet; it is written again later", "tenant", t.ID, "finding", f.ID, "err", err)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	_, err = r.engine.Create(ctx, store.Job{TenantID: t.ID, ID: "fbc_" + hex.EncodeToString(b[:]), Kind: KindFindingBC, Status: findingBCPending,
+		ExclusiveKey: "fbc:" + t.ID + ":" + f.ID, State: mustJSON(findingBCState{Finding: f.ID}), DueAt: r.clock.Now().Add(findingBCRetry)})
+	if err != nil && !errors.Is(err, store.ErrExclusive) { // ErrExclusive: one is on its way, and reads the finding when it runs
+		r.log.Warn("finding's BC write not queued", "tenant", t.ID, "finding", f.ID, "err", err)
+	}
+}
+
+// retryFindingBC is a finding outbox's step: the finding as it is now, to
+// BC; done when BC took it, due again after a backoff when not.
+func (r *Reconciler) retryFindingBC(ctx context.Context, t *tenants.Tenant, j store.Job) {
+	var st findingBCState
+	_ = json.Unmarshal(j.State, &st)
+	next := j
+	fj, err := r.store.Get(ctx, t.ID, st.Finding)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		next.Status = findingBCDone
+	case err != nil:
+		next.DueAt, next.Attempts = r.clock.Now().Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax)), j.Attempts+1
+	default:
+		if err := r.writeBC(ctx, t, decodeFinding(fj)); err != nil {
+			at, ok := tenants.ClassifyBC(err).Next(r.clock.Now(), j.Attempts, r.cfg.Worker.RetryBackoffMax)
+			if !ok {
+				at = r.clock.Now().Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax))
+			}
+			next.DueAt, next.Attempts = at, j.Attempts+1
+			break
+		}
+		next.Status = findingBCDone
+	}
+	_, _ = r.engine.Save(ctx, j, next)
+}
+
+// writeBC upserts a finding into vippsFindings (keyed by findingId).
+func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) error {
 	es := t.BC.EntitySet(payment.APIPublisher, payment.APIGroup, payment.APIVersion, FindingsEntity).TextKeys()
 	rec := map[string]any{"findingId": f.ID, "kind": f.Kind, "reference": f.Reference, "salesUnit": f.SalesUnit,
 		"detail": clip(f.Detail, 2048), "expected": clip(f.Expected, 250), "actual": clip(f.Actual, 250), "status": f.Status,
@@ -137,9 +212,7 @@ func (r *Reconciler) writeBC(ctx context.Context, t *tenants.Tenant, f Finding) 
 	case err == nil:
 		_, err = es.Update(ctx, f.ID, cur.ETag(), rec)
 	}
-	if err != nil {
-		r.log.Warn("finding not written to Business Central", "tenant", t.ID, "finding", f.ID, "err", err)
-	}
+	return err
 }
 
 // clip shortens s to n characters, the length of its field in the

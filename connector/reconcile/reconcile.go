@@ -139,6 +139,7 @@ func New(d Deps) (*Reconciler, error) {
 		tenants: d.Tenants, payments: d.Payments, metrics: d.Metrics, shutdown: d.Shutdown, pages: pages{stop: d.Shutdown}}
 	d.Engine.Register(KindRun, runKind{r})
 	d.Engine.Register(KindFinding, findingKind{})
+	d.Engine.Register(KindFindingBC, findingBCKind{r})
 	d.Engine.Register(KindSettlement, findingKind{})
 	d.Engine.Register(KindLedger, findingKind{})
 	for _, tc := range d.Config.Tenants {

@@ -166,6 +166,41 @@ func TestSweepCorrectsALostWebhook(t *testing.T) {
 	}
 }
 
+// TestFindingReachesBCAfterAnOutage: a finding raised while BC refuses
+// vippsFindings is written once BC answers again, though the finding
+// itself does not change (it was resolved at once), and with no run in
+// between (DESIGN §5: an outage delays a write, it does not lose it).
+func TestFindingReachesBCAfterAnOutage(t *testing.T) {
+	e := newEnv(t)
+	v := e.authorized("k1", 20000)
+	if _, err := e.vippsClient().EPayment.Capture(context.Background(), "portal-capture", v.Reference, vipps.Amount{Currency: "NOK", Value: 20000}); err != nil {
+		t.Fatal(err)
+	}
+	findingsPath := "/v2.0/" + bctest.DemoTenantID + "/" + bctest.DemoEnvironment + "/api/" + payment.APIPublisher + "/" + payment.APIGroup + "/" +
+		payment.APIVersion + "/companies(" + bctest.DemoCompanyID + ")/" + reconcile.FindingsEntity
+	e.BC.Sim.InjectFault(bctest.Fault{PathPrefix: findingsPath, Status: http.StatusServiceUnavailable})
+	if run := e.sweep(); run.Findings < 1 {
+		t.Fatalf("run: %+v", run)
+	}
+	fs := e.findings("?kind=status-mismatch&reference=" + v.Reference)
+	if len(fs) != 1 || fs[0].Status != reconcile.FindingResolved {
+		t.Fatalf("findings: %+v", fs)
+	}
+	if r := e.bcRow(reconcile.FindingsEntity, "findingId", fs[0].ID); r != nil {
+		t.Fatalf("BC took the finding during its outage: %v", r)
+	}
+	e.BC.Sim.ClearFaults()
+	outbox, err := e.First().Store.List(context.Background(), store.ListQuery{TenantID: "acme", Kind: reconcile.KindFindingBC, OpenOnly: true, Limit: 10})
+	if err != nil || len(outbox) != 1 {
+		t.Fatalf("%d open finding outboxes (%v), want 1", len(outbox), err)
+	}
+	e.Advance(time.Minute)
+	e.WaitFor("acme", outbox[0].ID, func(j store.Job) bool { return j.Final })
+	if r := e.bcRow(reconcile.FindingsEntity, "findingId", fs[0].ID); r == nil || r["status"] != reconcile.FindingResolved {
+		t.Fatalf("BC vippsFindings after the outage: %v", r)
+	}
+}
+
 // TestSweepFlagsAnAuthorizationLeftOpen: authorized and not captured past
 // payments.authorizationAlertHours (24) is an open finding, resolved once
 // the payment is captured.
