@@ -265,6 +265,23 @@ func TestSweepRewritesBC(t *testing.T) {
 	if run := e.sweep(); run.Findings != 0 || run.Counts.Corrected != 0 {
 		t.Fatalf("sweep after the rewrite: %+v", run)
 	}
+	// Every field of the row counts, not only the status and the amounts.
+	for field, value := range map[string]any{"posId": "HACKED", "currency": "DKK", "amount": 1} {
+		if !e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, v.Reference, field, value) {
+			t.Fatalf("could not change %s", field)
+		}
+		if run := e.sweep(); run.Counts.Corrected != 1 {
+			t.Fatalf("sweep after %s was changed in BC: %+v", field, run)
+		}
+		want := payment.BCRecord(e.payment(v.ID))[field]
+		e.WaitFor("acme", "bcp_"+strings.TrimPrefix(v.ID, "pay_"), func(store.Job) bool {
+			r := e.bcRow(payment.PaymentsEntity, "reference", v.Reference)
+			// As JSON: BC's numbers come back as float64 (1.5e+06).
+			got, _ := json.Marshal(r[field])
+			exp, _ := json.Marshal(want)
+			return r != nil && string(got) == string(exp)
+		})
+	}
 }
 
 // TestScheduleRunsOncePerTick: the default schedule (@every 10m) starts

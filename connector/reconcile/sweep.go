@@ -242,6 +242,12 @@ func stuck(v payment.View, now time.Time) string {
 	return ""
 }
 
+// bcCompared are the vippsPayments fields the sweep compares, every one the
+// connector writes but the key, in the order a finding names the first
+// that differs.
+var bcCompared = []string{"status", "authorizedAmount", "capturedAmount", "refundedAmount", "cancelledAmount", "amount", "currency",
+	"memberId", "posId", "receiptNumber", "paymentId", "salesUnit"}
+
 // bcDiffers compares BC's row of a payment (nil when BC has none) with
 // the connector's view and names the first field that differs.
 func bcDiffers(v payment.View, row bc.Entity) string {
@@ -249,7 +255,7 @@ func bcDiffers(v payment.View, row bc.Entity) string {
 		return "missing in Business Central"
 	}
 	want := payment.BCRecord(v)
-	for _, k := range []string{"status", "authorizedAmount", "capturedAmount", "refundedAmount", "cancelledAmount", "memberId"} {
+	for _, k := range bcCompared {
 		if !sameValue(row[k], want[k]) {
 			return fmt.Sprintf("%s %s", k, valueText(row[k]))
 		}
