@@ -34,7 +34,11 @@ type Match struct {
 	Mismatch bool
 	Expected int64
 	Currency string
-	// Payment is the payment, set when Mismatch.
+	// Unrecorded: the payment has no capture or refund with the entry's
+	// pspReference (one made outside the connector, or one whose event it
+	// has not heard of); nothing was marked.
+	Unrecorded bool
+	// Payment is the payment, set when Mismatch or Unrecorded.
 	Payment View
 }
 
@@ -79,6 +83,10 @@ func (p *Payments) SettleEach(ctx context.Context, tenantID, msn string, entries
 		}
 		if amt, ok := d.s.settledMismatch(e); ok {
 			out[i] = Match{Mismatch: true, Expected: amt, Currency: d.s.Currency, Payment: view(d.job)}
+			continue
+		}
+		if !d.s.hasSettledEvent(e) {
+			out[i] = Match{Unrecorded: true, Payment: view(d.job)}
 			continue
 		}
 		if !slices.Contains(d.s.Settled, e.PSPReference) {
@@ -160,6 +168,16 @@ func (s *state) settledMismatch(e SettledEntry) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// hasSettledEvent reports whether the payment has the capture or refund
+// of the settled entry (by pspReference).
+func (s *state) hasSettledEvent(e SettledEntry) bool {
+	name := "CAPTURED"
+	if e.Refund {
+		name = "REFUNDED"
+	}
+	return slices.ContainsFunc(s.Events, func(ev event) bool { return ev.PSPReference == e.PSPReference && ev.Name == name })
 }
 
 // markSettled records the settled pspReferences on the payment's current

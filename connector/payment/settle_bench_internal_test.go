@@ -92,6 +92,7 @@ func TestSettleEach(t *testing.T) {
 		{Reference: "ref-00000002", PSPReference: "psp2", Amount: 4999},
 		{Reference: "ref-00000009", PSPReference: "psp9", Amount: 100},
 		{Reference: "ref-00000001", PSPReference: "psp1", Amount: 10000},
+		{Reference: "ref-00000001", PSPReference: "psp-portal", Amount: 500},
 	}
 	for round := range 2 { // a rerun of the page changes nothing
 		m, err := p.SettleEach(ctx, "acme", "123456", page)
@@ -106,6 +107,9 @@ func TestSettleEach(t *testing.T) {
 		}
 		if !m[2].Unknown {
 			t.Fatalf("round %d: an unknown reference: %+v", round, m[2])
+		}
+		if !m[4].Unrecorded || m[4].Mismatch || m[4].Payment.Reference != "ref-00000001" {
+			t.Fatalf("round %d: a capture the payment does not have: %+v", round, m[4])
 		}
 		one, _ := p.get(ctx, "acme", paymentID("acme", "123456", "ref-00000001"))
 		two, _ := p.get(ctx, "acme", paymentID("acme", "123456", "ref-00000002"))

@@ -261,6 +261,8 @@ func (r *Reconciler) matchSettled(ctx context.Context, t *tenants.Tenant, s *run
 		switch {
 		case m.Unknown:
 			r.unknownEntry(ctx, t, s, msn, e, "no payment of the connector has this reference")
+		case m.Unrecorded:
+			r.unknownEntry(ctx, t, s, msn, e, "the payment is the connector's, but it has no "+e.EntryType+" with this pspReference (made outside the connector, or its event was lost; the payment sweep reads the payment at Vipps again)")
 		case m.Mismatch:
 			f := finding{Kind: FindingAmountMismatch, Detail: "The settled amount differs from the amount of the " + e.EntryType + ".",
 				Expected: fmt.Sprint(m.Expected), Actual: fmt.Sprint(in[i].Amount)}
