@@ -25,6 +25,9 @@ func (s *Service) APIHandler() http.Handler {
 		r.Use(api.ProfileLabels())
 	}
 	r.HandleMethodNotAllowed = true
+	// A path with a trailing slash is not found (problem+json), not
+	// redirected with an HTML body: a POST would not follow a 307 anyway.
+	r.RedirectTrailingSlash = false
 	r.NoRoute(func(c *gin.Context) {
 		api.WriteProblem(c, &api.Problem{Type: api.ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: "No such endpoint."})
 	})

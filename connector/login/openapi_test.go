@@ -125,6 +125,17 @@ func TestMetricsOnTheAdminListener(t *testing.T) {
 	if res := e.Do(http.MethodGet, "/metrics", "", nil); res.Status != http.StatusNotFound {
 		t.Errorf("/metrics on the API listener: %d", res.Status)
 	}
+	// A trailing slash is a problem+json 404, not an HTML redirect.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	slash, err := noFollow.Get(e.First().API.URL + "/v1/reconciliation/runs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, slash.Body)
+	slash.Body.Close()
+	if slash.StatusCode != http.StatusNotFound || slash.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("a trailing slash: %d %s", slash.StatusCode, slash.Header.Get("Content-Type"))
+	}
 }
 
 // TestProfilerOnlyWhenAsked: /debug/pprof/ is on the admin listener only
