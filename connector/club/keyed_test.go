@@ -35,15 +35,22 @@ func post(e *env, key string, body string) (int, string, error) {
 	return res.StatusCode, string(raw), err
 }
 
-// checkInSent tells when a check-in reaches the Vipps simulator.
-func checkInSent(arrived chan<- struct{}) testenv.Option {
+// holdCheckIn holds the first check-in that reaches the Vipps simulator
+// until release is closed, and tells when it has arrived. (A latency
+// fault on the fake clock would race the test: the request is seen
+// before its wait starts, and a clock advanced in between never ends it.)
+func holdCheckIn(arrived chan<- struct{}, release <-chan struct{}) testenv.Option {
+	var once sync.Once
 	return func(o *testenv.Options) {
 		o.ObserveVipps = func(r *http.Request) {
-			if r.URL.Path == "/point-of-sale/v1/loyalty-check-in" {
-				select {
-				case arrived <- struct{}{}:
-				default:
-				}
+			if r.URL.Path != "/point-of-sale/v1/loyalty-check-in" {
+				return
+			}
+			first := false
+			once.Do(func() { first = true })
+			if first {
+				arrived <- struct{}{}
+				<-release
 			}
 		}
 	}
@@ -53,9 +60,8 @@ func checkInSent(arrived chan<- struct{}) testenv.Option {
 // under their key is being answered (held at Vipps) wait for its answer
 // and give it; the customer's app is notified once.
 func TestConcurrentRetriesUnderOneKey(t *testing.T) {
-	arrived := make(chan struct{}, 1)
-	e := newEnv(t, checkInSent(arrived))
-	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/point-of-sale/", Latency: 5 * time.Second, Times: 1})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	e := newEnv(t, holdCheckIn(arrived, release))
 	body := `{"phoneNumber":"+` + memberPhone + `"}`
 	const n = 6
 	answers := make([]string, n)
@@ -63,13 +69,13 @@ func TestConcurrentRetriesUnderOneKey(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	wg.Go(func() { codes[0], answers[0], errs[0] = post(e, "same", body) })
-	<-arrived // the first request is at Vipps, held there until the clock moves
+	<-arrived // the first request is at Vipps, held there until released
 	for i := 1; i < n; i++ {
 		wg.Go(func() { codes[i], answers[i], errs[i] = post(e, "same", body) })
 	}
 	// The retries are sent; some may still be on their way to the
 	// handler, and they find the answer stored then.
-	e.Clock.Advance(5 * time.Second)
+	close(release)
 	wg.Wait()
 	for i := range n {
 		if errs[i] != nil || codes[i] != http.StatusOK || answers[i] != answers[0] {
@@ -85,9 +91,8 @@ func TestConcurrentRetriesUnderOneKey(t *testing.T) {
 // while its check-in is at Vipps (it will retry); the work goes on, and
 // the retry gets the real answer, not the caller's cancellation.
 func TestCallerLeavesWhileAnswering(t *testing.T) {
-	arrived := make(chan struct{}, 1)
-	e := newEnv(t, checkInSent(arrived))
-	e.Vipps.InjectFault(vippstest.Fault{Method: http.MethodPost, PathPrefix: "/point-of-sale/", Latency: 5 * time.Second, Times: 1})
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	e := newEnv(t, holdCheckIn(arrived, release))
 	body := `{"phoneNumber":"+` + memberPhone + `"}`
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -104,7 +109,7 @@ func TestCallerLeavesWhileAnswering(t *testing.T) {
 	<-arrived
 	cancel()
 	<-done
-	e.Clock.Advance(5 * time.Second)
+	close(release)
 	code, raw, err := post(e, "left", body)
 	if err != nil || code != http.StatusOK || !strings.Contains(raw, `"notified":true`) {
 		t.Fatalf("retry after the caller left: %d %s %v", code, raw, err)
