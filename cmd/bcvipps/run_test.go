@@ -62,6 +62,23 @@ func (f *fakeService) Run(ctx context.Context) error {
 	return nil
 }
 
+// getBody GETs url in the background; the channel gets the answer's body,
+// or the error.
+func getBody(url string) <-chan string {
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(url)
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- string(b)
+	}()
+	return got
+}
+
 func loopback(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -81,17 +98,7 @@ func TestServeAndRun(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- serveAndRun(ctx, f, apiLn, loopback(t), time.Minute, log) }()
 
-		got := make(chan string, 1)
-		go func() {
-			resp, err := http.Get("http://" + apiLn.Addr().String() + "/slow")
-			if err != nil {
-				got <- "error: " + err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			got <- string(b)
-		}()
+		got := getBody("http://" + apiLn.Addr().String() + "/slow")
 		<-f.entered // the request is in flight
 		cancel()
 		if body := <-got; body != "woken" {
@@ -111,17 +118,7 @@ func TestServeAndRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- serveAndRun(ctx, f, loopback(t), adminLn, time.Minute, log) }()
-		got := make(chan string, 1)
-		go func() {
-			resp, err := http.Get("http://" + adminLn.Addr().String() + "/profile")
-			if err != nil {
-				got <- "error: " + err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			got <- string(b)
-		}()
+		got := getBody("http://" + adminLn.Addr().String() + "/profile")
 		<-f.profiling
 		cancel()
 		if body := <-got; body != "ended" {
