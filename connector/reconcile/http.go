@@ -54,9 +54,11 @@ func (r *Reconciler) listSettlements(c *gin.Context) {
 }
 
 type runBody struct {
-	Job        string `json:"job"`
-	LedgerDate string `json:"ledgerDate"`
-	SalesUnit  string `json:"salesUnit"`
+	Job string `json:"job"`
+	// Pointers: a field sent empty is refused, one left out takes its
+	// default.
+	LedgerDate *string `json:"ledgerDate"`
+	SalesUnit  *string `json:"salesUnit"`
 }
 
 // StartRun stores a run of job for the tenant, due now (ledgerDate is for
@@ -94,24 +96,29 @@ func (r *Reconciler) startRun(c *gin.Context) {
 	default:
 		errs = append(errs, api.FieldProblem{Field: "job", Reason: "must be payment-sweep or settlement"})
 	}
-	if body.LedgerDate != "" {
-		if _, err := time.Parse(time.DateOnly, body.LedgerDate); err != nil {
-			errs = append(errs, api.FieldProblem{Field: "ledgerDate", Reason: "must be a date such as 2026-11-30"})
+	in := runInput{Job: body.Job}
+	if body.LedgerDate != nil {
+		in.LedgerDate = *body.LedgerDate
+		if _, err := time.Parse(time.DateOnly, in.LedgerDate); err != nil {
+			errs = append(errs, api.FieldProblem{Field: "ledgerDate", Reason: "must be a date such as 2026-11-30 (leave it out for yesterday's)"})
 		}
 	}
-	if body.SalesUnit != "" && t.Vipps[body.SalesUnit] == nil {
-		errs = append(errs, api.FieldProblem{Field: "salesUnit", Reason: "is not a sales unit (MSN) of this tenant"})
+	if body.SalesUnit != nil {
+		in.SalesUnit = *body.SalesUnit
+		if t.Vipps[in.SalesUnit] == nil {
+			errs = append(errs, api.FieldProblem{Field: "salesUnit", Reason: "is not a sales unit (MSN) of this tenant (leave it out for all of them)"})
+		}
 	}
 	if len(errs) > 0 {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return
 	}
-	hash := api.RequestHash(KindRun, body.Job, body.LedgerDate, body.SalesUnit)
-	j, err := r.storeRun(c.Request.Context(), t.ID, runInput(body), key, hash)
+	hash := api.RequestHash(KindRun, in.Job, in.LedgerDate, in.SalesUnit)
+	j, err := r.storeRun(c.Request.Context(), t.ID, in, key, hash)
 	if errors.Is(err, store.ErrDuplicate) && key != "" && j.IdempotencyKey == key {
 		// A retry gets the run it started; another request under the key
 		// gets 409.
-		if !sameRun(j, hash, runInput(body)) {
+		if !sameRun(j, hash, in) {
 			api.WriteProblem(c, api.IdempotencyReused())
 			return
 		}

@@ -366,3 +366,29 @@ func TestRunIdempotencyKey(t *testing.T) {
 		t.Fatalf("retry after the purge: %d %s", again.Status, again.Raw)
 	}
 }
+
+// TestRunBadInput: a run request with a bad field is 400 naming it, and no
+// run is stored; a field sent empty is bad, one left out takes its default.
+func TestRunBadInput(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{}, "job"},
+		{map[string]any{"job": "nope"}, "job"},
+		{map[string]any{"job": "settlement", "ledgerDate": "2026-13-01"}, "ledgerDate"},
+		{map[string]any{"job": "settlement", "ledgerDate": ""}, "ledgerDate"},
+		{map[string]any{"job": "payment-sweep", "salesUnit": "999"}, "salesUnit"},
+		{map[string]any{"job": "payment-sweep", "salesUnit": ""}, "salesUnit"},
+	} {
+		res := e.do(http.MethodPost, "/v1/reconciliation/runs", c.body)
+		if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Raw), `"field":"`+c.field+`"`) {
+			t.Errorf("%v: %d %s, want 400 naming %s", c.body, res.Status, res.Raw, c.field)
+		}
+	}
+	runs, err := e.First().Store.List(context.Background(), store.ListQuery{TenantID: "acme", Kind: reconcile.KindRun, Limit: 10})
+	if err != nil || len(runs) != 0 {
+		t.Fatalf("%d runs stored (%v), want none", len(runs), err)
+	}
+}
