@@ -320,12 +320,7 @@ func (s *Flows) deferApply(ctx context.Context, r request, target string, err er
 	// BC (or NP Retail) may have said when to come back: the step ends now
 	// and the job is due then, instead of a call sleeping past its lease.
 	// A conflict that keeps coming back (a refusal by class) backs off.
-	now := s.clock.Now()
-	next, ok := classifyBC(err).Next(now, r.Attempts, s.cfg.Worker.RetryBackoffMax)
-	if !ok {
-		next = now.Add(work.Backoff(r.Attempts, s.cfg.Worker.RetryBackoffMax))
-	}
-	r.DueAt = next
+	r.DueAt = classifyBC(err).Again(s.clock.Now(), r.Attempts, s.cfg.Worker.RetryBackoffMax)
 	r.Attempts++
 	s.metrics.bcWriteRetries.WithLabelValues(target).Inc()
 	s.log.Warn("write deferred", "tenant", r.TenantID, "request", r.ID, "target", target, "attempt", r.Attempts, "err", err)

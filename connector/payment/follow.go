@@ -83,12 +83,7 @@ func (p *Payments) save(ctx context.Context, prev, next store.Job) (store.Job, b
 // retryLater defers a follower or operation after an upstream failure.
 func (p *Payments) retryLater(ctx context.Context, j store.Job, f work.Failure) store.Job {
 	next := j
-	now := p.clock.Now()
-	at, ok := f.Next(now, j.Attempts, p.cfg.Worker.RetryBackoffMax)
-	if !ok {
-		at = now.Add(work.Backoff(j.Attempts, p.cfg.Worker.RetryBackoffMax))
-	}
-	next.DueAt = at
+	next.DueAt = f.Again(p.clock.Now(), j.Attempts, p.cfg.Worker.RetryBackoffMax)
 	next.Attempts++
 	saved, _ := p.save(ctx, j, next)
 	return saved

@@ -181,11 +181,7 @@ func (r *Reconciler) retryFindingBC(ctx context.Context, t *tenants.Tenant, j st
 		next.DueAt, next.Attempts = r.clock.Now().Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax)), j.Attempts+1
 	default:
 		if err := r.writeBC(ctx, t, decodeFinding(fj)); err != nil {
-			at, ok := tenants.ClassifyBC(err).Next(r.clock.Now(), j.Attempts, r.cfg.Worker.RetryBackoffMax)
-			if !ok {
-				at = r.clock.Now().Add(work.Backoff(j.Attempts, r.cfg.Worker.RetryBackoffMax))
-			}
-			next.DueAt, next.Attempts = at, j.Attempts+1
+			next.DueAt, next.Attempts = tenants.ClassifyBC(err).Again(r.clock.Now(), j.Attempts, r.cfg.Worker.RetryBackoffMax), j.Attempts+1
 			break
 		}
 		next.Status = findingBCDone

@@ -73,3 +73,13 @@ func (f Failure) Next(now time.Time, attempt int, limit time.Duration) (time.Tim
 	}
 	return time.Time{}, false
 }
+
+// Again is Next for a write that is retried whatever the upstream said
+// (an outbox: what BC refused now it may take after a fix there): when
+// Next has no time, the backoff's.
+func (f Failure) Again(now time.Time, attempt int, limit time.Duration) time.Time {
+	if at, ok := f.Next(now, attempt, limit); ok {
+		return at
+	}
+	return now.Add(Backoff(attempt, limit))
+}

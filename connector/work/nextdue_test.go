@@ -341,3 +341,18 @@ func freeSlots(instance string) work.Config {
 	c.Concurrency, c.Batch = 8, 2
 	return c
 }
+
+// TestFailureAgain: an outbox's retry time is the upstream's wait when it
+// named one, the backoff when it refused.
+func TestFailureAgain(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	if got := (work.Failure{Verdict: work.RetryAfter, After: 7 * time.Second}).Again(now, 3, time.Minute); !got.Equal(now.Add(7 * time.Second)) {
+		t.Errorf("retry after: %v", got)
+	}
+	for _, v := range []work.Verdict{work.Refused, work.BackOff} {
+		// Attempt 2: 4 s, ±20 % jitter.
+		if got := (work.Failure{Verdict: v}).Again(now, 2, time.Minute).Sub(now); got < 3200*time.Millisecond || got > 4800*time.Millisecond {
+			t.Errorf("verdict %v: after %v, want the backoff of 4 s ± 20 %%", v, got)
+		}
+	}
+}
