@@ -5,7 +5,8 @@
 // past their time are reported, and BC's vippsPayments rows that differ
 // from the connector's view are rewritten. What a run found is stored as
 // findings (one per kind and payment: a finding that no longer holds is
-// resolved, not duplicated) and written to BC's vippsFindings.
+// resolved, not duplicated) and written to BC's vippsFindings; a write BC
+// does not take is retried by a one-off outbox job (KindFindingBC).
 //
 // A run is a job of the work engine (kind reconcile-run): started by a
 // schedule (jobs.paymentSweep.schedule, one replica per tick) or by POST
