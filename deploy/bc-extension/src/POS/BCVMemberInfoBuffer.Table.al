@@ -81,6 +81,21 @@ table 50104 "BCV Member Info Buffer"
             Caption = 'Request Id';
             DataClassification = SystemMetadata;
         }
+        field(15; "Middle Name"; Text[50])
+        {
+            Caption = 'Middle Name';
+            DataClassification = EndUserIdentifiableInformation;
+        }
+        field(16; Gender; Text[30])
+        {
+            Caption = 'Gender';
+            DataClassification = EndUserIdentifiableInformation;
+        }
+        field(17; Warnings; Text[2048])
+        {
+            Caption = 'Warnings';
+            DataClassification = SystemMetadata;
+        }
     }
 
     keys

@@ -130,6 +130,21 @@ codeunit 50103 "BCV POS Member Assist"
         end;
     end;
 
+    /// <summary>The answer's warnings (what was shortened or left out, a name that differs), separated by '; '.</summary>
+    local procedure WarningsText(Response: JsonObject) Result: Text
+    var
+        Warnings: JsonArray;
+        Item: JsonToken;
+    begin
+        Warnings := ConnectorClient.GetArray(Response, 'warnings');
+        foreach Item in Warnings do
+            if Item.IsObject() then begin
+                if Result <> '' then
+                    Result += '; ';
+                Result += ConnectorClient.GetText(Item.AsObject(), 'reason');
+            end;
+    end;
+
     local procedure ToBuffer(Response: JsonObject; var TempMemberInfo: Record "BCV Member Info Buffer" temporary)
     var
         Member: JsonObject;
@@ -143,6 +158,7 @@ codeunit 50103 "BCV POS Member Assist"
         if ConnectorClient.GetObject(Response, 'member', Member) then begin
             TempMemberInfo."Member Id" := CopyStr(ConnectorClient.GetText(Member, 'memberId'), 1, MaxStrLen(TempMemberInfo."Member Id"));
             TempMemberInfo."First Name" := CopyStr(ConnectorClient.GetText(Member, 'firstName'), 1, MaxStrLen(TempMemberInfo."First Name"));
+            TempMemberInfo."Middle Name" := CopyStr(ConnectorClient.GetText(Member, 'middleName'), 1, MaxStrLen(TempMemberInfo."Middle Name"));
             TempMemberInfo."Last Name" := CopyStr(ConnectorClient.GetText(Member, 'lastName'), 1, MaxStrLen(TempMemberInfo."Last Name"));
             TempMemberInfo."E-Mail Address" := CopyStr(ConnectorClient.GetText(Member, 'email'), 1, MaxStrLen(TempMemberInfo."E-Mail Address"));
             TempMemberInfo."Phone No." := CopyStr(ConnectorClient.GetText(Member, 'phoneNo'), 1, MaxStrLen(TempMemberInfo."Phone No."));
@@ -155,7 +171,10 @@ codeunit 50103 "BCV POS Member Assist"
             TempMemberInfo.Country := CopyStr(ConnectorClient.GetText(Member, 'country'), 1, MaxStrLen(TempMemberInfo.Country));
             TempMemberInfo.Newsletter := CopyStr(ConnectorClient.GetText(Member, 'newsletter'), 1, MaxStrLen(TempMemberInfo.Newsletter));
             TempMemberInfo."GDPR Consent" := CopyStr(ConnectorClient.GetText(Member, 'gdprConsent'), 1, MaxStrLen(TempMemberInfo."GDPR Consent"));
+            // NP Retail's option names: NOT_SPECIFIED, MALE, FEMALE, OTHER.
+            TempMemberInfo.Gender := CopyStr(ConnectorClient.GetText(Member, 'gender'), 1, MaxStrLen(TempMemberInfo.Gender));
         end;
+        TempMemberInfo.Warnings := CopyStr(WarningsText(Response), 1, MaxStrLen(TempMemberInfo.Warnings));
         TempMemberInfo.Insert();
     end;
 }

@@ -55,7 +55,37 @@ codeunit 50104 "BCV Payments"
             Body.Add('receiptNumber', ReceiptNumber);
         if MemberId <> '' then
             Body.Add('memberId', MemberId);
+        exit(CreatePayment(Body, IdempotencyKey));
+    end;
+
+    /// <summary>
+    /// Creates the payment from a body the caller builds (POST /v1/payments, DESIGN §4), for the fields the
+    /// procedure above does not take: salesUnit (the sales unit's MSN), captureOnAuthorize, shareProfile (an
+    /// array of profile fields, e.g. phoneNumber) and orderLines (see AddOrderLine). The connector checks
+    /// the body and answers 400 naming the field it refuses.
+    /// </summary>
+    procedure CreatePayment(Body: JsonObject; IdempotencyKey: Text) Payment: JsonObject
+    begin
+        CheckKey(IdempotencyKey);
         ConnectorClient.Post(CreatePathTxt, Body, IdempotencyKey, Payment);
+    end;
+
+    /// <summary>
+    /// Adds one receipt line (Vipps OrderLine fields) to OrderLines; give the array to CreatePayment's body as
+    /// orderLines (Body.Add('orderLines', OrderLines)). Amounts are in minor units and include tax; TaxRate is
+    /// in hundredths of a percent (2500 for 25 %). The lines' totals must add up to the payment's amount.
+    /// </summary>
+    procedure AddOrderLine(var OrderLines: JsonArray; LineId: Text; Name: Text; TotalAmount: BigInteger; TotalTaxAmount: BigInteger; TaxRate: Integer)
+    var
+        Line: JsonObject;
+    begin
+        Line.Add('id', LineId);
+        Line.Add('name', Name);
+        Line.Add('totalAmount', TotalAmount);
+        Line.Add('totalAmountExcludingTax', TotalAmount - TotalTaxAmount);
+        Line.Add('totalTaxAmount', TotalTaxAmount);
+        Line.Add('taxRate', TaxRate);
+        OrderLines.Add(Line);
     end;
 
     /// <summary>One long-poll (GET /v1/payments/{id}?wait=N): answers as soon as the status or an amount changes.</summary>
