@@ -81,7 +81,7 @@ func stripComments(src string) string {
 
 var (
 	labelRE     = regexp.MustCompile(`(\w+)\s*:\s*Label\s+'((?:[^']|'')*)'`)
-	callRE      = regexp.MustCompile(`\.(Get|TryGet|Post|Delete)\(\s*(?:StrSubstNo\(\s*)?(\w+PathTxt)\b`)
+	callRE      = regexp.MustCompile(`\.(Get|TryGet|Post|TryPost|Delete)\(\s*(?:StrSubstNo\(\s*)?(\w+PathTxt)\b`)
 	pathLitRE   = regexp.MustCompile(`'(/(?:v1/|readyz|healthz)[^']*)'`)
 	jsonVarRE   = regexp.MustCompile(`(?m)(\w+)\s*:\s*JsonObject\s*[;)]`)
 	helperGetRE = regexp.MustCompile(`\b(?:GetText|GetBigInteger|GetObject|GetArray)\((?:[^'()\n]|\(\))*'([^']+)'`)
@@ -89,7 +89,7 @@ var (
 	queryNameRE = regexp.MustCompile(`(?:^|&)([A-Za-z][A-Za-z0-9]*)=`)
 )
 
-var alMethods = map[string]string{"Get": "GET", "TryGet": "GET", "Post": "POST", "Delete": "DELETE"}
+var alMethods = map[string]string{"Get": "GET", "TryGet": "GET", "Post": "POST", "TryPost": "POST", "Delete": "DELETE"}
 
 // call is one connector request the AL makes.
 type call struct {

@@ -17,6 +17,7 @@ codeunit 50100 "BCV Connector Client"
         UnexpectedErr: Label 'The Vipps connector answered HTTP %1 with an unexpected body.', Comment = '%1 = HTTP status';
         BearerTxt: Label 'Bearer %1', Locked = true;
         JsonContentTypeTxt: Label 'application/json', Locked = true;
+        ProblemTypeBaseTxt: Label 'https://bcvipps.dev/problems/', Locked = true;
 
     /// <summary>GET Path; errors on a transport failure or a non-2xx answer.</summary>
     procedure Get(Path: Text; var Response: JsonObject)
@@ -38,6 +39,41 @@ codeunit 50100 "BCV Connector Client"
         Body.WriteTo(BodyText);
         Send('POST', Path, BodyText, IdempotencyKey, true, StatusCode, ResponseText);
         ReadResponse(StatusCode, ResponseText, Response);
+    end;
+
+    /// <summary>
+    /// POST Body to Path and return the HTTP status (200 for an answer the Idempotency-Key already had, 201, 202
+    /// for accepted work): a 2xx body is read into Response, a problem+json answer into Problem, without raising
+    /// an error, so the caller can branch on the problem's type (IsProblemType) and raise it with RaiseProblem.
+    /// Errors on a transport failure or a body that is not JSON.
+    /// </summary>
+    procedure TryPost(Path: Text; Body: JsonObject; IdempotencyKey: Text; var Response: JsonObject; var Problem: JsonObject) StatusCode: Integer
+    var
+        BodyText: Text;
+        ResponseText: Text;
+    begin
+        Body.WriteTo(BodyText);
+        Send('POST', Path, BodyText, IdempotencyKey, true, StatusCode, ResponseText);
+        Clear(Problem);
+        if StatusCode in [200 .. 299] then begin
+            ReadResponse(StatusCode, ResponseText, Response);
+            exit(StatusCode);
+        end;
+        Clear(Response);
+        if not Problem.ReadFrom(ResponseText) then
+            Error(UnexpectedErr, StatusCode);
+    end;
+
+    /// <summary>True when Problem has the connector's problem type Name (e.g. 'login-pending'); branch on the type, never the title.</summary>
+    procedure IsProblemType(Problem: JsonObject; Name: Text): Boolean
+    begin
+        exit(GetText(Problem, 'type') = ProblemTypeBaseTxt + Name);
+    end;
+
+    /// <summary>Raises the error of a problem answer, as Post does.</summary>
+    procedure RaiseProblem(StatusCode: Integer; Problem: JsonObject)
+    begin
+        Error(ProblemErr, StatusCode, ProblemText(Problem));
     end;
 
     /// <summary>DELETE Path; errors on a transport failure or a non-2xx answer.</summary>

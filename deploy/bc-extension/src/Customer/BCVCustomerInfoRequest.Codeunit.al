@@ -25,6 +25,7 @@ codeunit 50101 "BCV Customer Info Request"
         FailedErr: Label 'The request failed: %1', Comment = '%1 = problem title and detail';
         CancelledErr: Label 'The request was cancelled.';
         UnknownStatusErr: Label 'The request ended with the unexpected status %1.', Comment = '%1 = status';
+        PendingQst: Label 'A request for this phone number is already waiting for the customer in the Vipps MobilePay app. Cancel it and send a new one?';
         PlainMsg: Label '%1', Locked = true;
 
     /// <summary>Starts the request for the customer; returns its id, status and binding message.</summary>
@@ -47,7 +48,7 @@ codeunit 50101 "BCV Customer Info Request"
         if Setup."Customer Card Use Case" <> '' then
             Body.Add('useCase', Setup."Customer Card Use Case");
 
-        ConnectorClient.Post(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response);
+        PostRequest(Body, Response);
         RequestId := ConnectorClient.GetText(Response, 'id');
         Status := ConnectorClient.GetText(Response, 'status');
         BindingMessage := ConnectorClient.GetText(Response, 'bindingMessage');
@@ -137,5 +138,30 @@ codeunit 50101 "BCV Customer Info Request"
                 end;
         end;
         exit(Result.ToText());
+    end;
+
+    /// <summary>
+    /// Posts the request. When the connector answers that a request for this phone number is already waiting
+    /// for the customer (409 login-pending, one of this company's own), asks whether to cancel that one and send
+    /// a new one; otherwise raises the connector's problem.
+    /// </summary>
+    local procedure PostRequest(Body: JsonObject; var Response: JsonObject)
+    var
+        Problem: JsonObject;
+        CancelResponse: JsonObject;
+        StatusCode: Integer;
+        PendingId: Text;
+    begin
+        StatusCode := ConnectorClient.TryPost(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response, Problem);
+        if StatusCode in [200 .. 299] then
+            exit;
+        PendingId := ConnectorClient.GetText(Problem, 'pendingRequestId');
+        if (StatusCode = 409) and ConnectorClient.IsProblemType(Problem, 'login-pending') and (PendingId <> '') and GuiAllowed() then
+            if Confirm(PendingQst) then begin
+                ConnectorClient.Delete(StrSubstNo(CancelPathTxt, PendingId), CancelResponse);
+                ConnectorClient.Post(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response);
+                exit;
+            end;
+        ConnectorClient.RaiseProblem(StatusCode, Problem);
     end;
 }

@@ -25,6 +25,7 @@ codeunit 50103 "BCV POS Member Assist"
         TimedOutErr: Label 'The customer did not answer within %1 seconds; the request was cancelled.', Comment = '%1 = seconds';
         FailedErr: Label 'The request failed: %1', Comment = '%1 = problem title and detail';
         CancelledErr: Label 'The request was cancelled.';
+        PendingQst: Label 'A request for this phone number is already waiting for the customer in the Vipps MobilePay app. Cancel it and send a new one?';
         MaxWaitSeconds: Integer;
 
     /// <summary>
@@ -74,7 +75,7 @@ codeunit 50103 "BCV POS Member Assist"
         if MemberId <> '' then
             Body.Add('memberId', MemberId);
 
-        ConnectorClient.Post(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response);
+        PostRequest(Body, Response);
         RequestId := ConnectorClient.GetText(Response, 'id');
         Status := ConnectorClient.GetText(Response, 'status');
         BindingMessage := ConnectorClient.GetText(Response, 'bindingMessage');
@@ -176,5 +177,30 @@ codeunit 50103 "BCV POS Member Assist"
         end;
         TempMemberInfo.Warnings := CopyStr(WarningsText(Response), 1, MaxStrLen(TempMemberInfo.Warnings));
         TempMemberInfo.Insert();
+    end;
+
+    /// <summary>
+    /// Posts the request. When the connector answers that a request for this phone number is already waiting
+    /// for the customer (409 login-pending, one of this company's own), asks whether to cancel that one and send
+    /// a new one; otherwise raises the connector's problem.
+    /// </summary>
+    local procedure PostRequest(Body: JsonObject; var Response: JsonObject)
+    var
+        Problem: JsonObject;
+        CancelResponse: JsonObject;
+        StatusCode: Integer;
+        PendingId: Text;
+    begin
+        StatusCode := ConnectorClient.TryPost(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response, Problem);
+        if StatusCode in [200 .. 299] then
+            exit;
+        PendingId := ConnectorClient.GetText(Problem, 'pendingRequestId');
+        if (StatusCode = 409) and ConnectorClient.IsProblemType(Problem, 'login-pending') and (PendingId <> '') and GuiAllowed() then
+            if Confirm(PendingQst) then begin
+                ConnectorClient.Delete(StrSubstNo(CancelPathTxt, PendingId), CancelResponse);
+                ConnectorClient.Post(CreatePathTxt, Body, ConnectorClient.NewIdempotencyKey(), Response);
+                exit;
+            end;
+        ConnectorClient.RaiseProblem(StatusCode, Problem);
     end;
 }
