@@ -175,6 +175,24 @@ codeunit 50104 "BCV Payments"
         exit(ConnectorClient.GetBigInteger(Payment, 'refundedAmount'));
     end;
 
+    /// <summary>
+    /// True while an operation (capture, refund, cancel) is stored but not yet confirmed by Vipps MobilePay: the
+    /// connector answered 202 because Vipps was unreachable, and retries it with the same key until Vipps answers.
+    /// The amounts are Vipps' own, so they do not include it yet; GetPayment shows when it is done.
+    /// </summary>
+    procedure HasPendingOperation(Payment: JsonObject): Boolean
+    var
+        Operations: JsonArray;
+        Item: JsonToken;
+    begin
+        Operations := ConnectorClient.GetArray(Payment, 'operations');
+        foreach Item in Operations do
+            if Item.IsObject() then
+                if ConnectorClient.GetText(Item.AsObject(), 'status') = 'pending' then
+                    exit(true);
+        exit(false);
+    end;
+
     /// <summary>Why a payment failed (error.title and error.detail); empty when it did not.</summary>
     procedure GetErrorText(Payment: JsonObject): Text
     var
