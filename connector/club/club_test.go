@@ -1,6 +1,7 @@
 package club_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -176,6 +177,24 @@ func TestEnrollment(t *testing.T) {
 	}
 	if n := len(membersWithPhone(e, newPhone)); n != 1 {
 		t.Fatalf("%d members with the phone", n)
+	}
+}
+
+// TestAlreadyMemberAnswerIsPurged: an enrolment of a phone that belongs to
+// a member is answered final (completed, the member's id and name) by the
+// POST itself. That answer is its delivery, so the name is purged after
+// retention.profile, as a fetched login's is; so is a retry's answer.
+func TestAlreadyMemberAnswerIsPurged(t *testing.T) {
+	e := newEnv(t)
+	res := e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "+" + memberPhone}, "Idempotency-Key", "am-1")
+	if res.Status != http.StatusAccepted || res.Body["status"] != "completed" {
+		t.Fatalf("already a member: %d %s", res.Status, res.Raw)
+	}
+	id := res.Body["id"].(string)
+	e.Advance(e.Cfg.Retention.Profile + time.Minute)
+	e.First().Svc.Engine().Housekeep(context.Background())
+	if j := e.Job("acme", id); len(j.Result) != 0 || j.DeliveredAt.IsZero() {
+		t.Fatalf("the POST's final answer still holds personal data after retention.profile (deliveredAt %v): %s", j.DeliveredAt, j.Result)
 	}
 }
 

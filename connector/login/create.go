@@ -389,7 +389,11 @@ func (s *Flows) answerDuplicate(c *gin.Context, stored store.Job, kind, key, has
 		api.WriteProblem(c, api.IdempotencyReused())
 		return
 	}
-	c.JSON(http.StatusOK, s.view(toRequest(stored)))
+	r := toRequest(stored)
+	c.JSON(http.StatusOK, s.view(r))
+	if r.Final && r.DeliveredAt.IsZero() {
+		s.markDelivered(c.Request.Context(), stored.TenantID, stored.ID)
+	}
 }
 
 // phoneKey is the exclusive key of a pending login: one login per phone

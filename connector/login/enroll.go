@@ -113,6 +113,9 @@ func (s *Flows) alreadyMember(c *gin.Context, t *tenant, uc useCase, key, hash s
 		return
 	}
 	c.JSON(http.StatusAccepted, s.view(toRequest(stored)))
+	// This answer is final and written: it is delivered, so the member's
+	// name goes with retention.profile like a fetched login's.
+	s.markDelivered(c.Request.Context(), t.id, stored.ID)
 }
 
 // alreadyMemberWarning says that no member was created: the phone number
