@@ -30,8 +30,14 @@ type env struct{ *testenv.Env }
 
 func newEnv(t *testing.T, opts ...testenv.Option) *env {
 	t.Helper()
+	return newEnvFor(t, []testenv.Tenant{{ID: "acme", APIKey: apiKey}}, opts...)
+}
+
+// newEnvFor is newEnv with the tenants given (the first is acme).
+func newEnvFor(t *testing.T, tenants []testenv.Tenant, opts ...testenv.Option) *env {
+	t.Helper()
 	o := testenv.Options{
-		Tenants: []testenv.Tenant{{ID: "acme", APIKey: apiKey}},
+		Tenants: tenants,
 		Login:   "{defaultExpiry: 5m}",
 		Front:   true,
 		Public:  true,
@@ -45,9 +51,11 @@ func newEnv(t *testing.T, opts ...testenv.Option) *env {
 		},
 	}
 	e := &env{testenv.New(t, o, append(opts, testenv.NotStarted())...)}
-	uc := e.Cfg.Tenants[0].UseCases["club-enrollment"]
-	uc.MembershipCode = "GOLD"
-	e.Cfg.Tenants[0].UseCases["club-enrollment"] = uc
+	for i := range e.Cfg.Tenants {
+		uc := e.Cfg.Tenants[i].UseCases["club-enrollment"]
+		uc.MembershipCode = "GOLD"
+		e.Cfg.Tenants[i].UseCases["club-enrollment"] = uc
+	}
 	e.Start("a")
 	// Deliveries before the webhook secret is stored are refused (Vipps
 	// retries them later): wait for the registration.
@@ -236,6 +244,37 @@ func TestEnrollmentNPRetailDown(t *testing.T) {
 	e.Stop(e.First())
 	e.BC.Sim.ClearFaults()
 	e.Start("b")
+	e.Drive("acme", id, 20)
+	e.await(id, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members with the phone", n)
+	}
+}
+
+// TestEnrollmentFreesThePhoneAtConsent: once the customer has consented
+// to tenant acme's enrolment, Vipps has no login open for the phone, so
+// tenant beta's login for it starts even while acme's NP Retail is down;
+// acme's own second enrolment of the phone waits for the first (409 naming
+// it), so the member is created once.
+func TestEnrollmentFreesThePhoneAtConsent(t *testing.T) {
+	const betaKey = "beta-test-key-1"
+	e := newEnvFor(t, []testenv.Tenant{{ID: "acme", APIKey: apiKey}, {ID: "beta", APIKey: betaKey}})
+	id := e.enroll("acme-enr", map[string]any{"phoneNumber": "+" + newPhone})
+	// NP Retail refuses writes for now (its member search still answers).
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, PathPrefix: "/npretail/", Status: http.StatusServiceUnavailable})
+	e.Advance(2 * time.Second) // the customer consents in the app
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "applying" && j.Attempts > 0 })
+
+	again := e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "+" + newPhone}, "Idempotency-Key", "acme-enr-2")
+	if again.Status != http.StatusConflict || again.Body["pendingRequestId"] != id {
+		t.Fatalf("acme's second enrolment of the phone while the first creates the member: %d %s", again.Status, again.Raw)
+	}
+	res := e.Do(http.MethodPost, "/v1/customer-info-requests", betaKey,
+		map[string]any{"customerNo": bctest.DemoCustomerEmptyAddress, "phoneNumber": "+" + newPhone}, "Idempotency-Key", "beta-1")
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("tenant beta's login for a phone whose customer already answered tenant acme: %d %s", res.Status, res.Raw)
+	}
+	e.BC.Sim.ClearFaults()
 	e.Drive("acme", id, 20)
 	e.await(id, "completed")
 	if n := len(membersWithPhone(e, newPhone)); n != 1 {

@@ -232,13 +232,22 @@ func (s *Flows) create(c *gin.Context, t *tenant, uc useCase, kind, prefix, key,
 	if s.replayed(c, t, kind, key, hash) {
 		return // stored by the request this one waited for
 	}
-	switch other, err := s.store.GetByExclusive(ctx, excl); {
-	case err == nil:
-		s.answerPending(c, t, kind, key, hash, other)
-		return
-	case !errors.Is(err, store.ErrNotFound):
-		s.storeProblem(c, err)
-		return
+	// The phone's key first: an enrolment gives it up for its tenant's key
+	// (keyAfterConsent) in one write, so a request that misses it there
+	// finds it under the other.
+	busy := []string{excl}
+	if kind == kindEnrollment {
+		busy = append(busy, enrollmentKey(t.id, in.MSISDN))
+	}
+	for _, k := range busy {
+		switch other, err := s.store.GetByExclusive(ctx, k); {
+		case err == nil:
+			s.answerPending(c, t, kind, key, hash, other)
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			s.storeProblem(c, err)
+			return
+		}
 	}
 	now := s.clock.Now()
 	if s.cfg.Login.BindingMessage {
@@ -402,6 +411,27 @@ func (s *Flows) answerDuplicate(c *gin.Context, stored store.Job, kind, key, has
 func phoneKey(msisdn string) string {
 	sum := sha256.Sum256([]byte("login-phone\x00" + msisdn))
 	return "login-phone:" + hex.EncodeToString(sum[:])
+}
+
+// enrollmentKey is the exclusive key of an enrolment the customer has
+// consented to, until its member is created: one per phone number and
+// tenant (its NP Retail), so two enrolments of one phone cannot both create
+// a member, while other tenants' logins for the phone need not wait for
+// this tenant's NP Retail.
+func enrollmentKey(tenantID, msisdn string) string {
+	sum := sha256.Sum256([]byte("enrollment-phone\x00" + tenantID + "\x00" + msisdn))
+	return "enrollment-phone:" + hex.EncodeToString(sum[:])
+}
+
+// keyAfterConsent is the exclusive key of a login the customer has
+// answered: none, as Vipps lets the phone start its next login, except for
+// an enrolment (enrollmentKey).
+func (r request) keyAfterConsent() string {
+	if r.Kind != kindEnrollment {
+		return ""
+	}
+	in, _ := decodeJSON[input](r.Input)
+	return enrollmentKey(r.TenantID, in.MSISDN)
 }
 
 // newBindingMessage returns a code like "K4M-Q7Z" (^[A-Z0-9\-]{5,8}$)

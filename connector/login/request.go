@@ -110,6 +110,9 @@ func (k loginKind) Step(ctx context.Context, j store.Job) { k.s.process(ctx, toR
 
 // save writes a transition of a login through the engine.
 func (s *Flows) save(ctx context.Context, prev, r request, opts ...store.UpdateOption) (request, error) {
+	if prev.ExclusiveKey != "" && r.ExclusiveKey != "" && r.ExclusiveKey != prev.ExclusiveKey {
+		opts = append(opts, store.MoveExclusive())
+	}
 	u, err := s.engine.Save(ctx, prev.job(), r.job(), opts...)
 	if err != nil {
 		return r, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bcvipps/bcvipps/connector/api"
+	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/work"
 	"github.com/bcvipps/bcvipps/vipps"
 )
@@ -219,18 +220,21 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	// not lose the consent (the token endpoint answers only once).
 	sec := secret{Token: res.Token}
 	r.Private = mustJSON(sec)
-	// The customer answered: the phone is free for the next login (an
-	// enrolment keeps it until the member is created: two enrolments of
-	// one phone must not both create a member).
-	if r.Kind != kindEnrollment {
-		r.ExclusiveKey = ""
-	}
+	// The customer answered: the phone is free for the next login.
+	r.ExclusiveKey = r.keyAfterConsent()
 	r.DueAt = now
 	var u request
 	for attempt := 0; ; attempt++ {
 		u, err = s.save(ctx, prev, r, s.keepLease())
 		if err == nil {
 			break
+		}
+		if errors.Is(err, store.ErrExclusive) {
+			// Another enrolment of the phone in this tenant got past its
+			// consent (a race the POST's checks leave on PostgreSQL): keep
+			// the phone's key, so this one waits for it as before.
+			r.ExclusiveKey = prev.ExclusiveKey
+			continue
 		}
 		if takenOver(err) || attempt >= 4 || !s.clock.Now().Before(res.Token.ExpiresAt) {
 			// The token cannot be kept; still try to read the profile with
@@ -265,7 +269,7 @@ func (s *Flows) fetchProfile(ctx context.Context, t *tenant, r request, sec secr
 	}
 	r.Status = statusApplying
 	if r.Kind != kindEnrollment {
-		r.ExclusiveKey = ""
+		r.ExclusiveKey = "" // an enrolment's moved at its consent
 	}
 	r.Private = mustJSON(secret{Profile: info})
 	r.Deadline = now.Add(s.cfg.Worker.ApplyDeadline)

@@ -20,7 +20,8 @@
 //
 // An idempotency key is unique per tenant and kind; an exclusive key is
 // held by one open job at a time across tenants (one login per phone
-// number); [Store.GetByKey] finds a job by its key (an inbox's duplicate
+// number), set by Create, cleared by an Update (or when the job is final)
+// and moved to another key only with [MoveExclusive]; [Store.GetByKey] finds a job by its key (an inbox's duplicate
 // delivery, an API retry).
 //
 // # Concurrency

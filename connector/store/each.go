@@ -113,7 +113,7 @@ func (s *sqlStore) UpdateEach(ctx context.Context, jobs []Job) (errs []error, er
 			s.feed.publish(ctx, Change{TenantID: r.TenantID, ID: r.ID})
 			continue
 		}
-		errs[i] = fmt.Errorf("update job: %w", s.whyNot(ctx, r, "", nowUS))
+		errs[i] = fmt.Errorf("update job: %w", s.whyNot(ctx, r, updateOptions{}, nowUS))
 	}
 	return errs, nil
 }

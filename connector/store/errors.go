@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
 
 // Errors callers branch on with errors.Is.
 var (
@@ -10,7 +14,8 @@ var (
 	// the existing row is returned with it.
 	ErrDuplicate = errors.New("store: duplicate job")
 	// ErrExclusive: Create found an open job holding the same exclusive
-	// key; that job is returned with it.
+	// key (that job is returned with it), or an Update with MoveExclusive
+	// found one holding the new key.
 	ErrExclusive = errors.New("store: exclusive key held by an open job")
 	// ErrConflict: the row changed since it was read (version mismatch).
 	ErrConflict = errors.New("store: version conflict")
@@ -25,3 +30,9 @@ var (
 	// postgres.
 	ErrUnknownDriver = errors.New("store: unknown driver")
 )
+
+// isUniqueViolation reports a PostgreSQL unique_violation (23505).
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

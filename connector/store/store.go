@@ -56,8 +56,8 @@ type Store interface {
 	// the stored Version equals j.Version, and returns the row with
 	// Version+1. A final job clears DueAt and ExclusiveKey and sets
 	// FinishedAt; a final job is never reopened (ErrConflict). The
-	// exclusive key is only ever cleared (an empty ExclusiveKey), never set
-	// or changed by Update.
+	// exclusive key is cleared by an empty ExclusiveKey and otherwise left
+	// as it is, unless MoveExclusive says to change it.
 	//
 	// A lease holder passes Holding(owner): it must still hold an
 	// unexpired lease (else ErrLeaseLost), and Update then releases the
@@ -135,6 +135,18 @@ type updateOptions struct {
 	acquireOwner string
 	acquireUntil time.Time
 	creates      []Job
+	// moveExclusive sets the exclusive key to the job's (MoveExclusive).
+	moveExclusive bool
+}
+
+// MoveExclusive makes the Update set the row's exclusive key to
+// j.ExclusiveKey, replacing the one it held, in the same write: the job
+// goes on excluding others under the new key with no moment in which it
+// holds none. If another open job holds the new key, nothing is written
+// and the Update fails with ErrExclusive. Without it Update never sets or
+// changes the key (it only clears it).
+func MoveExclusive() UpdateOption {
+	return func(o *updateOptions) { o.moveExclusive = true }
 }
 
 // Holding says the caller writes as the lease holder owner (the owner it

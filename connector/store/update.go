@@ -21,6 +21,9 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	if r.Status == "" {
 		return Job{}, fmt.Errorf("update job: %w: status is required", ErrInvalid)
 	}
+	if o.moveExclusive && (r.ExclusiveKey == "" || r.Final) {
+		return Job{}, fmt.Errorf("update job: %w: MoveExclusive needs an open job and a key", ErrInvalid)
+	}
 	now := s.clock.Now()
 	normalise(&r, now)
 	nowUS := now.UnixMicro()
@@ -54,7 +57,12 @@ func (s *sqlStore) Update(ctx context.Context, r Job, opts ...UpdateOption) (Job
 	// RETURNING gives the stored row in the same statement.
 	stored, err := s.writeRowThen(ctx, then, q+"\nRETURNING "+columns, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o.holder, nowUS))
+		return Job{}, fmt.Errorf("update job: %w", s.whyNot(ctx, r, o, nowUS))
+	}
+	if o.moveExclusive && isUniqueViolation(err) {
+		// PostgreSQL: another transaction took the key after this one's
+		// NOT EXISTS looked.
+		return Job{}, fmt.Errorf("update job: %w", ErrExclusive)
 	}
 	if err != nil {
 		return Job{}, fmt.Errorf("update job: %w", err)
@@ -168,7 +176,8 @@ AND (lease_owner IS NULL OR lease_until <= ?) AND (due_at IS NULL OR due_at > ?)
 }
 
 // whyNot explains a conditional write that matched no row.
-func (s *sqlStore) whyNot(ctx context.Context, r Job, holder string, nowUS int64) error {
+func (s *sqlStore) whyNot(ctx context.Context, r Job, o updateOptions, nowUS int64) error {
+	holder := o.holder
 	cur, err := s.Get(ctx, r.TenantID, r.ID)
 	if errors.Is(err, ErrNotFound) {
 		return ErrNotFound
@@ -182,9 +191,13 @@ func (s *sqlStore) whyNot(ctx context.Context, r Job, holder string, nowUS int64
 		return ErrLeaseLost
 	case holder == "" && leased:
 		return ErrLeased
-	default:
-		return ErrConflict
 	}
+	if o.moveExclusive && cur.Version == r.Version {
+		if other, err := s.GetByExclusive(ctx, r.ExclusiveKey); err == nil && (other.TenantID != r.TenantID || other.ID != r.ID) {
+			return ErrExclusive
+		}
+	}
+	return ErrConflict
 }
 
 func (s *sqlStore) Release(ctx context.Context, tenantID, id, owner string) error {
@@ -230,21 +243,31 @@ func updateStatement(r Job, o updateOptions, nowUS int64) (string, []any) {
 		leaseCond = `(lease_owner IS NULL OR lease_until <= ?)`
 		leaseArgs = []any{nowUS}
 	}
-	// The exclusive key is set by Create and only ever cleared: a write
-	// that keeps it leaves the column (and its index) alone.
-	exclusive := ""
-	if r.ExclusiveKey == "" {
+	// The exclusive key is set by Create and cleared, or moved with
+	// MoveExclusive: a write that keeps it leaves the column (and its
+	// index) alone.
+	exclusive, exclArgs := "", []any(nil)
+	switch {
+	case r.ExclusiveKey == "":
 		exclusive = "exclusive_key = NULL, "
+	case o.moveExclusive:
+		exclusive, exclArgs = "exclusive_key = ?, ", []any{r.ExclusiveKey}
 	}
-	args := []any{r.Status, nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
+	args := append([]any{r.Status}, exclArgs...)
+	args = append(args, nullBytes(r.Input), nullBytes(r.State), nullBytes(r.Private),
 		nullBytes(r.Result), nullBytes(r.Error), micros(r.DueAt), r.Attempts, nowUS, micros(r.FinishedAt), newOwner, newUntil,
-		r.TenantID, r.ID, r.Version}
+		r.TenantID, r.ID, r.Version)
 	args = append(args, leaseArgs...)
 	// A final job stays final: a write that would reopen one matches no row
 	// and is reported as a conflict.
 	reopen := ""
 	if !r.Final {
 		reopen = " AND finished_at IS NULL"
+	}
+	if o.moveExclusive {
+		// Another open job holding the key: no row matches (whyNot tells).
+		reopen += " AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.exclusive_key = ? AND NOT (x.tenant_id = ? AND x.id = ?))"
+		args = append(args, r.ExclusiveKey, r.TenantID, r.ID)
 	}
 	return `UPDATE jobs SET
 status = ?, ` + exclusive + `input = ?, state = ?, private = ?, result = ?, error = ?, due_at = ?, attempts = ?,

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"delete removes old finished rows only", testDeleteFinished},
 		{"counts group by tenant kind and status", testCounts},
 		{"an exclusive key is held by one open job at a time", testExclusive},
+		{"an update moves an exclusive key only when asked and only to a free key", testMoveExclusive},
 		{"get by key finds the job of a tenant, kind and key", testGetByKey},
 		{"claim and next due can be limited to kinds", testClaimKinds},
 		{"subscribers hear creates and updates", testSubscribe},
@@ -1007,6 +1008,65 @@ func testExclusive(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
 	_, err = s.GetByExclusive(ctx, "phone-x")
 	wantErr(t, "GetByExclusive of a final job's key", err, store.ErrNotFound)
 	mustCreate(t, s, b)
+}
+
+func testMoveExclusive(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
+	ctx := context.Background()
+	a := NewJob("t1", "a")
+	a.ExclusiveKey = "phone-x"
+	a = mustCreate(t, s, a)
+	c := NewJob("t1", "c")
+	c.ExclusiveKey = "member-y"
+	c = mustCreate(t, s, c)
+
+	// Without MoveExclusive another key is ignored: the row keeps its own.
+	next := a
+	next.ExclusiveKey = "member-x"
+	a, err := s.Update(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, "t1", "a"); got.ExclusiveKey != "phone-x" {
+		t.Fatalf("update without MoveExclusive changed the key to %q", got.ExclusiveKey)
+	}
+	// A key another open job holds is refused, and nothing is written.
+	next = a
+	next.ExclusiveKey, next.Attempts = "member-y", 7
+	_, err = s.Update(ctx, next, store.MoveExclusive())
+	wantErr(t, "move to a held key", err, store.ErrExclusive)
+	if got := mustGet(t, s, "t1", "a"); got.ExclusiveKey != "phone-x" || got.Attempts == 7 || got.Version != a.Version {
+		t.Fatalf("refused move wrote the row: %+v", got)
+	}
+	// A free key: the old one is free at once, the new one held.
+	next = a
+	next.ExclusiveKey = "member-x"
+	a, err = s.Update(ctx, next, store.MoveExclusive())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ExclusiveKey != "member-x" {
+		t.Fatalf("moved key = %q", a.ExclusiveKey)
+	}
+	if got, err := s.GetByExclusive(ctx, "member-x"); err != nil || got.ID != "a" {
+		t.Fatalf("GetByExclusive(member-x) = %s, %v; want a", got.ID, err)
+	}
+	_, err = s.GetByExclusive(ctx, "phone-x")
+	wantErr(t, "GetByExclusive of the old key", err, store.ErrNotFound)
+	b := NewJob("t2", "b")
+	b.ExclusiveKey = "phone-x"
+	mustCreate(t, s, b)
+	dup := NewJob("t1", "d")
+	dup.ExclusiveKey = "member-x"
+	_, err = s.Create(ctx, dup)
+	wantErr(t, "create under the moved key", err, store.ErrExclusive)
+	// Moving to the key the row already holds is a plain update.
+	if a, err = s.Update(ctx, a, store.MoveExclusive()); err != nil || a.ExclusiveKey != "member-x" {
+		t.Fatalf("move to its own key: %q, %v", a.ExclusiveKey, err)
+	}
+	// A final job cannot move a key.
+	finalise(&c, statusCompleted)
+	_, err = s.Update(ctx, c, store.MoveExclusive())
+	wantErr(t, "move of a final job", err, store.ErrInvalid)
 }
 
 func testGetByKey(t *testing.T, s store.Store, _ *clockwork.FakeClock) {
