@@ -140,15 +140,6 @@ func memberView(r *record) map[string]any {
 	return v
 }
 
-func digitsOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 func (s *Sim) searchMembers(q url.Values) response {
 	out := []any{}
@@ -158,10 +149,11 @@ func (s *Sim) searchMembers(q url.Values) response {
 			want := q.Get(param)
 			return want == "" || strings.EqualFold(toString(f[field]), want)
 		}
+		// NP Retail filters "Phone No." with the value as given
+		// (SetFilter '%1'): exact, no normalising of spaces or prefixes.
 		phoneOK := true
 		if p := q.Get("phone"); p != "" {
-			have := toString(f["phoneNo"])
-			phoneOK = have == p || digitsOnly(have) != "" && digitsOnly(have) == digitsOnly(p)
+			phoneOK = toString(f["phoneNo"]) == p
 		}
 		if match("firstName", "firstName") && match("lastName", "lastName") && match("email", "email") &&
 			match("birthday", "birthday") && phoneOK {

@@ -43,7 +43,8 @@ func ExchangeQR(ctx context.Context, client *vipps.Client, implicitPrefix, qrCod
 // MembersByPhone finds NP Retail members by a phone number in each form
 // it may be stored in: NP Retail matches "Phone No." exactly, and the field
 // is free text ("+47 912 34 567", "+4791234567", "004791234567",
-// "4791234567", "912 34 567", "91234567"). The national forms are only
+// "4791234567", "912 34 567", "91234567"; in Finland and Sweden also with
+// the trunk 0, "040 1234567", "0401234567"). The national forms are only
 // searched for numbers of the tenant's own country (implicitPrefix):
 // 91234567 is a Norwegian number, not a Danish one. observe is told of
 // each search.
@@ -68,6 +69,16 @@ func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, impli
 	return out, nil
 }
 
+// digits is s without anything but its digits.
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 func phoneForms(p mapping.Phone, implicitPrefix string) []string {
 	cc := strconv.Itoa(p.CountryCode)
 	national := strings.TrimPrefix(p.MSISDN, cc)
@@ -76,7 +87,9 @@ func phoneForms(p mapping.Phone, implicitPrefix string) []string {
 		candidates = append(candidates, "+"+cc+" "+p.National)
 	}
 	if strings.TrimSpace(implicitPrefix) == "+"+cc {
-		candidates = append(candidates, p.National, national)
+		// As typed at home: grouped and not ("040 1234567", "0401234567"
+		// with a trunk 0 in Finland and Sweden), and without a trunk 0.
+		candidates = append(candidates, p.National, digits(p.National), national)
 	}
 	var forms []string
 	for _, f := range candidates {
