@@ -140,7 +140,6 @@ func memberView(r *record) map[string]any {
 	return v
 }
 
-
 func (s *Sim) searchMembers(q url.Values) response {
 	out := []any{}
 	for _, r := range s.st.members.sorted("memberNumber") {
