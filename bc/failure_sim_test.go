@@ -60,7 +60,7 @@ func checkNamesNPRetail(t *testing.T, err error) {
 // says the outcome is unknown.
 func TestNPRetailWritesAreNotRetriedBlindly(t *testing.T) {
 	createMembership := func(np *bc.NPRetail) error {
-		_, err := np.Members.CreateMembership(context.Background(), bc.Membership{MembershipCode: "GOLD"})
+		_, err := np.Members.CreateMembership(context.Background(), bc.Membership{ItemNumber: bctest.DemoMembershipItem})
 		return err
 	}
 	addMember := func(np *bc.NPRetail) error {
@@ -163,7 +163,7 @@ func TestNPRetailTransportFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		stop := driveClock(t, e.clock, time.Second)
-		_, err = np.Members.CreateMembership(t.Context(), bc.Membership{MembershipCode: "GOLD"})
+		_, err = np.Members.CreateMembership(t.Context(), bc.Membership{ItemNumber: bctest.DemoMembershipItem})
 		stop()
 		if err == nil {
 			t.Fatal("no error")
@@ -246,7 +246,7 @@ func TestNPRetailTransportFailures(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		errc := make(chan error, 1)
 		go func() {
-			_, err := np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: "GOLD"})
+			_, err := np.Members.CreateMembership(ctx, bc.Membership{ItemNumber: bctest.DemoMembershipItem})
 			errc <- err
 		}()
 		// The simulator waits the fault's latency on the fake clock: the
@@ -280,7 +280,7 @@ func TestNPRetailTransportFailures(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		errc := make(chan error, 1)
 		go func() {
-			_, err := np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: "GOLD"})
+			_, err := np.Members.CreateMembership(ctx, bc.Membership{ItemNumber: bctest.DemoMembershipItem})
 			errc <- err
 		}()
 		if err := e.clock.BlockUntilContext(t.Context(), 1); err != nil { // held by the governor

@@ -45,7 +45,7 @@ func TestNPRetailMembers(t *testing.T) {
 		}
 	})
 	t.Run("create a membership and add a member", func(t *testing.T) {
-		ms, err := np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: "GOLD"})
+		ms, err := np.Members.CreateMembership(ctx, bc.Membership{ItemNumber: bctest.DemoMembershipItem})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -320,9 +320,13 @@ type UseCase struct {
 	// MembershipCode (enrollment) is the NP Retail membership setup a new
 	// member joins; a request may name another.
 	MembershipCode string `mapstructure:"membershipCode" yaml:"membershipCode"`
-	// MembershipItem (enrollment) is the membership sales item number NP
-	// Retail's POST /membership asks for (itemNumber).
+	// MembershipItem (enrollment) is the sales item of MembershipCode's
+	// membership: NP Retail's POST /membership creates a membership from
+	// its sales item (itemNumber, required) and ignores a membership code.
 	MembershipItem string `mapstructure:"membershipItem" yaml:"membershipItem"`
+	// MembershipItems (enrollment) maps other membership codes a request
+	// may name to their sales items.
+	MembershipItems map[string]string `mapstructure:"membershipItems" yaml:"membershipItems"`
 }
 
 // Mapping options, passed on to the mapping package by the connector.

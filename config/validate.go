@@ -316,6 +316,20 @@ func (v *validator) useCases(p string, t Tenant) {
 			v.add(up+".salesUnit", "must be the msn of one of this tenant's sales units")
 		}
 		v.expiry(up+".requestedExpiry", uc.RequestedExpiry)
+		if uc.Kind == KindEnrollment && uc.MembershipCode != "" && uc.MembershipItem == "" && uc.MembershipItems[uc.MembershipCode] == "" {
+			v.add(up+".membershipItem", "is required with membershipCode: NP Retail creates a membership from its sales item (itemNumber)")
+		}
+		if uc.Kind != KindEnrollment && (uc.MembershipCode != "" || uc.MembershipItem != "" || len(uc.MembershipItems) > 0) {
+			v.add(up+".membershipCode", "and membershipItem(s) apply to enrollment use cases only")
+		}
+		for _, code := range sortedKeys(uc.MembershipItems) {
+			if code == "" || len(code) > 20 {
+				v.add(up+".membershipItems."+code, "keys are NP Retail membership codes of 1 to 20 characters")
+			}
+			if item := uc.MembershipItems[code]; item == "" || len(item) > 20 {
+				v.add(up+".membershipItems."+code, "must be the membership's sales item number (1 to 20 characters)")
+			}
+		}
 		if uc.UpdateExisting {
 			if uc.Kind != KindMember {
 				v.add(up+".updateExisting", "applies to member use cases only")

@@ -19,7 +19,7 @@ import (
 //	GET   /membership/member?firstName&lastName&email&phone&birthday → [member, ...]
 //	GET   /membership/member/{memberId}                           → member
 //	PATCH /membership/member/{memberId}  {"member":{...}}         → member
-//	POST  /membership                    {"membership":{...}}     → membership (201)
+//	POST  /membership                    {"itemNumber",...}       → {"membership":{...}} (201)
 //	POST  /membership/{membershipId}/addMember {"member":{...}}   → member (201)
 //
 // Members use bc.Member's JSON names. Every request needs a registered
@@ -219,20 +219,35 @@ func (s *Sim) patchMember(id string, body map[string]any) response {
 	return response{status: http.StatusOK, body: memberView(r)}
 }
 
+// membershipItems are the membership sales setups: item number →
+// membership code.
+var membershipItems = map[string]string{DemoMembershipItem: DemoMembershipCode, DemoMembershipItemSilver: "SILVER"}
+
+// createMembership is POST /membership: as NP Retail, it reads the sales
+// item (itemNumber, required), takes the membership code from the item's
+// setup and ignores other fields (a membershipCode among them); it answers
+// 201 {"membership":{…}}.
 func (s *Sim) createMembership(body map[string]any) response {
-	fields := map[string]any{}
-	for k, v := range body {
-		fields[k] = v
+	item := toString(body["itemNumber"])
+	if item == "" {
+		return npErr(http.StatusBadRequest, codeNPRetailValidation, "Item No. must have a value in NPR MM Member Info Capture: Entry No.=0. It cannot be zero or empty.")
+	}
+	code, ok := membershipItems[item]
+	if !ok {
+		return npErr(http.StatusBadRequest, codeNPRetailValidation, "The NPR MM Members. Sales Setup does not exist. Identification fields and values: Type='ITEM',No.='%s'", item)
 	}
 	id := newGUID()
-	fields["membershipId"] = id
-	if toString(fields["membershipNumber"]) == "" {
-		fields["membershipNumber"] = fmt.Sprintf("MS-%06d", len(s.st.memberships.rows)+1)
+	fields := map[string]any{
+		"membershipId":     id,
+		"membershipNumber": fmt.Sprintf("MS-%06d", len(s.st.memberships.rows)+1),
+		"membershipCode":   code,
+		"customerNumber":   toString(body["preassignedCustomerNumber"]),
+		"blocked":          false,
 	}
 	seq := s.st.nextSeq()
 	r := &record{fields: fields, seq: seq, created: seq}
 	s.st.memberships.rows[id] = r
-	return response{status: http.StatusCreated, body: deepCopy(fields)}
+	return response{status: http.StatusCreated, body: map[string]any{"membership": deepCopy(fields)}}
 }
 
 // insertMemberLocked stores a validated member in a membership.
@@ -307,7 +322,7 @@ func (s *Sim) AddMember(m bc.Member) (bc.Member, error) {
 	if _, ok := s.st.memberships.rows[DemoMembershipID]; !ok {
 		seq := s.st.nextSeq()
 		s.st.memberships.rows[DemoMembershipID] = &record{seq: seq, created: seq, fields: map[string]any{
-			"membershipId": DemoMembershipID, "membershipNumber": "MS-000001", "membershipCode": "GOLD",
+			"membershipId": DemoMembershipID, "membershipNumber": "MS-000001", "membershipCode": DemoMembershipCode,
 		}}
 	}
 	out, err := s.addMemberLocked(DemoMembershipID, m)

@@ -100,9 +100,18 @@ func TestNPRetailMembers(t *testing.T) {
 		}
 	})
 	t.Run("create a membership and add a member", func(t *testing.T) {
-		ms := npCall(t, http.MethodPost, base+"/membership", map[string]any{"membershipCode": "GOLD"}, key)
-		id, _ := ms.body["membershipId"].(string)
-		if ms.status != 201 || id == "" {
+		// As NP Retail: the sales item is required, its setup names the
+		// membership, and a membership code in the body is ignored.
+		if no := npCall(t, http.MethodPost, base+"/membership", map[string]any{"membershipCode": "GOLD"}, key); no.status != http.StatusBadRequest {
+			t.Fatalf("without itemNumber: %d %s", no.status, no.raw)
+		}
+		if no := npCall(t, http.MethodPost, base+"/membership", map[string]any{"itemNumber": "99999"}, key); no.status != http.StatusBadRequest {
+			t.Fatalf("unknown itemNumber: %d %s", no.status, no.raw)
+		}
+		ms := npCall(t, http.MethodPost, base+"/membership", map[string]any{"itemNumber": bctest.DemoMembershipItemSilver, "membershipCode": "GOLD"}, key)
+		got, _ := ms.body["membership"].(map[string]any)
+		id, _ := got["membershipId"].(string)
+		if ms.status != 201 || id == "" || got["membershipCode"] != "SILVER" {
 			t.Fatalf("%d %s", ms.status, ms.raw)
 		}
 		m := npCall(t, http.MethodPost, base+"/membership/"+id+"/addMember",

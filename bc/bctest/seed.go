@@ -34,9 +34,14 @@ const (
 	DemoCustomerCompanyID = "0f1e2d3c-4b5a-4968-8776-000000040000"
 )
 
-// Ids of the seeded NP Retail membership and members.
+// Ids of the seeded NP Retail membership and members, and the membership
+// sales items ("NPR MM Members. Sales Setup") the simulator knows: NP
+// Retail's POST /membership creates the membership of an item.
 const (
-	DemoMembershipID = "7c2b9e4a-1d3f-4a6b-8e5c-00000000a001"
+	DemoMembershipCode       = "GOLD"
+	DemoMembershipItem       = "31001" // GOLD
+	DemoMembershipItemSilver = "31002" // SILVER
+	DemoMembershipID         = "7c2b9e4a-1d3f-4a6b-8e5c-00000000a001"
 	// DemoMemberWithPhoneID has phone "+4791234567" (the same person as
 	// customer DemoCustomerEmptyAddress) and no address.
 	DemoMemberWithPhoneID = "7c2b9e4a-1d3f-4a6b-8e5c-00000000b001"

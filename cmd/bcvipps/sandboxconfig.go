@@ -19,8 +19,9 @@ import (
 const sandboxTenant = "demo"
 
 // sandboxMembershipCode is the membership a sandbox enrolment joins: the
-// one the NP Retail simulator seeds (bctest.DemoMembershipID).
-const sandboxMembershipCode = "GOLD"
+// one the NP Retail simulator seeds (bctest.DemoMembershipID), created
+// from its sales item bctest.DemoMembershipItem.
+const sandboxMembershipCode = bctest.DemoMembershipCode
 
 // sandboxEnv is where the sandbox's simulators listen and what the
 // connector in front of them is configured with.
@@ -60,7 +61,7 @@ func sandboxConfig(e sandboxEnv) *config.Config {
 			// seeds; the other use cases and this one's scopes, sales
 			// unit and expiry are the defaults.
 			UseCases: map[string]config.UseCase{
-				config.UseCaseClubEnrollment: {Kind: config.KindEnrollment, MembershipCode: sandboxMembershipCode},
+				config.UseCaseClubEnrollment: {Kind: config.KindEnrollment, MembershipCode: sandboxMembershipCode, MembershipItem: bctest.DemoMembershipItem},
 			},
 			BusinessCentral: config.BusinessCentral{
 				BaseURL:     e.BCURL + "/v2.0",

@@ -53,7 +53,7 @@ func newEnvFor(t *testing.T, tenants []testenv.Tenant, opts ...testenv.Option) *
 	e := &env{testenv.New(t, o, append(opts, testenv.NotStarted())...)}
 	for i := range e.Cfg.Tenants {
 		uc := e.Cfg.Tenants[i].UseCases["club-enrollment"]
-		uc.MembershipCode = "GOLD"
+		uc.MembershipCode, uc.MembershipItem = bctest.DemoMembershipCode, bctest.DemoMembershipItem
 		e.Cfg.Tenants[i].UseCases["club-enrollment"] = uc
 	}
 	e.Start("a")
@@ -203,6 +203,30 @@ func TestAlreadyMemberAnswerIsPurged(t *testing.T) {
 	e.First().Svc.Engine().Housekeep(context.Background())
 	if j := e.Job("acme", id); len(j.Result) != 0 || j.DeliveredAt.IsZero() {
 		t.Fatalf("the POST's final answer still holds personal data after retention.profile (deliveredAt %v): %s", j.DeliveredAt, j.Result)
+	}
+}
+
+// TestEnrollmentMembershipItem: NP Retail creates a membership from its
+// sales item, so a membership code without a configured item is refused
+// before anyone is asked (400 naming membershipCode), and one with an item
+// is created from that item.
+func TestEnrollmentMembershipItem(t *testing.T) {
+	e := newEnv(t)
+	before := e.Vipps.Stats().BackchannelRequests
+	res := e.do(http.MethodPost, "/v1/enrollments", map[string]any{"phoneNumber": "+" + newPhone, "membershipCode": "SILVER"}, "Idempotency-Key", "silver-1")
+	if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Raw), `"field":"membershipCode"`) {
+		t.Fatalf("a membership code without a sales item: %d %s", res.Status, res.Raw)
+	}
+	if n := e.Vipps.Stats().BackchannelRequests; n != before {
+		t.Fatalf("the customer was asked: %d logins started", n-before)
+	}
+	id := e.enroll("gold-1", map[string]any{"phoneNumber": "+" + newPhone})
+	e.Advance(2 * time.Second)
+	// NP Retail refuses a membership without its item: completed means
+	// the configured item was sent.
+	e.await(id, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members with the phone", n)
 	}
 }
 

@@ -63,6 +63,8 @@ func (s *Flows) createEnrollment(c *gin.Context) {
 		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "is longer than 20 characters"})
 	case code == "" && uc.name != "":
 		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "is required: no membershipCode is configured for use case " + uc.name})
+	case uc.name != "" && uc.membershipItem(code) == "":
+		errs = append(errs, api.FieldProblem{Field: "membershipCode", Reason: "has no membership sales item configured for use case " + uc.name + " (membershipItems)"})
 	}
 	hash, ok := s.checked(c, t, kindEnrollment, uc.name, key, errs, fingerprint{MSISDN: phone.MSISDN, QRCode: body.QRCode, MemberID: code})
 	if !ok {
@@ -82,7 +84,7 @@ func (s *Flows) createEnrollment(c *gin.Context) {
 		api.WriteProblem(c, npProblem("Could not look up the phone number in NP Retail", err))
 		return
 	}
-	m := meta{MembershipCode: code, ViaQR: body.QRCode != ""}
+	m := meta{MembershipCode: code, MembershipItem: uc.membershipItem(code), ViaQR: body.QRCode != ""}
 	if len(members) > 0 {
 		s.alreadyMember(c, t, uc, key, hash, members[0], m)
 		return
@@ -169,7 +171,11 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 	member.PhoneNo = phone.BCFormat()
 	membershipCreated := false
 	if res.MembershipID == "" {
-		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{MembershipCode: m.MembershipCode, ItemNumber: uc.membershipItem})
+		item := m.MembershipItem
+		if item == "" {
+			item = uc.membershipItem(m.MembershipCode) // a request stored before the item was
+		}
+		ms, err := t.np.Members.CreateMembership(ctx, bc.Membership{ItemNumber: item})
 		s.observe("npretail", "memberships.create", err)
 		if err != nil {
 			if bc.OutcomeUnknown(err) {

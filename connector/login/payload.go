@@ -26,8 +26,10 @@ type meta struct {
 	MemberID       string `json:"memberId,omitempty"`
 	BindingMessage string `json:"bindingMessage,omitempty"`
 	ViaQR          bool   `json:"viaQR,omitempty"`
-	// MembershipCode (enrollment) is the membership the member joins.
+	// MembershipCode (enrollment) is the membership the member joins, and
+	// MembershipItem its sales item, from which NP Retail creates it.
 	MembershipCode string `json:"membershipCode,omitempty"`
+	MembershipItem string `json:"membershipItem,omitempty"`
 	// LastError says why the last attempt was deferred (no personal data).
 	LastError string `json:"lastError,omitempty"`
 }

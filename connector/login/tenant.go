@@ -2,6 +2,7 @@ package login
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/bcvipps/bcvipps/bc"
@@ -33,9 +34,16 @@ type useCase struct {
 	expiry       time.Duration
 	// membershipCode (enrollment) is the default membership of new members.
 	membershipCode string
-	// membershipItem (enrollment) is the membership's sales item number.
-	membershipItem string
-	options        mapping.Options
+	// membershipItems (enrollment) are the membership codes' sales items
+	// (NP Retail creates a membership from its item).
+	membershipItems map[string]string
+	options         mapping.Options
+}
+
+// membershipItem is the sales item of the membership code, "" when none
+// is configured.
+func (uc useCase) membershipItem(code string) string {
+	return uc.membershipItems[code]
 }
 
 func newTenant(shared *tenants.Tenant, loginDflt time.Duration) (*tenant, error) {
@@ -60,8 +68,15 @@ func newTenant(shared *tenants.Tenant, loginDflt time.Duration) (*tenant, error)
 		if expiry == 0 {
 			expiry = loginDflt
 		}
+		items := maps.Clone(uc.MembershipItems)
+		if uc.MembershipCode != "" && uc.MembershipItem != "" {
+			if items == nil {
+				items = map[string]string{}
+			}
+			items[uc.MembershipCode] = uc.MembershipItem
+		}
 		t.useCases[name] = useCase{name: name, kind: uc.Kind, updateMember: uc.UpdateExisting, scopes: uc.Scopes, msn: msn, expiry: expiry,
-			options: opts, membershipCode: uc.MembershipCode, membershipItem: uc.MembershipItem}
+			options: opts, membershipCode: uc.MembershipCode, membershipItems: items}
 	}
 	return t, nil
 }
