@@ -78,16 +78,22 @@ func InvalidInput(errs ...FieldProblem) *Problem {
 	}
 }
 
-// WriteProblem answers with p as application/problem+json and stops the
-// handler chain.
 // WriteStoreUnavailable logs a failure of the connector's database (with
 // the request's id) and answers 503.
 func WriteStoreUnavailable(c *gin.Context, log *slog.Logger, err error) {
 	log.Error("store", "err", err, "request_id", c.GetString(CtxRequestID))
-	WriteProblem(c, &Problem{Type: ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
-		Detail: "The connector's database did not answer; try again."})
+	WriteProblem(c, StoreUnavailable())
 }
 
+// StoreUnavailable is the 503 problem of a connector database that did not
+// answer.
+func StoreUnavailable() *Problem {
+	return &Problem{Type: ProblemInternal, Title: "Internal error", Status: http.StatusServiceUnavailable,
+		Detail: "The connector's database did not answer; try again."}
+}
+
+// WriteProblem answers with p as application/problem+json and stops the
+// handler chain.
 func WriteProblem(c *gin.Context, p *Problem) {
 	if p.RequestID == "" {
 		p.RequestID = c.GetString(CtxRequestID)

@@ -10,6 +10,7 @@ package club
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,7 +112,7 @@ func (k *Club) phoneLookup(c *gin.Context) {
 		api.WriteProblem(c, api.InvalidInput(*p))
 		return
 	}
-	k.keyed(c, t.ID, key, api.RequestHash("phone-lookup", body.QRCode), func(ctx context.Context) (int, any) {
+	k.keyed(c, t.ID, key, api.RequestHash("phone-lookup", body.QRCode), func(ctx context.Context, _ *attempt) (int, any) {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		ph, p := k.exchange(ctx, t, t.DefaultMSN(), body.QRCode)
@@ -229,14 +230,22 @@ func (k *Club) checkIn(c *gin.Context) {
 		api.WriteProblem(c, notConfigured())
 		return
 	}
-	k.keyed(c, t.ID, key, api.RequestHash("check-in", body.PhoneNumber, body.QRCode, msn), func(ctx context.Context) (int, any) {
-		return k.checkInNow(ctx, t, msn, ph, body.QRCode)
+	k.keyed(c, t.ID, key, api.RequestHash("check-in", body.PhoneNumber, body.QRCode, msn), func(ctx context.Context, a *attempt) (int, any) {
+		return k.checkInNow(ctx, t, msn, ph, body.QRCode, a)
 	})
 }
 
+// checkInMark is the state a check-in under a key marks before it sends
+// the notification.
+type checkInMark struct {
+	Sending bool `json:"checkInSending"`
+}
+
 // checkInNow looks the customer up and sends the check-in: the answer's
-// status and body.
-func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph mapping.Phone, qr string) (int, any) {
+// status and body. Under a key the check-in is marked as being sent
+// first, so an attempt after a process died once it was sent (or may have
+// been) does not notify the customer again.
+func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph mapping.Phone, qr string, a *attempt) (int, any) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if qr != "" {
@@ -253,6 +262,15 @@ func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph
 	out := checkInAnswer{PhoneNumber: ph.E164, IsMember: len(found) > 0}
 	if out.IsMember {
 		out.MemberID = found[0].ID
+	}
+	var prior checkInMark
+	if raw := a.Prior(); len(raw) > 0 && json.Unmarshal(raw, &prior) == nil && prior.Sending {
+		out.Detail = "The check-in was sent by an earlier attempt under this Idempotency-Key whose answer was lost; it is not sent again."
+		return http.StatusOK, out
+	}
+	if err := a.Mark(ctx, checkInMark{Sending: true}); err != nil {
+		k.log.Warn("check-in not marked; not sent", "tenant", t.ID, "err", err)
+		return http.StatusServiceUnavailable, api.StoreUnavailable()
 	}
 	_, err = t.Vipps[msn].CheckIn.LoyaltyCheckIn(ctx, ph.MSISDN, out.IsMember)
 	k.observe("vipps", "checkin", err)

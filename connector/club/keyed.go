@@ -28,7 +28,10 @@ import (
 // says to try again (5xx) is not kept: the record waits (retry) for a retry
 // under the key, which takes it over. A record left answering past its
 // hold (the process died, or its request outlived the hold) waits for a
-// retry the same way; one left waiting for a retry ends expired.
+// retry the same way; one left waiting for a retry ends expired. Work with
+// a call that must not be made twice marks the record first
+// (attempt.Mark): a check-in does, so a retry after a process that died
+// while sending it does not notify the customer's app again.
 const KindAnswer = "club-answer"
 
 const (
@@ -74,15 +77,48 @@ func (a answerKind) Step(ctx context.Context, j store.Job) {
 	_, _ = a.k.engine.Save(ctx, j, next)
 }
 
+// attempt is what the work of a keyed request sees of its record: the
+// state an earlier attempt under the key marked (a process that died
+// after a call it must not repeat), and Mark to store its own.
+type attempt struct {
+	k   *Club
+	rec *store.Job // nil without a key
+}
+
+// Prior is the state an earlier attempt under the key marked, nil if none.
+func (a *attempt) Prior() json.RawMessage {
+	if a.rec == nil {
+		return nil
+	}
+	return a.rec.State
+}
+
+// Mark stores state in the record before the work makes a call that must
+// not be made twice; without a key it does nothing. On an error nothing is
+// stored, and the call must not be made.
+func (a *attempt) Mark(ctx context.Context, state any) error {
+	if a.rec == nil {
+		return nil
+	}
+	next := *a.rec
+	next.State = mustJSON(state)
+	saved, err := a.k.engine.Save(ctx, *a.rec, next)
+	if err != nil {
+		return err
+	}
+	*a.rec = saved
+	return nil
+}
+
 // keyed answers a validated request under the caller's Idempotency-Key
 // key (none: just answer). hash fingerprints the request; do does the
 // work and returns the status and body of the answer. Under a key, do
 // runs to its end even when the caller leaves (it is bounded by its own
 // timeouts): its answer is the one every retry gets, so it must not be
 // the caller's cancellation.
-func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx context.Context) (int, any)) {
+func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx context.Context, a *attempt) (int, any)) {
 	if key == "" {
-		code, body := do(c.Request.Context())
+		code, body := do(c.Request.Context(), &attempt{k: k})
 		writeAnswer(c, code, body)
 		return
 	}
@@ -99,7 +135,7 @@ func (k *Club) keyed(c *gin.Context, tenantID, key, hash string, do func(ctx con
 		api.WriteStoreUnavailable(c, k.log, err)
 		return
 	}
-	code, body := do(context.WithoutCancel(ctx))
+	code, body := do(context.WithoutCancel(ctx), &attempt{k: k, rec: &rec})
 	next := rec
 	if code >= 500 {
 		// "Try again": a retry under the key does the work again.

@@ -159,3 +159,50 @@ func TestAnswerLeftByADeadProcess(t *testing.T) {
 		t.Fatalf("record after the retry: %s", j.Status)
 	}
 }
+
+// TestCheckInMarkedBeforeItIsSent: under a key, the record says the
+// check-in is being sent before the call reaches Vipps, so a process that
+// dies during the call leaves that behind.
+func TestCheckInMarkedBeforeItIsSent(t *testing.T) {
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	e := newEnv(t, holdCheckIn(arrived, release))
+	done := make(chan struct{})
+	go func() { defer close(done); _, _, _ = post(e, "mark", `{"phoneNumber":"+`+memberPhone+`"}`) }()
+	<-arrived // the check-in is at Vipps
+	rec, err := e.First().Store.GetByKey(context.Background(), "acme", club.KindAnswer, "mark")
+	close(release)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != "answering" || !strings.Contains(string(rec.State), `"checkInSending":true`) {
+		t.Fatalf("record while the check-in is at Vipps: %s %s", rec.Status, rec.State)
+	}
+}
+
+// TestCheckInNotSentTwiceAfterADeadProcess: a process died after it
+// marked the check-in as being sent (it may have reached the customer's
+// app). The retry under the key answers who the customer is and does not
+// notify the app again.
+func TestCheckInNotSentTwiceAfterADeadProcess(t *testing.T) {
+	e := newEnv(t)
+	phone := "+" + memberPhone
+	rec, err := e.First().Svc.Engine().Create(context.Background(), store.Job{TenantID: "acme", ID: "cla_sent", Kind: club.KindAnswer,
+		Status: "answering", IdempotencyKey: "k", RequestHash: api.RequestHash("check-in", phone, "", vippstest.DefaultMSN),
+		State: []byte(`{"checkInSending":true}`), DueAt: e.Clock.Now().Add(30 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(31 * time.Second)
+	e.WaitFor("acme", rec.ID, func(j store.Job) bool { return j.Status == "retry" })
+	res := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": phone}, "Idempotency-Key", "k")
+	if res.Status != http.StatusOK || res.Body["isMember"] != true || res.Body["notified"] != false || !strings.Contains(res.Body["detail"].(string), "earlier attempt") {
+		t.Fatalf("retry after the process died with the check-in sent: %d %s", res.Status, res.Raw)
+	}
+	if n := e.Vipps.Stats().Requests["POST /point-of-sale/v1/loyalty-check-in"]; n != 0 {
+		t.Fatalf("%d check-ins sent, want none", n)
+	}
+	if again := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": phone}, "Idempotency-Key", "k"); again.Status != http.StatusOK || string(again.Raw) != string(res.Raw) {
+		t.Fatalf("second retry: %d %s", again.Status, again.Raw)
+	}
+}
