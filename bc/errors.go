@@ -86,14 +86,22 @@ var correlationHeaders = []string{"ms-correlation-x", "x-ms-correlation-id", "re
 // decodeError builds an *Error of service from a non-2xx response.
 func decodeError(service string, status int, h http.Header, body []byte) *Error {
 	e := &Error{Service: service, Status: status}
+	// BC wraps its error in "error"; NP Retail's API answers it flat,
+	// {"code":"generic_error","message":…}.
 	var env struct {
-		Error struct {
+		Error *struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
 	}
 	if err := json.Unmarshal(body, &env); err == nil {
-		e.Code, e.Message = env.Error.Code, env.Error.Message
+		if env.Error != nil {
+			e.Code, e.Message = env.Error.Code, env.Error.Message
+		} else {
+			e.Code, e.Message = env.Code, env.Message
+		}
 	}
 	if m := correlationRe.FindStringSubmatch(e.Message); m != nil {
 		e.CorrelationID = m[1]

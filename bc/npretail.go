@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -156,7 +157,7 @@ func (s *MemberService) Search(ctx context.Context, q MemberQuery) ([]Member, er
 func (s *MemberService) Get(ctx context.Context, id string) (*Member, error) {
 	b, err := s.call(ctx, "GET", "/membership/member/"+url.PathEscape(id), nil, true)
 	if err != nil {
-		return nil, fmt.Errorf("get member %s: %w", id, err)
+		return nil, fmt.Errorf("get member %s: %w", id, unknownMember(err))
 	}
 	m, err := decodeMember(b)
 	if err != nil {
@@ -173,13 +174,25 @@ func (s *MemberService) Update(ctx context.Context, id string, patch map[string]
 	// the same member, so it is safe to retry.
 	b, err := s.call(ctx, "PATCH", "/membership/member/"+url.PathEscape(id), map[string]any{"member": patch}, true)
 	if err != nil {
-		return nil, fmt.Errorf("update member %s: %w", id, err)
+		return nil, fmt.Errorf("update member %s: %w", id, unknownMember(err))
 	}
 	m, err := decodeMember(b)
 	if err != nil {
 		return nil, fmt.Errorf("update member %s: %w", id, err)
 	}
 	return m, nil
+}
+
+// unknownMember makes NP Retail's answer to an unknown member id, 400
+// "Invalid member ID" (MemberApiAgent), a not-found error (IsNotFound),
+// as BC's 404 is.
+func unknownMember(err error) error {
+	if e, ok := AsError(err); ok && e.Status == http.StatusBadRequest && strings.HasPrefix(e.Message, "Invalid member ID") {
+		nf := *e
+		nf.Code = CodeNotFound
+		return &nf
+	}
+	return err
 }
 
 // CreateMembership creates a membership (POST /membership).

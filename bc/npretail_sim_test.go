@@ -31,6 +31,30 @@ func TestNPRetailMembers(t *testing.T) {
 			t.Fatalf("found %d members, want %s", len(got), bctest.DemoMemberWithPhoneID)
 		}
 	})
+	t.Run("an unknown member is not found, with NP Retail's code and message", func(t *testing.T) {
+		// NP Retail answers 400 "Invalid member ID" with a flat
+		// {"code","message"} body.
+		for _, call := range []func() error{
+			func() error { _, err := np.Members.Get(ctx, "00000000-0000-0000-0000-000000000001"); return err },
+			func() error {
+				_, err := np.Members.Update(ctx, "00000000-0000-0000-0000-000000000001", map[string]any{"city": "Oslo"})
+				return err
+			},
+		} {
+			err := call()
+			e, ok := bc.AsError(err)
+			if !bc.IsNotFound(err) || !ok || e.Message != "Invalid member ID" || e.Status != 400 {
+				t.Fatalf("err = %v (%+v)", err, e)
+			}
+		}
+	})
+	t.Run("a refused write keeps NP Retail's code and message", func(t *testing.T) {
+		_, err := np.Members.CreateMembership(ctx, bc.Membership{ItemNumber: "99999"})
+		e, ok := bc.AsError(err)
+		if !ok || e.Status != 400 || e.Code != "generic_error" || e.Message == "" || bc.IsNotFound(err) {
+			t.Fatalf("err = %v (%+v)", err, e)
+		}
+	})
 	t.Run("get and update a member", func(t *testing.T) {
 		m, err := np.Members.Get(ctx, bctest.DemoMemberWithPhoneID)
 		if err != nil || m.FirstName == "" {

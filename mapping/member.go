@@ -111,13 +111,20 @@ func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChange
 			cs.set("address", current.Address, m.Address, PolicyAlways, sameText)
 			cs.set("postCode", current.PostCode, m.PostCode, PolicyAlways, sameUpper)
 			cs.set("city", current.City, m.City, PolicyAlways, sameText)
-			cs.set("country", current.Country, m.Country, PolicyAlways, sameUpper)
+			// NP Retail answers a member's country by name and keeps it
+			// on an update (it refills it from the member's country
+			// code): only a member without one gets it.
+			if clean(current.Country) == "" {
+				cs.set("country", current.Country, m.Country, PolicyAlways, sameUpper)
+			}
 		}
 	} else {
 		cs.keep(FieldAddress, "postCode", "city", "country")
 	}
 	cs.setIf("newsletter", current.Newsletter, unspecified(current.Newsletter), m.Newsletter, o.policy("newsletter"), sameUpper)
-	cs.setIf("gdprConsent", current.GDPRConsent, unspecified(current.GDPRConsent), m.GDPRConsent, o.policy("gdprConsent"), sameUpper)
+	// gdprConsent is not written to an existing member: NP Retail's member
+	// update ignores it (GDPR approval is a membership's) and its answer
+	// has none, so it would be sent, and reported changed, every time.
 	r.Patch, r.Changes = cs.patch, cs.changes
 	r.Warnings = cs.warnings(warns)
 	if mismatch {
@@ -129,8 +136,10 @@ func MemberChanges(p *vipps.UserInfo, current bc.Member, o Options) MemberChange
 // unspecified reports whether an NP Retail option holds no decision (empty,
 // NOT_SPECIFIED, NA, PENDING), which the ifEmpty policy treats as empty.
 func unspecified(s string) bool {
+	// NP Retail's API answers the options as words: notSpecified,
+	// unknownGender; newsletter unknown.
 	switch strings.ToUpper(clean(s)) {
-	case "", "NOT_SPECIFIED", "NA", "PENDING":
+	case "", "NOT_SPECIFIED", "NOTSPECIFIED", "UNKNOWNGENDER", "UNKNOWN", "NA", "PENDING":
 		return true
 	}
 	return false

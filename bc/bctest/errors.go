@@ -24,9 +24,8 @@ const (
 	CodeServiceUnavailable    = "Internal_ServiceUnavailable"
 	CodeInternalError         = "Internal_ServerError"
 	CodeUnsupportedMediaType  = "BadRequest_UnsupportedMediaType"
-	codeNPRetailUnauthorized  = "Unauthorized"
-	codeNPRetailValidation    = "ValidationError"
-	codeNPRetailNotFound      = "NotFound"
+	codeNPRetailGeneric       = "generic_error"      // NP Retail's "NPR API Error Code" of a bad request and of an AL error
+	codeNPRetailNotFound      = "resource_not_found" // an unknown route
 	headerCorrelationID       = "ms-correlation-x"
 	headerRequestID           = "request-id"
 	contentTypeJSON           = "application/json; odata.metadata=minimal; odata.streaming=true"
@@ -80,6 +79,14 @@ func errorResponse(e *apiError) response {
 			"message": fmt.Sprintf("%s  CorrelationId:  %s.", e.msg, corr),
 		},
 	}}
+}
+
+// npErrorResponse is NP Retail's error answer: flat {"code","message"}
+// ("NPR API Response".CreateErrorResponse).
+func npErrorResponse(e *apiError) response {
+	h := http.Header{}
+	h.Set("Content-Type", contentTypeJSONPlain)
+	return response{status: e.status, header: h, body: map[string]any{"code": e.code, "message": e.msg}}
 }
 
 func writeResponse(w http.ResponseWriter, r response) {
