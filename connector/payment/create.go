@@ -298,6 +298,7 @@ func (p *Payments) answerReplay(c *gin.Context, j store.Job, key, hash string) {
 		return
 	}
 	c.JSON(http.StatusOK, view(j))
+	p.answered(c.Request.Context(), j)
 }
 
 // checkMember refuses a payment for a member NP Retail does not know.

@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,3 +128,54 @@ func hasField(r testenv.Response, field string) bool {
 }
 
 var _ = store.Job{}
+
+// TestSharedProfilePurgedAfterDelivery: a payment's shared profile is
+// personal data. retention.profile after an answer first gave it to the
+// caller it is purged, also while the payment stays open (captured, still
+// refundable), and it is not read from Vipps again.
+func TestSharedProfilePurgedAfterDelivery(t *testing.T) {
+	e := newEnv(t)
+	body := payBody(vippstest.PersonaApprove, 29900)
+	body["shareProfile"] = []string{"name", "email"}
+	v := e.pay("share-1", body)
+	e.Advance(2 * time.Second) // the customer approves
+	e.WaitFor("acme", v.ID, func(j store.Job) bool { return j.Status == payment.StatusAuthorized && len(j.Result) > 0 })
+	if v = e.payment(v.ID); len(v.Profile) == 0 {
+		t.Fatalf("authorized payment without the shared profile: %+v", v)
+	}
+	userinfoReads := func() int {
+		e.callsMu.Lock()
+		defer e.callsMu.Unlock()
+		n := 0
+		for k, c := range e.calls {
+			if strings.HasPrefix(k, "GET /vipps-userinfo-api/userinfo/") {
+				n += c
+			}
+		}
+		return n
+	}
+	reads := userinfoReads()
+	if reads == 0 {
+		t.Fatal("the profile was not read from Vipps")
+	}
+	if res := e.operate(v.ID, "capture", "share-cap", nil); res.Status != http.StatusOK || view(t, res).Status != payment.StatusCaptured {
+		t.Fatalf("capture: %d %s", res.Status, res.Raw)
+	}
+	// Not yet: the caller may fetch the answer again for a while.
+	e.Advance(e.Cfg.Retention.Profile - time.Minute)
+	if v = e.payment(v.ID); len(v.Profile) == 0 {
+		t.Fatal("profile purged before retention.profile")
+	}
+	e.Advance(2 * time.Minute)
+	e.WaitFor("acme", v.ID, func(j store.Job) bool { return len(j.Result) == 0 })
+	v = e.payment(v.ID)
+	if len(v.Profile) != 0 || v.Status != payment.StatusCaptured || v.CapturedAmount != 29900 {
+		t.Fatalf("after retention.profile: %+v", v)
+	}
+	// The follower polls the open payment on; it does not read the
+	// profile again.
+	e.Advance(time.Minute)
+	if n := userinfoReads(); n != reads {
+		t.Fatalf("the profile was read from Vipps again after its purge: %d reads, want %d", n, reads)
+	}
+}

@@ -309,7 +309,7 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		}
 		// The shared profile is best effort: the payment's state is merged
 		// whatever happens to it, and a few tries are all it gets.
-		if s.ShareProfile && vp.State == vipps.StateAuthorized && len(pj.Result) == 0 && f.Attempts < maxProfileTries {
+		if s.ShareProfile && !s.ProfileRead && vp.State == vipps.StateAuthorized && len(pj.Result) == 0 && f.Attempts < maxProfileTries {
 			if vp.Profile == nil || vp.Profile.Sub == "" {
 				// Vipps writes the sub a moment after authorizing.
 				profileLater = true
@@ -332,8 +332,9 @@ func (p *Payments) poll(ctx context.Context, t *tenants.Tenant, f store.Job) {
 		changed := s.mergeState(vp.State)
 		changed = s.mergeAggregate(vp.Aggregate) || changed
 		changed = s.addEvents(evs) || changed
-		if profile != nil {
+		if profile != nil && !s.ProfileRead {
 			j.Result = mustJSON(result{Profile: profile})
+			s.ProfileRead = true
 			changed = true
 		}
 		if answered && len(j.Input) > 0 && !profileLater {

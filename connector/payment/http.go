@@ -29,6 +29,7 @@ func (p *Payments) getPayment(c *gin.Context) {
 		j = p.waitForChange(c.Request.Context(), j, time.Duration(wait)*time.Second)
 	}
 	c.JSON(http.StatusOK, view(j))
+	p.answered(c.Request.Context(), j)
 }
 
 // listPayments answers GET /v1/payments?reference=R: the payment with that
@@ -41,10 +42,12 @@ func (p *Payments) listPayments(c *gin.Context) {
 		return
 	}
 	items := []View{}
+	var found []store.Job
 	for _, su := range t.Config.Vipps.SalesUnits {
 		j, err := p.get(c.Request.Context(), t.ID, paymentID(t.ID, su.MSN, ref))
 		if err == nil {
 			items = append(items, view(j))
+			found = append(found, j)
 			continue
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -53,6 +56,9 @@ func (p *Payments) listPayments(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	for _, j := range found {
+		p.answered(c.Request.Context(), j)
+	}
 }
 
 // visible is what a long-poll waits for a change of.

@@ -142,6 +142,7 @@ func (p *Payments) answerOp(c *gin.Context, op store.Job) {
 		code = http.StatusAccepted
 	}
 	c.JSON(code, view(pj))
+	p.answered(c.Request.Context(), pj)
 }
 
 // errRefused carries the problem of an operation the payment's state

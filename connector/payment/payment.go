@@ -223,8 +223,42 @@ func (k documentKind) Step(ctx context.Context, j store.Job) {
 		return
 	}
 	next := j
-	next.DueAt = time.Time{}
+	s := decodeState(j.State)
+	if at := k.p.profilePurgeAt(s, j); !at.IsZero() && !k.p.clock.Now().Before(at) {
+		// The caller has had the profile for retention.profile.
+		next.Result = nil
+	}
+	next.DueAt = k.p.profilePurgeAt(s, next)
 	_, _ = k.p.engine.Save(ctx, j, next)
+}
+
+// profilePurgeAt is when the delivered profile of payment j (state s) is
+// purged; zero when there is none to purge.
+func (p *Payments) profilePurgeAt(s state, j store.Job) time.Time {
+	if s.ProfileDeliveredAt.IsZero() || len(j.Result) == 0 {
+		return time.Time{}
+	}
+	return s.ProfileDeliveredAt.Add(p.cfg.Retention.Profile)
+}
+
+// answered records that an answer gave the caller payment j's shared
+// profile: retention.profile later it is purged, whatever the payment's
+// status (a final payment's purge may come sooner with the store's).
+func (p *Payments) answered(ctx context.Context, j store.Job) {
+	if len(j.Result) == 0 || !decodeState(j.State).ProfileDeliveredAt.IsZero() {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	_, err := p.mutate(ctx, j.TenantID, j.ID, func(s *state, _ *store.Job) error {
+		if !s.ProfileDeliveredAt.IsZero() {
+			return errNoChange
+		}
+		s.ProfileDeliveredAt = p.clock.Now()
+		return nil
+	})
+	if err != nil {
+		p.log.Warn("payment profile delivery not recorded; the next answer records it", "tenant", j.TenantID, "payment", j.ID, "err", err)
+	}
 }
 
 // ID is the id of the tenant's payment with reference ref at sales unit
@@ -325,8 +359,9 @@ func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, rec
 			s.Changes++
 		}
 		next.State = mustJSON(s)
-		// The follower exists by now: the document itself is never due.
-		next.DueAt = time.Time{}
+		// The follower exists by now: the document is due only to purge a
+		// delivered profile.
+		next.DueAt = p.profilePurgeAt(s, next)
 		var saved store.Job
 		if bcChange {
 			// The change and its outbox's due time are one transaction: no

@@ -56,7 +56,13 @@ type state struct {
 	MemberID           string      `json:"memberId,omitempty"`
 	CaptureOnAuthorize bool        `json:"captureOnAuthorize,omitempty"`
 	ShareProfile       bool        `json:"shareProfile,omitempty"`
-	ExpiresAt          time.Time   `json:"expiresAt"`
+	// ProfileRead is set once the shared profile was read (it is not read
+	// again after its purge); ProfileDeliveredAt is when an answer first
+	// gave it to the caller: it is purged retention.profile later, also
+	// while the payment stays open (captured, refundable).
+	ProfileRead        bool      `json:"profileRead,omitempty"`
+	ProfileDeliveredAt time.Time `json:"profileDeliveredAt,omitzero"`
+	ExpiresAt          time.Time `json:"expiresAt"`
 	Operations         []operation `json:"operations"`
 	Events             []event     `json:"events"`
 
