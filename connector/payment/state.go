@@ -46,23 +46,23 @@ const (
 // holds no personal data: the customer (phone, QR, token) is the job's
 // Input and the shared profile its Result.
 type state struct {
-	Reference          string      `json:"reference"`
-	MSN                string      `json:"msn"`
-	Currency           string      `json:"currency"`
-	Amount             int64       `json:"amount"`
-	Description        string      `json:"description"`
-	PosID              string      `json:"posId,omitempty"`
-	ReceiptNumber      string      `json:"receiptNumber,omitempty"`
-	MemberID           string      `json:"memberId,omitempty"`
-	CaptureOnAuthorize bool        `json:"captureOnAuthorize,omitempty"`
-	ShareProfile       bool        `json:"shareProfile,omitempty"`
+	Reference          string `json:"reference"`
+	MSN                string `json:"msn"`
+	Currency           string `json:"currency"`
+	Amount             int64  `json:"amount"`
+	Description        string `json:"description"`
+	PosID              string `json:"posId,omitempty"`
+	ReceiptNumber      string `json:"receiptNumber,omitempty"`
+	MemberID           string `json:"memberId,omitempty"`
+	CaptureOnAuthorize bool   `json:"captureOnAuthorize,omitempty"`
+	ShareProfile       bool   `json:"shareProfile,omitempty"`
 	// ProfileRead is set once the shared profile was read (it is not read
 	// again after its purge); ProfileDeliveredAt is when an answer first
 	// gave it to the caller: it is purged retention.profile later, also
 	// while the payment stays open (captured, refundable).
-	ProfileRead        bool      `json:"profileRead,omitempty"`
-	ProfileDeliveredAt time.Time `json:"profileDeliveredAt,omitzero"`
-	ExpiresAt          time.Time `json:"expiresAt"`
+	ProfileRead        bool        `json:"profileRead,omitempty"`
+	ProfileDeliveredAt time.Time   `json:"profileDeliveredAt,omitzero"`
+	ExpiresAt          time.Time   `json:"expiresAt"`
 	Operations         []operation `json:"operations"`
 	Events             []event     `json:"events"`
 
