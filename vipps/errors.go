@@ -61,6 +61,18 @@ func (e *Error) HasCode(code string) bool {
 	return false
 }
 
+// HasDetail reports whether the answer names field (an extraDetails or
+// invalidParams entry), compared case-insensitively: Vipps spells them
+// both "amount.currency" and "Amount.Currency".
+func (e *Error) HasDetail(field string) bool {
+	for _, d := range e.Details {
+		if strings.EqualFold(d.Name, field) {
+			return true
+		}
+	}
+	return false
+}
+
 // RateLimitError is an HTTP 429 answer. RetryAfter is the server's
 // Retry-After (zero when absent).
 type RateLimitError struct {

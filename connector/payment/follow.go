@@ -455,6 +455,12 @@ func refusal(err error) *api.Problem {
 		case ve.HasCode("4060"):
 			prob.Title = "The personal QR code was not accepted"
 			prob.Detail = "Vipps MobilePay did not accept the scanned QR code (error 4060); scan the customer's personal QR again."
+		case ve.HasDetail("amount.currency"):
+			prob.Title = "The sales unit does not take this currency"
+			prob.Detail = "Vipps MobilePay refused the payment's currency: a sales unit takes payments in its own currency only (NOK, DKK or EUR). " + prob.Detail
+		case ve.HasDetail("customer.customerToken"):
+			prob.Title = "The check-in token was not accepted"
+			prob.Detail = "Vipps MobilePay did not accept the customer token (it is unknown or expired); ask the customer to check in again, or use the phone number. " + prob.Detail
 		}
 	}
 	return prob

@@ -39,7 +39,21 @@ func TestPaymentOutcomes(t *testing.T) {
 	if failed.Status != payment.StatusFailed || failed.Error == nil || !strings.Contains(failed.Error.Detail, "7010") {
 		t.Fatalf("unknown number: %+v", failed)
 	}
-	for _, v := range []payment.View{declined, ignored, waiting, failed} {
+	// A currency the sales unit does not take, and a check-in token Vipps
+	// does not know: failed at once, saying which.
+	dkk := payBody(vippstest.PersonaApprove, 5000)
+	dkk["currency"] = "DKK"
+	wrongCurrency := e.pay("k-dkk", dkk)
+	if wrongCurrency.Status != payment.StatusFailed || wrongCurrency.Error == nil || !strings.Contains(wrongCurrency.Error.Title, "currency") ||
+		!strings.Contains(wrongCurrency.Error.Detail, "amount.currency") {
+		t.Fatalf("DKK at a NOK sales unit: %+v", wrongCurrency.Error)
+	}
+	token := map[string]any{"amount": 5000, "currency": "NOK", "customerToken": "tok-unknown-123", "description": "Kasse 3"}
+	badToken := e.pay("k-token", token)
+	if badToken.Status != payment.StatusFailed || badToken.Error == nil || !strings.Contains(badToken.Error.Detail, "customer.customerToken") {
+		t.Fatalf("unknown customer token: %+v", badToken.Error)
+	}
+	for _, v := range []payment.View{declined, ignored, waiting, failed, wrongCurrency, badToken} {
 		e.checkBC(v)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -142,6 +144,17 @@ func VippsDetail(err error) string {
 		d := fmt.Sprintf("Vipps MobilePay answered HTTP %d", ve.Status)
 		if ve.Title != "" {
 			d += " " + ve.Title
+		}
+		// The names of the fields it refused say why; their reasons may
+		// quote a value, so they stay out.
+		var names []string
+		for _, x := range ve.Details {
+			if x.Name != "" && x.Name != "ErrorCode" && !slices.Contains(names, x.Name) {
+				names = append(names, x.Name)
+			}
+		}
+		if len(names) > 0 {
+			d += " about " + strings.Join(names, ", ")
 		}
 		if ve.TraceID != "" {
 			d += " (trace id " + ve.TraceID + ")"

@@ -277,6 +277,13 @@ func (s *Sim) createPayment(w http.ResponseWriter, r *http.Request, m merchant, 
 		bad("amount.value is out of range (minimum NOK 100 øre, DKK/EUR 1, maximum 65000000).", "4040", "amount.value")
 		return
 	}
+	s.mu.Lock()
+	unitCurrency := s.unitCurrency(m.msn)
+	s.mu.Unlock()
+	if req.Amount.Currency != unitCurrency {
+		bad("amount.currency "+req.Amount.Currency+" is not the sales unit's currency ("+unitCurrency+").", "", "amount.currency")
+		return
+	}
 	if !referenceRE.MatchString(req.Reference) {
 		bad("reference must match ^[a-zA-Z0-9-]{8,64}$.", "", "reference")
 		return

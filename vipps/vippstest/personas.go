@@ -42,6 +42,9 @@ type SalesUnit struct {
 	// LoginAuthMethod is "client_secret_basic" (default) or
 	// "client_secret_post": the login client authentication the unit accepts.
 	LoginAuthMethod string
+	// Currency is the one currency the unit takes payments in and settles
+	// (its ledger's); default NOK.
+	Currency string
 }
 
 // Partner holds partner keys that may act for the sales units in MSNs; a
@@ -136,9 +139,23 @@ func (s *Sim) AddSalesUnit(u SalesUnit) {
 	if u.LoginAuthMethod == "" {
 		u.LoginAuthMethod = authBasic
 	}
+	if u.Currency == "" {
+		u.Currency = "NOK"
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.salesUnits[u.ClientID] = u
+}
+
+// unitCurrency is the currency of the sales unit msn (NOK when the unit is
+// not one of the simulator's own, e.g. a partner's). s.mu is held.
+func (s *Sim) unitCurrency(msn string) string {
+	for _, u := range s.salesUnits {
+		if u.MSN == msn {
+			return u.Currency
+		}
+	}
+	return "NOK"
 }
 
 // AddPartner adds or replaces partner keys.

@@ -161,8 +161,11 @@ func (s *Sim) handleLedgers(w http.ResponseWriter, r *http.Request) {
 		if filter != "" && filter != handle {
 			continue
 		}
+		s.mu.Lock()
+		currency := s.unitCurrency(msn)
+		s.mu.Unlock()
 		items = append(items, ledgerInfo{
-			LedgerID: ledgerIDFor(msn), Currency: "NOK",
+			LedgerID: ledgerIDFor(msn), Currency: currency,
 			PayoutBankAccount:          map[string]string{"scheme": "BBAN:NO", "id": "86011117947"},
 			Owner:                      map[string]string{"scheme": "business:NO:ORG", "id": "987654321"},
 			SettlesForRecipientHandles: []string{handle},
