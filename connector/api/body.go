@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -39,9 +40,43 @@ func BindJSON(c *gin.Context, dst any) *Problem {
 		return InvalidInput(FieldProblem{Field: "body", Reason: fmt.Sprintf("is larger than %d bytes", MaxBodyBytes)})
 	}
 	if p := jsonbody.Decode(body, dst); p != nil {
-		return InvalidInput(FieldProblem{Field: p.Field, Reason: p.Reason})
+		errs := []FieldProblem{{Field: p.Field, Reason: p.Reason}}
+		if p.Reason == jsonbody.ReasonUnknown {
+			// Every unknown field at once, not the first only.
+			for _, k := range jsonbody.UnknownKeys(body, dst, 20) {
+				if k != p.Field {
+					errs = append(errs, FieldProblem{Field: k, Reason: jsonbody.ReasonUnknown})
+				}
+			}
+		}
+		return InvalidInput(errs...)
 	}
+	c.Set(ctxBody, body)
 	return nil
+}
+
+// ctxBody is the context key of a request's JSON body, kept by BindJSON.
+const ctxBody = "bcvipps.body"
+
+// EmptyFields names the top-level fields among names that the request's
+// body (bound with BindJSON) gave as an empty or blank string: an optional
+// field is left out, never sent empty (an empty reference or sales unit
+// is not the default, and an empty customer token is not "no token").
+func EmptyFields(c *gin.Context, names ...string) []FieldProblem {
+	raw, _ := c.Get(ctxBody)
+	body, _ := raw.([]byte)
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return nil
+	}
+	var errs []FieldProblem
+	for _, n := range names {
+		var s string
+		if v, ok := fields[n]; ok && json.Unmarshal(v, &s) == nil && strings.TrimSpace(s) == "" {
+			errs = append(errs, FieldProblem{Field: n, Reason: "must not be empty: leave it out instead"})
+		}
+	}
+	return errs
 }
 
 // IdempotencyKey reads the optional Idempotency-Key header.

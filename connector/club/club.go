@@ -222,6 +222,7 @@ func (k *Club) checkIn(c *gin.Context) {
 	}
 	ph, perrs := tenants.PhoneOrQR(body.PhoneNumber, body.QRCode, t.Config.Mapping.ImplicitPhonePrefix)
 	errs = append(errs, perrs...)
+	errs = append(api.EmptyFields(c, "phoneNumber", "qrCode", "salesUnit"), errs...)
 	if len(errs) > 0 {
 		api.WriteProblem(c, api.InvalidInput(errs...))
 		return

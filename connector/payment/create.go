@@ -198,6 +198,7 @@ func (p *Payments) createPayment(c *gin.Context) {
 		return
 	}
 	cust, errs := validate(t, &body)
+	errs = append(api.EmptyFields(c, "phoneNumber", "qrCode", "customerToken", "reference", "salesUnit", "memberId"), errs...)
 	if key == "" {
 		errs = append(errs, api.FieldProblem{Field: "Idempotency-Key", Reason: "is required for payments (a new key per payment, the same key on a retry)"})
 	}

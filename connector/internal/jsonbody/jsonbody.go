@@ -43,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -859,4 +860,37 @@ func validTagName(s string) bool {
 		}
 	}
 	return true
+}
+
+// UnknownKeys returns the top-level keys of body, a JSON object, that are
+// no json name of dst's struct, in document order (at most max): Decode
+// names the first problem only, and a client that sent several unknown
+// fields learns them all at once. nil when body is not an object or dst
+// not a pointer to a struct.
+func UnknownKeys(body []byte, dst any, max int) []string {
+	t := reflect.TypeOf(dst)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	info := structInfoOf(t.Elem())
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var out []string
+	for dec.More() && len(out) < max {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		k, _ := tok.(string)
+		if _, ok := info.byName[k]; !ok && !slices.Contains(out, clip(k)) {
+			out = append(out, clip(k))
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return out
+		}
+	}
+	return out
 }

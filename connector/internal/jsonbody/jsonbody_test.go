@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -487,4 +488,23 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestUnknownKeys(t *testing.T) {
+	type body struct {
+		Phone string `json:"phoneNumber"`
+		Lines []struct {
+			Name string `json:"name"`
+		} `json:"orderLines"`
+	}
+	got := UnknownKeys([]byte(`{"tip":1,"phoneNumber":"1","orderLines":[{"x":1}],"bar":{"a":[1,2]},"tip":2,"PHONENUMBER":"2"}`), &body{}, 20)
+	if want := []string{"tip", "bar", "PHONENUMBER"}; !slices.Equal(got, want) {
+		t.Fatalf("UnknownKeys = %q, want %q", got, want)
+	}
+	if got := UnknownKeys([]byte(`{"a":1,"b":2,"c":3}`), &body{}, 2); len(got) != 2 {
+		t.Fatalf("max 2: %q", got)
+	}
+	if got := UnknownKeys([]byte(`[1]`), &body{}, 5); got != nil {
+		t.Fatalf("not an object: %q", got)
+	}
 }
