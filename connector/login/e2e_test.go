@@ -120,6 +120,10 @@ func TestLoginOutcomes(t *testing.T) {
 				e.Advance(d)
 			}
 			got := e.await(login.CustomerRoute, keyAcme, id, tc.want)
+			// Every outcome's problem has a detail for BC to show.
+			if errObj, _ := got.Body["error"].(map[string]any); errObj == nil || errObj["title"] == "" || errObj["detail"] == nil || errObj["detail"] == "" {
+				t.Errorf("error = %v, want a title and a detail", got.Body["error"])
+			}
 			if tc.want == "failed" {
 				errObj, _ := got.Body["error"].(map[string]any)
 				if errObj["type"] != api.ProblemVippsUser {

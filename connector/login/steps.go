@@ -30,7 +30,8 @@ func (s *Flows) process(ctx context.Context, r request) {
 		case sec.Token != nil:
 			s.fetchProfile(ctx, t, r, sec)
 		case !now.Before(r.ExpiresAt):
-			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone,
+				Detail: "The request expired before the customer answered in the Vipps MobilePay app; nothing was shared or written. Send a new request if the customer still wants to share."})
 		case r.AuthReqID == "":
 			_, _ = s.startLogin(ctx, t, r, r.LeaseOwner)
 		default:
@@ -193,9 +194,11 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 	if err != nil {
 		switch {
 		case errors.Is(err, vipps.ErrAccessDenied):
-			s.finish(ctx, r, statusRejected, nil, &api.Problem{Type: api.TypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden})
+			s.finish(ctx, r, statusRejected, nil, &api.Problem{Type: api.TypeBase + "rejected", Title: "The customer declined", Status: http.StatusForbidden,
+				Detail: "The customer declined the request in the Vipps MobilePay app; nothing was shared or written."})
 		case errors.Is(err, vipps.ErrExpiredToken):
-			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone})
+			s.finish(ctx, r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The customer did not answer in time", Status: http.StatusGone,
+				Detail: "The request expired before the customer answered in the Vipps MobilePay app; nothing was shared or written. Send a new request if the customer still wants to share."})
 		default:
 			next, ok := classifyVipps(err).Next(now, r.Attempts, 30*time.Second)
 			if !ok {

@@ -246,7 +246,8 @@ func TestSweepRewritesBC(t *testing.T) {
 		r := e.bcRow(payment.PaymentsEntity, "reference", v.Reference)
 		return r != nil && r["status"] == payment.StatusAuthorized
 	})
-	tampered := e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, v.Reference, "status", "captured")
+	tampered := e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, v.Reference, "status", "captured") &&
+		e.BC.Sim.SetEntityField(bctest.DemoCompanyID, payment.APIPublisher, payment.APIGroup, payment.APIVersion, payment.PaymentsEntity, v.Reference, "capturedAmount", 700)
 	if !tampered {
 		t.Fatal("could not change the BC row")
 	}
@@ -258,7 +259,9 @@ func TestSweepRewritesBC(t *testing.T) {
 		r := e.bcRow(payment.PaymentsEntity, "reference", v.Reference)
 		return r != nil && r["status"] == payment.StatusAuthorized
 	})
-	if fs := e.findings("?kind=bc-out-of-date"); len(fs) != 1 || fs[0].Reference != v.Reference {
+	// The finding names every field that differed.
+	if fs := e.findings("?kind=bc-out-of-date"); len(fs) != 1 || fs[0].Reference != v.Reference ||
+		!strings.Contains(fs[0].Actual, "status captured") || !strings.Contains(fs[0].Actual, "capturedAmount 700") || !strings.HasPrefix(fs[0].Expected, "status authorized,") {
 		t.Fatalf("findings: %+v", fs)
 	}
 	// Rewritten: the next sweep finds BC right and rewrites nothing.

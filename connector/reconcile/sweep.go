@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"strconv"
 	"time"
 
@@ -217,7 +218,7 @@ func (r *Reconciler) sweepOne(ctx context.Context, t *tenants.Tenant, s *runStat
 }
 
 func summary(v payment.View) string {
-	return fmt.Sprintf("%s authorized %d captured %d refunded %d cancelled %d", v.Status, v.AuthorizedAmount, v.CapturedAmount, v.RefundedAmount, v.CancelledAmount)
+	return fmt.Sprintf("status %s, authorized %d, captured %d, refunded %d, cancelled %d", v.Status, v.AuthorizedAmount, v.CapturedAmount, v.RefundedAmount, v.CancelledAmount)
 }
 
 func authorizedAt(v payment.View) time.Time {
@@ -255,12 +256,13 @@ func bcDiffers(v payment.View, row bc.Entity) string {
 		return "missing in Business Central"
 	}
 	want := payment.BCRecord(v)
+	var diffs []string
 	for _, k := range bcCompared {
 		if !sameValue(row[k], want[k]) {
-			return fmt.Sprintf("%s %s", k, valueText(row[k]))
+			diffs = append(diffs, fmt.Sprintf("%s %s", k, valueText(row[k])))
 		}
 	}
-	return ""
+	return strings.Join(diffs, ", ")
 }
 
 // closeFindings resolves the open findings whose payment became final or

@@ -21,7 +21,7 @@ func ParsePhoneInput(raw, implicitPrefix string) (mapping.Phone, *api.FieldProbl
 		reason := "is not a valid phone number"
 		var pe *mapping.PhoneError
 		if errors.As(err, &pe) {
-			reason = pe.Error()
+			reason = "is not a valid phone number: " + string(pe.Reason)
 		}
 		return mapping.Phone{}, &api.FieldProblem{Field: "phoneNumber", Reason: reason}
 	}
