@@ -319,6 +319,9 @@ func (v *validator) useCases(p string, t Tenant) {
 		if uc.Kind == KindEnrollment && uc.MembershipCode != "" && uc.MembershipItem == "" && uc.MembershipItems[uc.MembershipCode] == "" {
 			v.add(up+".membershipItem", "is required with membershipCode: NP Retail creates a membership from its sales item (itemNumber)")
 		}
+		if uc.MembershipItem != "" && uc.MembershipCode == "" {
+			v.add(up+".membershipItem", "needs membershipCode: it is the sales item of that membership")
+		}
 		if uc.Kind != KindEnrollment && (uc.MembershipCode != "" || uc.MembershipItem != "" || len(uc.MembershipItems) > 0) {
 			v.add(up+".membershipCode", "and membershipItem(s) apply to enrollment use cases only")
 		}

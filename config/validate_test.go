@@ -74,6 +74,7 @@ func TestValidateRules(t *testing.T) {
 		{"use case expiry within Vipps limits", setUseCase("customer-card", func(u *UseCase) { u.RequestedExpiry = 30 * time.Second }), "tenants[0].useCases.customer-card.requestedExpiry", "60"},
 		{"updateExisting only for members", setUseCase("customer-card", func(u *UseCase) { u.UpdateExisting = true }), "tenants[0].useCases.customer-card.updateExisting", "member"},
 		{"a membership code needs its sales item", setUseCase("club-enrollment", func(u *UseCase) { u.MembershipCode = "GOLD" }), "tenants[0].useCases.club-enrollment.membershipItem", "itemNumber"},
+		{"a sales item needs its membership code", setUseCase("club-enrollment", func(u *UseCase) { u.MembershipItem = "31001" }), "tenants[0].useCases.club-enrollment.membershipItem", "membershipCode"},
 		{"membership items are items", setUseCase("club-enrollment", func(u *UseCase) { u.MembershipItems = map[string]string{"SILVER": ""} }), "tenants[0].useCases.club-enrollment.membershipItems.SILVER", "sales item"},
 		{"memberships only for enrolments", setUseCase("customer-card", func(u *UseCase) { u.MembershipItem = "31001" }), "tenants[0].useCases.customer-card.membershipCode", "enrollment"},
 		{"updateExisting needs npRetail", func(c *Config) { c.Tenants[0].NPRetail = NPRetail{} }, "tenants[0].useCases.pos-member-registration.updateExisting", "npRetail"},

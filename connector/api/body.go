@@ -71,8 +71,8 @@ func EmptyFields(c *gin.Context, names ...string) []FieldProblem {
 	}
 	var errs []FieldProblem
 	for _, n := range names {
-		var s string
-		if v, ok := fields[n]; ok && json.Unmarshal(v, &s) == nil && strings.TrimSpace(s) == "" {
+		var s *string // null is "left out", as the decoder takes it
+		if v, ok := fields[n]; ok && json.Unmarshal(v, &s) == nil && s != nil && strings.TrimSpace(*s) == "" {
 			errs = append(errs, FieldProblem{Field: n, Reason: "must not be empty: leave it out instead"})
 		}
 	}

@@ -306,6 +306,45 @@ func TestEnrollmentFreesThePhoneAtConsent(t *testing.T) {
 	}
 }
 
+// TestEnrollmentRaceCreatesOneMember: two enrolments of one phone past
+// their consent at once (a race between replicas: the second stored while
+// the first took its tenant lock) create one member. The second, still
+// holding the phone's key, waits for the first to end before it creates
+// anything, and then finds the member.
+func TestEnrollmentRaceCreatesOneMember(t *testing.T) {
+	e := newEnv(t)
+	id := e.enroll("race-a", map[string]any{"phoneNumber": "+" + newPhone})
+	// NP Retail refuses writes for now (its member search still answers).
+	e.BC.Sim.InjectFault(bctest.Fault{Method: http.MethodPost, PathPrefix: "/npretail/", Status: http.StatusServiceUnavailable})
+	e.Advance(2 * time.Second) // the customer consents
+	e.WaitFor("acme", id, func(j store.Job) bool { return j.Status == "applying" && j.Attempts > 0 })
+	// The second enrolment, as the race leaves it: consented, applying,
+	// holding the phone's key rather than the tenant's.
+	b := e.Job("acme", id)
+	b.ID, b.IdempotencyKey, b.RequestHash, b.ExclusiveKey = "enr_racesecond", "", "", "login-phone:race"
+	b.Version, b.Attempts, b.LeaseOwner, b.LeaseUntil, b.DueAt = 0, 0, "", time.Time{}, e.Clock.Now()
+	faults := e.BC.Sim.Stats().FaultsInjected
+	if _, err := e.First().Svc.Engine().Create(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	e.WaitFor("acme", b.ID, func(j store.Job) bool {
+		return j.Attempts > 0 && strings.Contains(string(j.State), "Another enrolment of this phone number")
+	})
+	// It waited without trying to create anything in NP Retail (whose
+	// writes would have met the fault).
+	if n := e.BC.Sim.Stats().FaultsInjected; n != faults {
+		t.Fatalf("the second enrolment wrote to NP Retail while the first held the lock (%d refused writes)", n-faults)
+	}
+	e.BC.Sim.ClearFaults()
+	e.Drive("acme", id, 20)
+	e.await(id, "completed")
+	e.Drive("acme", b.ID, 20)
+	e.await(b.ID, "completed")
+	if n := len(membersWithPhone(e, newPhone)); n != 1 {
+		t.Fatalf("%d members with the phone, want 1", n)
+	}
+}
+
 // TestPaymentMembers: a payment for an unknown member is refused; one for
 // a member carries it to BC's vippsPayments.
 func TestPaymentMembers(t *testing.T) {

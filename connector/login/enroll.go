@@ -148,6 +148,24 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 	if !ok {
 		return
 	}
+	// The tenant's enrolment lock (enrollmentKey) keeps two enrolments of
+	// the phone from both creating a member. One that could not take it at
+	// its consent (another enrolment of the phone held it: a race between
+	// replicas) still holds the phone's key, and takes the lock now or
+	// waits for the other to end.
+	if want := r.keyAfterConsent(); r.ExclusiveKey != want {
+		next := r
+		next.ExclusiveKey = want
+		u, err := s.save(ctx, r, next, s.keepLease())
+		if errors.Is(err, store.ErrExclusive) {
+			s.waitForEnrolment(ctx, r)
+			return
+		}
+		if err != nil {
+			return
+		}
+		r = u
+	}
 	m, _ := decodeJSON[meta](r.Meta)
 	phone, err := mapping.ParsePhone("+"+in.MSISDN, uc.options.ImplicitPhonePrefix)
 	if err != nil || t.np == nil {
@@ -228,6 +246,18 @@ func (s *Flows) applyEnrollment(ctx context.Context, t *tenant, r request) {
 // errAddPending is the deferral reason while a member sent with an
 // unknown outcome may still appear.
 var errAddPending = errors.New("NP Retail has not confirmed the new member yet")
+
+// waitForEnrolment defers enrolment r while another enrolment of its
+// phone creates its member, backing off up to worker.retryBackoffMax.
+func (s *Flows) waitForEnrolment(ctx context.Context, r request) {
+	prev := r
+	m, _ := decodeJSON[meta](r.Meta)
+	m.LastError = "Another enrolment of this phone number is creating its member; this one waits for it."
+	r.Meta = mustJSON(m)
+	r.DueAt = s.clock.Now().Add(work.Backoff(r.Attempts+1, s.cfg.Worker.RetryBackoffMax))
+	r.Attempts++
+	_, _ = s.save(ctx, prev, r)
+}
 
 // enrolmentFound ends the enrolment when the phone belongs to a member:
 // the one this request added (it sent one), or one that existed (a

@@ -235,7 +235,8 @@ func (s *Flows) poll(ctx context.Context, t *tenant, r request) {
 		if errors.Is(err, store.ErrExclusive) {
 			// Another enrolment of the phone in this tenant got past its
 			// consent (a race the POST's checks leave on PostgreSQL): keep
-			// the phone's key, so this one waits for it as before.
+			// the phone's key; applyEnrollment takes the tenant's before
+			// it creates a member, waiting for the other to end.
 			r.ExclusiveKey = prev.ExclusiveKey
 			continue
 		}

@@ -135,28 +135,7 @@ var _ = store.Job{}
 // refundable), and it is not read from Vipps again.
 func TestSharedProfilePurgedAfterDelivery(t *testing.T) {
 	e := newEnv(t)
-	body := payBody(vippstest.PersonaApprove, 29900)
-	body["shareProfile"] = []string{"name", "email"}
-	v := e.pay("share-1", body)
-	e.Advance(2 * time.Second) // the customer approves
-	e.WaitFor("acme", v.ID, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })
-	// The profile is read by the follower, at once or (when Vipps has not
-	// written the sub yet) at its next poll: step it until it is in.
-	for i := 0; len(e.Job("acme", v.ID).Result) == 0; i++ {
-		if i == 10 {
-			t.Fatal("the shared profile was never read")
-		}
-		f := e.Job("acme", followerID(v.ID))
-		if d := f.DueAt.Sub(e.Clock.Now()); d > 0 {
-			e.Advance(d)
-		} else {
-			e.Advance(0)
-		}
-		e.WaitFor("acme", f.ID, func(j store.Job) bool { return j.Version > f.Version || len(e.Job("acme", v.ID).Result) > 0 })
-	}
-	if v = e.payment(v.ID); len(v.Profile) == 0 {
-		t.Fatalf("authorized payment without the shared profile: %+v", v)
-	}
+	v := e.sharedProfilePayment("share-1")
 	userinfoReads := func() int {
 		e.callsMu.Lock()
 		defer e.callsMu.Unlock()
@@ -191,5 +170,54 @@ func TestSharedProfilePurgedAfterDelivery(t *testing.T) {
 	e.Advance(time.Minute)
 	if n := userinfoReads(); n != reads {
 		t.Fatalf("the profile was read from Vipps again after its purge: %d reads, want %d", n, reads)
+	}
+}
+
+// sharedProfilePayment makes an authorized payment whose customer shares
+// name and email, and waits until the connector has read the profile (at
+// once, or at the follower's next poll when Vipps had not written the sub
+// yet).
+func (e *env) sharedProfilePayment(key string) payment.View {
+	e.T.Helper()
+	body := payBody(vippstest.PersonaApprove, 29900)
+	body["shareProfile"] = []string{"name", "email"}
+	v := e.pay(key, body)
+	e.Advance(2 * time.Second) // the customer approves
+	e.WaitFor("acme", v.ID, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })
+	for i := 0; len(e.Job("acme", v.ID).Result) == 0; i++ {
+		if i == 10 {
+			e.T.Fatal("the shared profile was never read")
+		}
+		f := e.Job("acme", followerID(v.ID))
+		if d := f.DueAt.Sub(e.Clock.Now()); d > 0 {
+			e.Advance(d)
+		} else {
+			e.Advance(0)
+		}
+		e.WaitFor("acme", f.ID, func(j store.Job) bool { return j.Version > f.Version || len(e.Job("acme", v.ID).Result) > 0 })
+	}
+	return v
+}
+
+// TestSharedProfilePurgedWhenFinal: a payment that ends (cancelled) after
+// its profile was delivered loses the profile retention.profile after the
+// delivery, through the store's housekeeping, not a day later.
+func TestSharedProfilePurgedWhenFinal(t *testing.T) {
+	e := newEnv(t)
+	v := e.sharedProfilePayment("share-final")
+	if v = e.payment(v.ID); len(v.Profile) == 0 { // delivered here
+		t.Fatalf("no profile: %+v", v)
+	}
+	delivered := e.Clock.Now()
+	if res := e.operate(v.ID, "cancel", "share-cancel", nil); res.Status != http.StatusOK || view(t, res).Status != payment.StatusCancelled {
+		t.Fatalf("cancel: %d %s", res.Status, res.Raw)
+	}
+	if j := e.Job("acme", v.ID); !j.Final || !j.DeliveredAt.Equal(delivered) {
+		t.Fatalf("final payment: final %v, deliveredAt %v, want %v", j.Final, j.DeliveredAt, delivered)
+	}
+	e.Advance(e.Cfg.Retention.Profile + time.Second)
+	e.First().Svc.Engine().Housekeep(t.Context())
+	if j := e.Job("acme", v.ID); len(j.Result) != 0 {
+		t.Fatalf("cancelled payment still holds its delivered profile after retention.profile: %s", j.Result)
 	}
 }

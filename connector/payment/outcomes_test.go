@@ -172,6 +172,16 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("stored after bad input: %+v", c)
 		}
 	}
+	// null is "left out", not an empty string.
+	nulls := base()
+	nulls["salesUnit"], nulls["memberId"], nulls["reference"] = nil, nil, nil
+	if res := e.do(http.MethodPost, "/v1/payments", nulls, "Idempotency-Key", "nulls"); res.Status != http.StatusCreated {
+		t.Errorf("null optional fields: %d %s", res.Status, res.Raw)
+	} else {
+		e.paidMu.Lock()
+		e.paid = append(e.paid, view(t, res).ID)
+		e.paidMu.Unlock()
+	}
 	// Bad operation bodies.
 	v := e.pay("good", base())
 	if res := e.operate(v.ID, "refund", "r", map[string]any{}); res.Status != http.StatusBadRequest || !hasField(res, "amount") {

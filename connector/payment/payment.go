@@ -241,9 +241,24 @@ func (p *Payments) profilePurgeAt(s state, j store.Job) time.Time {
 	return s.ProfileDeliveredAt.Add(p.cfg.Retention.Profile)
 }
 
+// finalDelivered hands the purge of a final payment's delivered profile
+// to the store's housekeeping (a final row is never due, so its own step
+// cannot): it is delivered when the profile was, and purged
+// retention.profile after that.
+func (p *Payments) finalDelivered(ctx context.Context, j store.Job) {
+	s := decodeState(j.State)
+	if !j.Final || s.ProfileDeliveredAt.IsZero() || !j.DeliveredAt.IsZero() {
+		return
+	}
+	if err := p.store.MarkDelivered(context.WithoutCancel(ctx), j.TenantID, j.ID, s.ProfileDeliveredAt); err != nil {
+		p.log.Warn("payment profile delivery not recorded; it is purged with the undelivered", "tenant", j.TenantID, "payment", j.ID, "err", err)
+	}
+}
+
 // answered records that an answer gave the caller payment j's shared
 // profile: retention.profile later it is purged, whatever the payment's
-// status (a final payment's purge may come sooner with the store's).
+// status (the payment row's step purges it while the payment is open,
+// the store's housekeeping once it is final).
 func (p *Payments) answered(ctx context.Context, j store.Job) {
 	if len(j.Result) == 0 || !decodeState(j.State).ProfileDeliveredAt.IsZero() {
 		return
@@ -374,6 +389,7 @@ func (p *Payments) mutateRecording(ctx context.Context, tenantID, id string, rec
 		}
 		if err == nil {
 			p.engine.Recorded(records...)
+			p.finalDelivered(ctx, saved)
 			return saved, true, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt+1 >= tries {

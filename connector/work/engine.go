@@ -288,6 +288,9 @@ func (e *Engine) save(ctx context.Context, prev, next store.Job, tell bool, opts
 		case errors.Is(err, store.ErrDuplicate):
 			// A record the write would have created (store.AlsoCreate)
 			// exists: the caller's thing is done already.
+		case errors.Is(err, store.ErrExclusive):
+			// The key a MoveExclusive asked for is another job's: the
+			// caller waits for it.
 		case TakenOver(err):
 			e.log.Warn("job taken over elsewhere; dropping this step", "tenant", next.TenantID, "job", next.ID, "kind", next.Kind, "err", err)
 		default:
