@@ -20,6 +20,9 @@ type Member struct {
 	Newsletter        string `json:"newsletter,omitempty"`
 	GDPRConsent       string `json:"gdprConsent,omitempty"`
 	PreferredLanguage string `json:"preferredLanguage,omitempty"`
+	// Blocked is NP Retail's flag of a blocked member (read only; its
+	// search answers blocked members too).
+	Blocked bool `json:"blocked,omitempty"`
 }
 
 // Maximum lengths (in characters) of NP Retail member fields (table

@@ -178,8 +178,21 @@ func memberView(r *record) map[string]any {
 		v["country"] = name
 	}
 	delete(v, "gdprConsent")
-	v["blocked"] = false
+	v["blocked"] = v["blocked"] == true
 	return v
+}
+
+// BlockMember blocks the member id (NP Retail's "Blocked"): the search
+// still answers it, with blocked true. false if there is no such member.
+func (s *Sim) BlockMember(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.st.members.rows[strings.ToLower(id)]
+	if ok {
+		r.fields["blocked"] = true
+		r.seq = s.st.nextSeq()
+	}
+	return ok
 }
 
 // searchMembers is GET /membership/member: at least one parameter; names

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,9 +261,12 @@ func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph
 		p := tenants.NPProblem("Could not look up the membership in NP Retail", err)
 		return p.Status, p
 	}
-	out := checkInAnswer{PhoneNumber: ph.E164, IsMember: len(found) > 0}
+	// A blocked member is not greeted as one (NP Retail's search answers
+	// blocked members too).
+	active := slices.DeleteFunc(slices.Clone(found), func(m bc.Member) bool { return m.Blocked })
+	out := checkInAnswer{PhoneNumber: ph.E164, IsMember: len(active) > 0}
 	if out.IsMember {
-		out.MemberID = found[0].ID
+		out.MemberID = active[0].ID
 	}
 	var prior checkInMark
 	if raw := a.Prior(); len(raw) > 0 && json.Unmarshal(raw, &prior) == nil && prior.Sending {
@@ -278,6 +282,8 @@ func (k *Club) checkInNow(ctx context.Context, t *tenants.Tenant, msn string, ph
 	switch {
 	case err == nil && out.IsMember:
 		out.Notified = true
+	case err == nil && len(found) > 0:
+		out.Detail = "The customer's membership is blocked in NP Retail: Vipps MobilePay shows nothing in the app."
 	case err == nil:
 		// Vipps shows a non-member nothing (the check-in is sent with
 		// isMember false all the same).

@@ -119,6 +119,23 @@ func TestWhoIsThisCustomer(t *testing.T) {
 	}
 }
 
+// TestBlockedMemberCheckIn: NP Retail's search answers a blocked member
+// too; the check-in does not greet them as a member.
+func TestBlockedMemberCheckIn(t *testing.T) {
+	e := newEnv(t)
+	if !e.BC.Sim.BlockMember(bctest.DemoMemberWithPhoneID) {
+		t.Fatal("no demo member")
+	}
+	res := e.do(http.MethodPost, "/v1/check-ins", map[string]any{"phoneNumber": "+" + memberPhone})
+	detail, _ := res.Body["detail"].(string)
+	if res.Status != http.StatusOK || res.Body["isMember"] != false || res.Body["memberId"] != nil || res.Body["notified"] != false || !strings.Contains(detail, "blocked") {
+		t.Fatalf("blocked member's check-in: %d %s", res.Status, res.Raw)
+	}
+	if cs := e.Vipps.CheckIns(); len(cs) != 1 || cs[0].IsMember {
+		t.Fatalf("check-ins at Vipps: %+v", cs)
+	}
+}
+
 // TestCheckInNotAvailable: the Check-in API is Vipps-only and may be
 // unavailable: the answer says not notified, the call succeeds.
 func TestCheckInNotAvailable(t *testing.T) {
