@@ -136,6 +136,12 @@ var _ = store.Job{}
 func TestSharedProfilePurgedAfterDelivery(t *testing.T) {
 	e := newEnv(t)
 	v := e.sharedProfilePayment("share-1")
+	if v = e.payment(v.ID); len(v.Profile) == 0 { // delivered here
+		t.Fatalf("authorized payment without the shared profile: %+v", v)
+	}
+	if ph, _ := v.Profile["phoneNumber"].(string); !strings.HasPrefix(ph, "+") {
+		t.Errorf("profile phoneNumber %q, want E.164 as everywhere in the API", ph)
+	}
 	userinfoReads := func() int {
 		e.callsMu.Lock()
 		defer e.callsMu.Unlock()
@@ -174,13 +180,13 @@ func TestSharedProfilePurgedAfterDelivery(t *testing.T) {
 }
 
 // sharedProfilePayment makes an authorized payment whose customer shares
-// name and email, and waits until the connector has read the profile (at
+// name, email and phone number, and waits until the connector has read the profile (at
 // once, or at the follower's next poll when Vipps had not written the sub
 // yet).
 func (e *env) sharedProfilePayment(key string) payment.View {
 	e.T.Helper()
 	body := payBody(vippstest.PersonaApprove, 29900)
-	body["shareProfile"] = []string{"name", "email"}
+	body["shareProfile"] = []string{"name", "email", "phoneNumber"}
 	v := e.pay(key, body)
 	e.Advance(2 * time.Second) // the customer approves
 	e.WaitFor("acme", v.ID, func(j store.Job) bool { return j.Status == payment.StatusAuthorized })

@@ -13,6 +13,7 @@ import (
 	"github.com/bcvipps/bcvipps/connector/store"
 	"github.com/bcvipps/bcvipps/connector/tenants"
 	"github.com/bcvipps/bcvipps/connector/work"
+	"github.com/bcvipps/bcvipps/mapping"
 	"github.com/bcvipps/bcvipps/vipps"
 )
 
@@ -415,7 +416,12 @@ func (p *Payments) wakeFollower(ctx context.Context, tenantID, paymentID string)
 func profileFields(u *vipps.UserInfo) map[string]any {
 	out := map[string]any{}
 	if u.PhoneNumber != "" {
+		// E.164, as every phone number the API answers (Vipps gives
+		// 4791234567).
 		out["phoneNumber"] = u.PhoneNumber
+		if ph, err := mapping.ParsePhone("+"+strings.TrimPrefix(u.PhoneNumber, "+"), ""); err == nil {
+			out["phoneNumber"] = ph.E164
+		}
 	}
 	if u.Name != "" {
 		out["name"] = u.Name
