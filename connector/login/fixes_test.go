@@ -133,7 +133,17 @@ func TestSecondLoginForAPendingPhoneIsRefusedAtOnce(t *testing.T) {
 	}
 	// Once Vipps' login has expired the phone is free again.
 	e.Advance(5*time.Minute + time.Second)
-	e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	again := e.create(login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	// Also when the cancelled login has been open a while, so that Vipps'
+	// wait ends before the new request would: no push minutes later.
+	e.Advance(time.Minute)
+	if res := e.Do(http.MethodDelete, login.CustomerRoute+"/"+again, keyAcme, nil); res.Status != http.StatusOK {
+		t.Fatalf("DELETE: %d", res.Status)
+	}
+	res = e.Do(http.MethodPost, login.CustomerRoute, keyAcme, customerBody(bctest.DemoCustomerEmptyAddress, phone))
+	if errObj, _ := res.Body["error"].(map[string]any); res.Status != http.StatusAccepted || res.Body["status"] != "failed" || errObj["type"] != api.ProblemLoginPending {
+		t.Fatalf("login a minute after a cancel: %d %s", res.Status, res.Raw)
+	}
 }
 
 // A finished answer that was delivered can be fetched again for

@@ -90,6 +90,12 @@ func (s *Flows) startLogin(ctx context.Context, t *tenant, r request, owner stri
 // returns r as it is to be stored next, without storing it: started (an
 // auth_req_id, due at the first poll), finished (refused, or too late to
 // retry), or due again later, when err is the failure to retry.
+// maxStartWait is the longest a login start waits when Vipps asks it to
+// (an earlier login of the phone still open there): a push later than
+// that reaches a customer who has left the till, so the request fails
+// login-pending at once instead.
+const maxStartWait = 10 * time.Second
+
 func (s *Flows) callStart(ctx context.Context, t *tenant, r request) (request, error) {
 	in, err := decodeJSON[input](r.Input)
 	if err != nil || in.MSISDN == "" {
@@ -131,14 +137,15 @@ func (s *Flows) callStart(ctx context.Context, t *tenant, r request) (request, e
 				r.Attempts++
 			}
 		}
+		if rl != nil && (rl.RetryAfter > maxStartWait || !r.DueAt.Before(r.ExpiresAt)) {
+			// Vipps still has an earlier login of this phone open (one
+			// cancelled here cannot be withdrawn there, or one started by
+			// another system): say so now, rather than push the customer
+			// minutes later, when they have left the till.
+			return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
+				Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))}), nil
+		}
 		if !r.DueAt.Before(r.ExpiresAt) {
-			if rl != nil {
-				// Vipps still has an earlier login of this phone open (one
-				// cancelled here cannot be withdrawn there, or one started
-				// by another system): say so now rather than expire later.
-				return finished(r, statusFailed, nil, &api.Problem{Type: api.ProblemLoginPending, Title: "A request for this phone number is already waiting for the customer", Status: http.StatusConflict,
-					Detail: fmt.Sprintf("Vipps MobilePay still has an earlier login for this phone number open (a cancelled request stays open at Vipps until it expires). Try again in %d seconds.", int(rl.RetryAfter.Seconds()+0.5))}), nil
-			}
 			return finished(r, statusExpired, nil, &api.Problem{Type: api.TypeBase + "expired", Title: "The login could not be started in time", Status: http.StatusGone, Detail: vippsDetail(err)}), nil
 		}
 		m.LastError = vippsDetail(err)
