@@ -79,17 +79,28 @@ func digits(s string) string {
 	}, s)
 }
 
+// phoneForms are the spellings of p searched for, most likely first.
 func phoneForms(p mapping.Phone, implicitPrefix string) []string {
 	cc := strconv.Itoa(p.CountryCode)
 	national := strings.TrimPrefix(p.MSISDN, cc)
 	candidates := []string{p.E164, p.MSISDN, "00" + p.MSISDN}
+	// How people group an eight-digit number (Norway, Denmark): "913 00
+	// 001" and "91 30 00 01", whichever the formatting library chose.
+	var grouped []string
+	if len(national) == 8 && !strings.HasPrefix(national, "0") {
+		grouped = []string{national[:3] + " " + national[3:5] + " " + national[5:], national[:2] + " " + national[2:4] + " " + national[4:6] + " " + national[6:]}
+	}
 	if p.National != "" && !strings.HasPrefix(p.National, "0") {
 		candidates = append(candidates, "+"+cc+" "+p.National)
+	}
+	for _, g := range grouped {
+		candidates = append(candidates, "+"+cc+" "+g)
 	}
 	if strings.TrimSpace(implicitPrefix) == "+"+cc {
 		// As typed at home: grouped and not ("040 1234567", "0401234567"
 		// with a trunk 0 in Finland and Sweden), and without a trunk 0.
 		candidates = append(candidates, p.National, digits(p.National), national)
+		candidates = append(candidates, grouped...)
 	}
 	var forms []string
 	for _, f := range candidates {
