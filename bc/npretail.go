@@ -83,13 +83,30 @@ type memberEnvelope struct {
 func decodeMember(b []byte) (*Member, error) {
 	var env memberEnvelope
 	if err := json.Unmarshal(b, &env); err == nil && env.Member != nil {
+		env.Member.normalise()
 		return env.Member, nil
 	}
 	var m Member
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("decode NP Retail member: %w", err)
 	}
+	m.normalise()
 	return &m, nil
+}
+
+// normalise turns the words NP Retail's API answers for the gender and
+// newsletter options (male, notSpecified; yes, unknown) into the option
+// names it takes (MALE, NOT_SPECIFIED; YES, NOT_SPECIFIED), so a member
+// reads the same whichever way it came.
+func (m *Member) normalise() {
+	words := map[string]string{"MALE": "MALE", "FEMALE": "FEMALE", "OTHER": "OTHER", "NOTSPECIFIED": "NOT_SPECIFIED",
+		"NOT_SPECIFIED": "NOT_SPECIFIED", "UNKNOWNGENDER": "NOT_SPECIFIED", "YES": "YES", "NO": "NO", "UNKNOWN": "NOT_SPECIFIED"}
+	if v, ok := words[strings.ToUpper(m.Gender)]; ok {
+		m.Gender = v
+	}
+	if v, ok := words[strings.ToUpper(m.Newsletter)]; ok {
+		m.Newsletter = v
+	}
 }
 
 // decodeMembers accepts a JSON array, or an object holding the array under
@@ -97,6 +114,9 @@ func decodeMember(b []byte) (*Member, error) {
 func decodeMembers(b []byte) ([]Member, error) {
 	var arr []Member
 	if err := json.Unmarshal(b, &arr); err == nil {
+		for i := range arr {
+			arr[i].normalise()
+		}
 		return arr, nil
 	}
 	var obj map[string]json.RawMessage
@@ -107,6 +127,9 @@ func decodeMembers(b []byte) ([]Member, error) {
 		if raw, ok := obj[k]; ok {
 			if err := json.Unmarshal(raw, &arr); err != nil {
 				return nil, fmt.Errorf("decode NP Retail members: %w", err)
+			}
+			for i := range arr {
+				arr[i].normalise()
 			}
 			return arr, nil
 		}

@@ -55,6 +55,12 @@ func TestNPRetailMembers(t *testing.T) {
 			t.Fatalf("err = %v (%+v)", err, e)
 		}
 	})
+	t.Run("options read as NP Retail's option names", func(t *testing.T) {
+		m, err := np.Members.Get(ctx, bctest.DemoMemberWithAddressID)
+		if err != nil || m.Newsletter != "YES" || m.Gender != "MALE" {
+			t.Fatalf("member %+v, %v", m, err)
+		}
+	})
 	t.Run("get and update a member", func(t *testing.T) {
 		m, err := np.Members.Get(ctx, bctest.DemoMemberWithPhoneID)
 		if err != nil || m.FirstName == "" {
