@@ -95,9 +95,10 @@
 //     tenant: Vipps has no login open for it. An enrolment moves its
 //     exclusive key from the phone's to its tenant's phone key instead
 //     (store.MoveExclusive, one write), which a new enrolment of that
-//     tenant checks after the phone's: two enrolments of one phone never
-//     both create a member, and another tenant need not wait for this
-//     tenant's NP Retail.
+//     tenant checks after the phone's, and one that lost a race between
+//     replicas takes before it creates anything (or waits): two enrolments
+//     of one phone never both create a member, and another tenant need not
+//     wait for this tenant's NP Retail.
 //   - On consent the user's token (it lives 300 s, and the token endpoint
 //     answers only once) is stored before userinfo is called; then the
 //     profile is stored and the request becomes applying.

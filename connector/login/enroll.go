@@ -136,8 +136,9 @@ func (s *Flows) membersByPhone(ctx context.Context, t *tenant, p mapping.Phone) 
 const addSettle = 10 * time.Minute
 
 // applyEnrollment creates the consented customer as a member of the
-// membership code, at most once. The enrolment holds its phone's lock
-// until it ends, so no other enrolment of the phone runs meanwhile. The
+// membership code, at most once. The enrolment holds its tenant's lock of
+// the phone (enrollmentKey) until it ends, so no other enrolment of the
+// phone creates a member meanwhile. The
 // phone is looked up first (a member this request added before a crash,
 // or one that exists already, is the answer); the new membership's id is
 // stored before the member is added to it; the time the member is sent is

@@ -69,16 +69,6 @@ func MembersByPhone(ctx context.Context, np *bc.NPRetail, p mapping.Phone, impli
 	return out, nil
 }
 
-// digits is s without anything but its digits.
-func digits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-}
-
 // phoneForms are the spellings of p searched for, most likely first.
 func phoneForms(p mapping.Phone, implicitPrefix string) []string {
 	cc := strconv.Itoa(p.CountryCode)
@@ -99,7 +89,11 @@ func phoneForms(p mapping.Phone, implicitPrefix string) []string {
 	if strings.TrimSpace(implicitPrefix) == "+"+cc {
 		// As typed at home: grouped and not ("040 1234567", "0401234567"
 		// with a trunk 0 in Finland and Sweden), and without a trunk 0.
-		candidates = append(candidates, p.National, digits(p.National), national)
+		candidates = append(candidates, p.National)
+		if strings.HasPrefix(p.National, "0") {
+			candidates = append(candidates, "0"+national)
+		}
+		candidates = append(candidates, national)
 		candidates = append(candidates, grouped...)
 	}
 	var forms []string
